@@ -22,7 +22,7 @@
 const PROFILES = Object.freeze({
     fridge: Object.freeze({
         setpointC: 4, hysteresisC: 1, ambientC: 20, ambientSwingC: 2,
-        leakPerMin: 1 / 300, coolCPerMin: 0.25, doorLeakPerMin: 0.15,
+        leakPerMin: 1 / 300, coolCPerMin: 0.25, doorLeakPerMin: 0.12,
         doorsPerHour: 3, doorMinS: 5, doorMaxS: 45, noiseC: 0.04,
     }),
     freezer: Object.freeze({
@@ -63,15 +63,23 @@ function jitter(seed, channel, tick) {
     return hash01(seed, channel, tick) + hash01(seed, channel + 101, tick) - 1;
 }
 
-/** Parses a model-time duration: a number of seconds or a string like "90s", "5m", "2h", "1d". */
+/**
+ * Parses a model-time duration into seconds: a number of seconds, or a string of number+unit
+ * parts like "90s", "5m", "2h", "1h30m", "1d" (units ms, s, m/min, h, d; a bare number is seconds).
+ */
 function parseDuration(v) {
     if (v === undefined || v === null) return null;
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/.exec(String(v));
-    if (!m) throw new Error(`bad duration "${v}" (use seconds or e.g. "90s", "5m", "2h")`);
-    const n = Number(m[1]);
-    const unit = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400 }[m[2] || 's'];
-    return n * unit;
+    const text = String(v).replace(/\s+/g, '');
+    const units = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400 };
+    const re = /(\d+(?:\.\d+)?)(ms|min|s|m|h|d)?/y;
+    let total = 0; let m; let pos = 0;
+    while (pos < text.length && (m = re.exec(text)) && m.index === pos) {
+        total += Number(m[1]) * units[m[2] || 's'];
+        pos = re.lastIndex;
+    }
+    if (!text || pos !== text.length) throw new Error(`bad duration "${v}" (use seconds or e.g. "90s", "5m", "1h30m")`);
+    return total;
 }
 
 class ThermalModel {
@@ -79,19 +87,29 @@ class ThermalModel {
      * @param {object} opts
      * @param {'fridge'|'freezer'} [opts.kind='fridge']
      * @param {number} [opts.seed=1] PRNG seed: door openings and noise
-     * @param {number} [opts.startC] initial cabinet air temperature (default: the setpoint)
+     * @param {number} [opts.startC] initial cabinet air temperature (default: somewhere in the band)
+     * @param {boolean} [opts.vary=true] vary setpoint (±0.3 °C), leak and cooling (±15 %) by seed
      * Any PROFILES field (setpointC, hysteresisC, ambientC, leakPerMin, ...) can be overridden.
      */
     constructor(opts = {}) {
         const kind = opts.kind || 'fridge';
         if (!PROFILES[kind]) throw new Error(`unknown cabinet kind "${kind}" (fridge or freezer)`);
         this.kind = kind;
-        this.p = { ...PROFILES[kind] };
-        for (const k of Object.keys(this.p)) if (opts[k] !== undefined) this.p[k] = opts[k];
         this.seed = (opts.seed === undefined ? 1 : opts.seed) >>> 0;
         this.rand = prng(this.seed);
+        this.p = { ...PROFILES[kind] };
+        // no two cabinets are alike: thermostat setting, insulation and compressor vary a little
+        // (fields given in opts are taken as they are)
+        if (opts.vary !== false) {
+            const spread = (x, frac) => x * (1 + frac * (2 * this.rand() - 1));
+            this.p.setpointC += 0.6 * (this.rand() - 0.5);
+            this.p.leakPerMin = spread(this.p.leakPerMin, 0.15);
+            this.p.coolCPerMin = spread(this.p.coolCPerMin, 0.15);
+        }
+        for (const k of Object.keys(this.p)) if (opts[k] !== undefined) this.p[k] = opts[k];
         this.t = 0;
-        this.airC = opts.startC === undefined ? this.p.setpointC : opts.startC;
+        this.airC = opts.startC === undefined
+            ? this.p.setpointC + this.p.hysteresisC * (2 * this.rand() - 1) : opts.startC;
         // start the compressor in a random phase of its cycle so a fleet does not cycle in step
         this.compressorOn = this.rand() < 0.3;
         this.doorUntil = -1; // a random (short) door opening ends at this model second

@@ -21,6 +21,7 @@ describe('sim thermal model', function () {
         assert.strictEqual(parseDuration('5m'), 300);
         assert.strictEqual(parseDuration('2h'), 7200);
         assert.strictEqual(parseDuration('1.5h'), 5400);
+        assert.strictEqual(parseDuration('1h30m'), 5400);
         assert.strictEqual(parseDuration(undefined), null);
         assert.throws(() => parseDuration('soon'), /bad duration/);
     });

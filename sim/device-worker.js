@@ -1,0 +1,223 @@
+// One virtual Pico of the simulated fleet, in its own worker thread: the real firmware running in
+// a MicroPython WebAssembly instance (sim/pico-host.js), wired to a thermal model of its cabinet
+// (sim/thermal.js) and to the faults the fleet injects. sim/fleet.js starts one per device.
+//
+// Why a worker per device: the MicroPython WebAssembly module keeps its runtime in globals
+// (globalThis.Module, globalThis.proxy_js_ref), so two instances in one JavaScript realm step on
+// each other; a worker is its own realm. It also keeps a crashing instance away from the others.
+//
+// Model time (seconds since the fleet started, on the accelerated clock) is computed from the
+// wall clock the fleet and every worker share: (Date.now() - epochMs) / 1000 * speed.
+'use strict';
+const { parentPort, workerData } = require('worker_threads');
+const { ThermalModel, parseDuration } = require('./thermal');
+
+const POWER_POLL_MS = 50; // real ms between checks of scheduled power cuts
+const STATE_EVERY_MS = 1000; // real ms between state reports to the fleet
+const REBOOT_BACKOFF_MS = [500, 2000, 5000]; // real ms before rebooting a firmware that died
+
+const wd = workerData;
+const modelNow = () => Math.max(0, (Date.now() - wd.epochMs) / 1000 * wd.speed);
+const post = (msg) => { try { parentPort.postMessage(msg); } catch { /* fleet gone */ } };
+const log = (level, line) => post({ type: 'log', level, line: String(line) });
+
+const model = new ThermalModel({ kind: wd.kind, seed: wd.seed, ...(wd.thermal || {}) });
+/** Non-thermal faults (probe, wifi, power for the board): {fault, from, until, probe?} in model s. */
+const faults = [];
+
+function active(fault, t, probeIndex) {
+    for (const f of faults) {
+        if (f.fault !== fault || t < f.from || t >= f.until) continue;
+        if (probeIndex === undefined || !f.probe || f.probe === probeIndex) return true;
+    }
+    return false;
+}
+
+/** Applies one fault {fault, at?, duration?, probe?, board?} (times in model time, default now). */
+function addFault(spec) {
+    const now = modelNow();
+    const from = spec.at === undefined || spec.at === null ? now : parseDuration(spec.at);
+    const dur = parseDuration(spec.duration);
+    const until = dur === null ? Infinity : from + dur;
+    switch (spec.fault) {
+        case 'compressor':
+        case 'door':
+            model.addFault(spec.fault, { at: from, duration: dur === null ? undefined : dur });
+            break;
+        case 'power':
+            // a site power cut stops the cabinet too; `board: true` pulls only the Pico's plug
+            if (!spec.board) model.addFault('power', { at: from, duration: dur === null ? undefined : dur });
+            faults.push({ fault: 'power', from, until });
+            break;
+        case 'probe':
+        case 'wifi':
+            faults.push({ fault: spec.fault, from, until, probe: spec.probe });
+            break;
+        default:
+            throw new Error(`unknown fault "${spec.fault}"`);
+    }
+}
+
+/** Ends the active faults of one kind now (repair, door shut, probe plugged back, Wi-Fi or power back). */
+function clearFault(fault) {
+    const now = modelNow();
+    if (fault === 'compressor' || fault === 'door' || fault === 'power') model.clearFault(fault, now);
+    for (const f of faults) if (f.fault === fault && f.from <= now && f.until > now) f.until = now;
+}
+
+/** 8-byte DS18B20 ROM code: family 0x28, a serial derived from the device id, Dallas CRC-8. */
+function romCode(device, index) {
+    const rom = [0x28];
+    let h = 2166136261;
+    for (const ch of `${device}#${index}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    for (let i = 0; i < 6; i++) { rom.push(h & 0xff); h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0; }
+    let crc = 0;
+    for (const byte of rom) {
+        let b = byte;
+        for (let i = 0; i < 8; i++) { const mix = (crc ^ b) & 1; crc >>= 1; if (mix) crc ^= 0x8C; b >>= 1; }
+    }
+    rom.push(crc);
+    return rom;
+}
+
+// What the firmware's shims read. Called synchronously from MicroPython: keep them cheap and total.
+const hardware = {
+    adcRaw(ch) {
+        if (ch === 4) return model.boardAdcRaw(modelNow());
+        return 0;
+    },
+    probes: Array.from({ length: wd.probes }, (_, i) => ({
+        rom: romCode(wd.device, i + 1),
+        readC() {
+            const t = modelNow();
+            if (active('probe', t, i + 1)) return null; // unplugged: no presence pulse
+            return model.probeC(t, i);
+        },
+    })),
+    wifiUp() { return !active('wifi', modelNow()); },
+};
+
+let host = null; // sim/pico-host.js, loaded lazily so a missing harness is a clear error
+let pico = null;
+let running = false;
+let starting = false;
+let stopping = false;
+let boots = 0;
+let crashes = 0;
+let lastError = null;
+let rebootPendingUntil = 0; // real ms: no power-up boot before a crash reboot's backoff ends
+
+async function boot() {
+    if (starting || stopping) return;
+    starting = true;
+    try {
+        if (!host) host = require(wd.hostPath);
+        boots++;
+        pico = await host.createPico({
+            config: wd.config,
+            hardware,
+            clock: { speed: wd.speed, epochMs: wd.epochMs },
+            name: wd.device,
+            log: (line) => log('info', line),
+            onExit: (err) => onFirmwareExit(err),
+            ...(wd.hostOptions || {}),
+        });
+        await pico.start();
+        running = true;
+        log('info', `booted (boot ${boots})`);
+    } catch (err) {
+        running = false;
+        await onFirmwareExit(err);
+    } finally {
+        starting = false;
+    }
+}
+
+async function halt(reason) {
+    const p = pico;
+    pico = null;
+    running = false;
+    if (p) {
+        try { await p.stop(); } catch (err) { log('warn', `stop failed: ${err && err.message}`); }
+    }
+    if (reason) log('info', reason);
+}
+
+/** The firmware's main loop ended or threw: log it and reboot after a backoff, as the watchdog would. */
+async function onFirmwareExit(err) {
+    if (stopping || !running && !starting) return;
+    crashes++;
+    lastError = err ? String(err.stack || err.message || err) : 'firmware exited';
+    log('error', `firmware stopped: ${lastError.split('\n')[0]}`);
+    post({ type: 'crash', error: lastError, crashes });
+    await halt();
+    const wait = REBOOT_BACKOFF_MS[Math.min(crashes - 1, REBOOT_BACKOFF_MS.length - 1)];
+    rebootPendingUntil = Date.now() + wait;
+    setTimeout(() => { if (!stopping && !active('power', modelNow())) boot(); }, wait);
+}
+
+// Scheduled power cuts: the board is off while a power fault is active. A new MicroPython
+// instance is made at power-up, so RAM (the frame ring) is lost as on a real board.
+const powerTimer = setInterval(() => {
+    if (stopping || starting) return;
+    const off = active('power', modelNow());
+    if (off && pico) {
+        halt('power cut: board off');
+        post({ type: 'power', on: false });
+    } else if (!off && !pico && boots > 0 && Date.now() >= rebootPendingUntil) {
+        post({ type: 'power', on: true });
+        boot();
+    }
+}, POWER_POLL_MS);
+
+const stateTimer = setInterval(() => post({ type: 'state', state: snapshot() }), STATE_EVERY_MS);
+
+function snapshot() {
+    const t = modelNow();
+    model.advanceTo(t);
+    const s = model.snapshot();
+    const other = ['probe', 'wifi', 'power'].filter((f) => active(f, t) && !s.faults.includes(f));
+    const mem = process.memoryUsage();
+    let stats = null;
+    try { stats = pico && typeof pico.stats === 'function' ? pico.stats() : null; } catch { /* ignore */ }
+    return {
+        t, airC: s.airC, compressorOn: s.compressorOn, doorOpen: s.doorOpen, doorOpenings: s.doorOpenings,
+        faults: s.faults.concat(other), running, boots, crashes, lastError, pico: stats,
+        // this thread's own JS heap and wasm/external memory (rss is process-wide)
+        heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers,
+    };
+}
+
+parentPort.on('message', async (msg) => {
+    try {
+        switch (msg.type) {
+            case 'fault': addFault(msg.spec); post({ type: 'ack', id: msg.id }); break;
+            case 'clear': clearFault(msg.fault); post({ type: 'ack', id: msg.id }); break;
+            case 'snapshot': post({ type: 'ack', id: msg.id, value: snapshot() }); break;
+            case 'crash': // fault injection for tests: the worker dies as a wasm abort would
+                setImmediate(() => { throw new Error('injected crash'); });
+                break;
+            case 'stop':
+                stopping = true;
+                clearInterval(powerTimer);
+                clearInterval(stateTimer);
+                await halt();
+                post({ type: 'ack', id: msg.id });
+                setImmediate(() => process.exit(0));
+                break;
+            default: break;
+        }
+    } catch (err) {
+        post({ type: 'ack', id: msg.id, error: err.message });
+    }
+});
+
+for (const spec of wd.faults || []) {
+    try { addFault(spec); } catch (err) { log('error', `bad fault ${JSON.stringify(spec)}: ${err.message}`); }
+}
+if (active('power', modelNow())) {
+    boots = 1; // the board starts unpowered; the power timer boots it when power comes back
+    log('info', 'starts without power');
+} else {
+    boot();
+}

@@ -1,0 +1,439 @@
+// The simulated fleet: N virtual Pico W boards, each the real firmware (firmware/*.py, main loop
+// included) in its own MicroPython WebAssembly instance through sim/pico-host.js, each instance
+// in its own worker thread (sim/device-worker.js), publishing to a real MQTT broker. Every board
+// has a fridge or freezer thermal model (sim/thermal.js) behind its probes and faults on a
+// schedule (a scenario) or injected live.
+//
+// Library API (the one-command start, sim/cli.js and bench/fleet.js use it):
+//
+//   const { startFleet } = require('./sim/fleet');
+//   const fleet = await startFleet({
+//       brokerUrl: 'mqtt://127.0.0.1:1883', // required: where the boards publish
+//       devices: 6,          // board count (default: the scenario's device list, else 6)
+//       speed: 60,           // clock acceleration: 60 = an hour of windows per real minute
+//       scenario,            // object or path to a JSON file (default sim/scenarios/default.json); null = none
+//       site: 'demo',        // picochain/<site>/<device>/...
+//       format: 'json',      // 'json' | 'binary' frames
+//       seed: 1,             // thermal model seed (each board gets seed + its index)
+//       firmware: {},        // extra firmware config keys, merged over the generated config
+//       monitor: true,       // subscribe to the boards' topics and count frames (fleet.status())
+//       log: (line) => {},   // one line per event, prefixed with the device id; default: none
+//   });
+//   fleet.devices            // [{ id, kind, probes }]
+//   fleet.now()              // model time, seconds since the fleet started
+//   await fleet.inject('fridge-1', 'door', { duration: '10m' }); // faults below; at defaults to now
+//   await fleet.clear('fridge-1', 'door');                        // repair / shut / plug back
+//   fleet.status()           // per device: model state, firmware running, frames seen, lag
+//   fleet.on('log' | 'crash' | 'frame' | 'state', ...)           // an EventEmitter
+//   await fleet.stop()
+//
+// Faults (times in model time: seconds or "90s", "5m", "2h", "1h30m"; omit duration = until cleared):
+//   compressor  the compressor stops cooling: the cabinet warms slowly (~3 °C/h for a fridge)
+//   door        the door is left open: the cabinet warms fast (°C per minute)
+//   probe       a DS18B20 is unplugged (reads nothing); { probe: n } for one probe, else all
+//   wifi        the Wi-Fi link is down; frames wait in the board's ring and are replayed after
+//   power       power cut: the board is off (its MicroPython instance is stopped, RAM lost) and
+//               the cabinet's compressor too; { board: true } unplugs only the board
+//
+// Scenario JSON (sim/scenarios/*.json):
+//   { "name", "description", "site", "speed", "seed", "format",
+//     "devices": [{ "id": "fridge-1", "kind": "fridge"|"freezer", "probes": 1, "seed": 3,
+//                   "thermal": { "setpointC": 5 }, "firmware": { ... } }],
+//     "faults":  [{ "at": "2h", "device": "fridge-2", "fault": "compressor", "duration": "1h", ... }],
+//     "firmware": { ... } }
+// Options given to startFleet win over the scenario's. With `devices: N` larger than the list,
+// more boards are added in the same 2 fridges : 1 freezer mix; smaller, the list is cut.
+//
+// Robustness: a board whose firmware throws is rebooted by its worker after a backoff (as the
+// watchdog would); a worker that dies is restarted by the fleet with the same faults, and its
+// thermal model, being deterministic, comes back in the same state. Neither stops the others.
+'use strict';
+const { Worker } = require('worker_threads');
+const { EventEmitter } = require('events');
+const fs = require('fs');
+const path = require('path');
+const { parseDuration } = require('./thermal');
+
+const DEFAULT_SCENARIO = path.join(__dirname, 'scenarios', 'default.json');
+const HOST_PATH = path.join(__dirname, 'pico-host.js');
+const FAULTS = Object.freeze(['compressor', 'door', 'probe', 'wifi', 'power']);
+const WORKER_RESTART_MS = [1000, 3000, 10000]; // real ms before restarting a dead worker
+const STOP_WAIT_MS = 5000; // real ms a worker gets to stop its firmware before it is terminated
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** The default board mix: fridge, fridge, freezer, repeated; ids counted per kind. */
+function defaultDevices(n, existing = []) {
+    const out = existing.map((d) => ({ ...d }));
+    const count = { fridge: 0, freezer: 0 };
+    for (const d of out) {
+        const m = /^(fridge|freezer)-(\d+)$/.exec(d.id);
+        if (m) count[m[1]] = Math.max(count[m[1]], Number(m[2]));
+    }
+    for (let i = out.length; i < n; i++) {
+        const kind = i % 3 === 2 ? 'freezer' : 'fridge';
+        count[kind]++;
+        out.push({ id: `${kind}-${count[kind]}`, kind });
+    }
+    return out.slice(0, n);
+}
+
+/** Reads and checks a scenario (object or path). Throws with a message naming the problem. */
+function loadScenario(scenario) {
+    if (scenario === null || scenario === false) return { devices: [], faults: [] };
+    let sc = scenario === undefined ? DEFAULT_SCENARIO : scenario;
+    if (typeof sc === 'string') {
+        const file = sc;
+        try { sc = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (err) { throw new Error(`scenario ${file}: ${err.message}`); }
+    }
+    if (!sc || typeof sc !== 'object') throw new Error('scenario must be an object');
+    const devices = Array.isArray(sc.devices) ? sc.devices : [];
+    const seen = new Set();
+    for (const d of devices) {
+        if (!d || !ID_PATTERN.test(d.id || '')) throw new Error(`scenario device id "${d && d.id}" must match ${ID_PATTERN}`);
+        if (seen.has(d.id)) throw new Error(`scenario device "${d.id}" listed twice`);
+        seen.add(d.id);
+        d.kind = d.kind || (d.id.startsWith('freezer') ? 'freezer' : 'fridge');
+        if (!['fridge', 'freezer'].includes(d.kind)) throw new Error(`device ${d.id}: kind must be fridge or freezer`);
+    }
+    const faults = Array.isArray(sc.faults) ? sc.faults : [];
+    for (const f of faults) {
+        if (!FAULTS.includes(f.fault)) throw new Error(`scenario fault "${f.fault}" unknown (${FAULTS.join(', ')})`);
+        parseDuration(f.at === undefined ? 0 : f.at);
+        parseDuration(f.duration);
+    }
+    return { ...sc, devices, faults };
+}
+
+/** host, port, tls, credentials of a broker URL, as the firmware's config wants them. */
+function parseBrokerUrl(url) {
+    const u = new URL(url);
+    const tls = u.protocol === 'mqtts:' || u.protocol === 'ssl:';
+    return {
+        host: u.hostname, port: Number(u.port) || (tls ? 8883 : 1883), tls,
+        user: u.username ? decodeURIComponent(u.username) : null,
+        password: u.password ? decodeURIComponent(u.password) : null,
+    };
+}
+
+/**
+ * The firmware config for one board: firmware/config.example.json (whatever keys the firmware
+ * defines) with the fleet's values set in it. Keys are set only where the example has them
+ * (or in a nested section of the same name), so a renamed key shows as a missing value in the
+ * firmware's own config check rather than as a silently ignored extra.
+ */
+function deviceConfig(example, { id, site, broker, format, extra }) {
+    const cfg = JSON.parse(JSON.stringify(example || {}));
+    const want = {
+        device: id, device_id: id, site,
+        broker: broker.host, broker_host: broker.host, host: broker.host, mqtt_host: broker.host, server: broker.host,
+        port: broker.port, broker_port: broker.port, mqtt_port: broker.port,
+        tls: broker.tls, ssl: broker.tls,
+        user: broker.user, username: broker.user, password: broker.password,
+        format, frame_format: format,
+        ssid: 'picochain-sim', wifi_ssid: 'picochain-sim',
+    };
+    const apply = (obj) => {
+        for (const [k, v] of Object.entries(want)) if (Object.prototype.hasOwnProperty.call(obj, k)) obj[k] = v;
+        for (const v of Object.values(obj)) if (v && typeof v === 'object' && !Array.isArray(v)) apply(v);
+    };
+    apply(cfg);
+    return deepMerge(cfg, extra || {});
+}
+
+function deepMerge(a, b) {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+        out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
+    }
+    return out;
+}
+
+function readFirmwareExample() {
+    const file = path.join(__dirname, '..', 'firmware', 'config.example.json');
+    try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return {}; }
+}
+
+/** seq of a frame payload (JSON v1 or binary v1), null when it is neither. */
+function frameSeq(payload) {
+    if (payload.length >= 24 && payload.length % 24 === 0 && (payload[0] >> 4) === 1) return payload.readUInt16LE(2);
+    try {
+        const o = JSON.parse(payload.toString('utf8'));
+        return Number.isInteger(o.seq) ? o.seq : null;
+    } catch { return null; }
+}
+
+class Fleet extends EventEmitter {
+    constructor(opts) {
+        super();
+        this.opts = opts;
+        this.epochMs = Date.now();
+        this.speed = opts.speed;
+        this.site = opts.site;
+        this.devices = [];
+        this._boards = new Map(); // id -> board record
+        this._stopping = false;
+        this._mqtt = null;
+        this._reqId = 0;
+    }
+
+    /** Model time: seconds since the fleet started, on the accelerated clock. */
+    now() { return (Date.now() - this.epochMs) / 1000 * this.speed; }
+
+    _log(id, level, line) {
+        const text = `${id ? id + ' ' : ''}${level === 'info' ? '' : level + ': '}${line}`;
+        if (this.opts.log) { try { this.opts.log(text, { device: id, level }); } catch { /* a logger must not stop us */ } }
+        this.emit('log', { device: id, level, line });
+    }
+
+    _spawn(b) {
+        const w = new Worker(path.join(__dirname, 'device-worker.js'), {
+            workerData: {
+                device: b.id, kind: b.kind, seed: b.seed, probes: b.probes, speed: this.speed,
+                epochMs: this.epochMs, config: b.config, thermal: b.thermal, faults: b.faults,
+                hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions,
+            },
+            // a runaway instance must not take the fleet's memory with it
+            resourceLimits: { maxOldGenerationSizeMb: 256 },
+            stdout: true, stderr: true,
+        });
+        b.worker = w;
+        b.pending = new Map();
+        const pipe = (stream, level) => {
+            let buf = '';
+            stream.on('data', (d) => {
+                buf += d;
+                let i;
+                while ((i = buf.indexOf('\n')) >= 0) { this._log(b.id, level, buf.slice(0, i)); buf = buf.slice(i + 1); }
+            });
+        };
+        pipe(w.stdout, 'info');
+        pipe(w.stderr, 'warn');
+        w.on('message', (m) => {
+            switch (m.type) {
+                case 'log': this._log(b.id, m.level, m.line); break;
+                case 'state': b.state = m.state; this.emit('state', b.id, m.state); break;
+                case 'crash': b.firmwareCrashes = m.crashes; this.emit('crash', b.id, m.error); break;
+                case 'power': this._log(b.id, 'info', m.on ? 'power back: booting' : 'power cut'); break;
+                case 'ack': {
+                    const p = b.pending.get(m.id);
+                    if (p) { b.pending.delete(m.id); if (m.error) p.reject(new Error(m.error)); else p.resolve(m.value); }
+                    break;
+                }
+                default: break;
+            }
+        });
+        w.on('error', (err) => {
+            b.lastError = String(err && err.stack || err);
+            this._log(b.id, 'error', `worker crashed: ${err && err.message}`);
+            this.emit('crash', b.id, b.lastError);
+        });
+        w.on('exit', (code) => {
+            for (const p of b.pending.values()) p.reject(new Error(`${b.id} worker exited`));
+            b.pending.clear();
+            b.worker = null;
+            if (this._stopping || b.removed) return;
+            b.workerRestarts++;
+            const wait = WORKER_RESTART_MS[Math.min(b.workerRestarts - 1, WORKER_RESTART_MS.length - 1)];
+            this._log(b.id, 'warn', `worker exited (code ${code}); restarting in ${wait} ms`);
+            b.restartTimer = setTimeout(() => { if (!this._stopping) this._spawn(b); }, wait);
+        });
+    }
+
+    _request(b, msg) {
+        if (!b.worker) return Promise.reject(new Error(`${b.id} is restarting`));
+        const id = ++this._reqId;
+        return new Promise((resolve, reject) => {
+            b.pending.set(id, { resolve, reject });
+            b.worker.postMessage({ ...msg, id });
+        });
+    }
+
+    _board(device) {
+        const b = this._boards.get(device);
+        if (!b) throw new Error(`no device "${device}" in the fleet (${[...this._boards.keys()].join(', ')})`);
+        return b;
+    }
+
+    /**
+     * Injects a fault into one board ('*' = all): `fault` one of compressor, door, probe, wifi,
+     * power; opts { at (model time, default now), duration (default until cleared), probe, board }.
+     */
+    async inject(device, fault, opts = {}) {
+        if (!FAULTS.includes(fault)) throw new Error(`unknown fault "${fault}" (${FAULTS.join(', ')})`);
+        const targets = device === '*' ? [...this._boards.values()] : [this._board(device)];
+        const at = opts.at === undefined || opts.at === null ? this.now() : parseDuration(opts.at);
+        const spec = { ...opts, fault, at, duration: parseDuration(opts.duration) };
+        for (const b of targets) {
+            b.faults.push(spec); // kept with an absolute time so a restarted worker gets it too
+            this._log(b.id, 'info', `fault ${fault} at ${fmtModel(at)}${spec.duration === null ? '' : ` for ${fmtModel(spec.duration)}`}`);
+            if (b.worker) await this._request(b, { type: 'fault', spec });
+        }
+    }
+
+    /** Ends the active faults of one kind on a board ('*' = all) now. */
+    async clear(device, fault) {
+        const targets = device === '*' ? [...this._boards.values()] : [this._board(device)];
+        const now = this.now();
+        for (const b of targets) {
+            for (const f of b.faults) {
+                const until = f.duration === null ? Infinity : f.at + f.duration;
+                if (f.fault === fault && f.at <= now && until > now) f.duration = now - f.at;
+            }
+            this._log(b.id, 'info', `fault ${fault} cleared`);
+            if (b.worker) await this._request(b, { type: 'clear', fault });
+        }
+    }
+
+    /** Test hook: makes a board's worker die as an uncaught error would. */
+    crash(device) {
+        const b = this._board(device);
+        if (b.worker) b.worker.postMessage({ type: 'crash' });
+    }
+
+    /** Per device: model state, whether the firmware runs, frames seen on the broker, lag in windows. */
+    status() {
+        const t = this.now();
+        const windowS = this.opts.windowS;
+        return [...this._boards.values()].map((b) => {
+            const s = b.state || {};
+            const expected = Math.floor(t / windowS);
+            return {
+                id: b.id, kind: b.kind, airC: s.airC, compressorOn: s.compressorOn, doorOpen: s.doorOpen,
+                faults: s.faults || [], running: !!s.running, boots: s.boots || 0,
+                firmwareCrashes: s.crashes || 0, workerRestarts: b.workerRestarts,
+                frames: b.frames, windows: b.seqs.size, duplicates: b.duplicates, expectedWindows: expected,
+                lastSeq: b.lastSeq, online: b.online, heapUsed: s.heapUsed, external: s.external,
+                elu: b.worker ? b.worker.performance.eventLoopUtilization().utilization : null,
+                pico: s.pico,
+            };
+        });
+    }
+
+    async _startMonitor() {
+        const mqtt = require('mqtt');
+        const c = mqtt.connect(this.opts.brokerUrl, { clientId: `picochain-sim-monitor-${process.pid}-${Date.now() % 100000}`, reconnectPeriod: 1000 });
+        this._mqtt = c;
+        c.on('message', (topic, payload) => {
+            const parts = topic.split('/');
+            const b = this._boards.get(parts[2]);
+            if (!b) return;
+            if (parts[3] === 'status') {
+                const text = payload.toString('utf8');
+                b.online = text === 'offline' ? false : text.length > 0 ? true : b.online;
+                return;
+            }
+            if (parts[3] !== 'stats') return;
+            b.frames++;
+            const seq = frameSeq(payload);
+            if (seq === null) return;
+            // counts distinct windows since the start; seq wraps at 65536 (45 model days at 60 s)
+            const key = `${b.boots()}:${seq}`;
+            if (b.seqs.has(key)) b.duplicates++; else b.seqs.add(key);
+            b.lastSeq = seq;
+            this.emit('frame', b.id, seq, payload);
+        });
+        c.on('error', (err) => this._log(null, 'warn', `monitor: ${err.message}`));
+        await new Promise((resolve) => {
+            const timer = setTimeout(resolve, 5000); // the fleet runs even if the monitor cannot connect
+            c.once('connect', () => {
+                c.subscribe([`picochain/${this.site}/+/stats`, `picochain/${this.site}/+/status`], { qos: 1 }, () => { clearTimeout(timer); resolve(); });
+            });
+        });
+    }
+
+    async _start(scenario) {
+        const example = readFirmwareExample();
+        const broker = parseBrokerUrl(this.opts.brokerUrl);
+        if (this.opts.monitor) await this._startMonitor();
+        this.devices = this.opts.deviceList.map((d) => ({ id: d.id, kind: d.kind, probes: d.probes || 1 }));
+        this.opts.deviceList.forEach((d, i) => {
+            const b = {
+                id: d.id, kind: d.kind, probes: d.probes || 1,
+                seed: d.seed === undefined ? (this.opts.seed + i * 7919) >>> 0 : d.seed,
+                thermal: d.thermal,
+                config: deviceConfig(example, {
+                    id: d.id, site: this.site, broker, format: this.opts.format,
+                    extra: deepMerge(deepMerge(scenario.firmware || {}, this.opts.firmware || {}), d.firmware || {}),
+                }),
+                faults: scenario.faults.filter((f) => f.device === d.id || f.device === '*').map((f) => ({
+                    ...f, at: parseDuration(f.at === undefined ? 0 : f.at), duration: parseDuration(f.duration),
+                })),
+                worker: null, state: null, workerRestarts: 0, frames: 0, duplicates: 0, seqs: new Set(),
+                lastSeq: null, online: null,
+            };
+            // a power cut restarts seq at the firmware's boot value: count windows per boot
+            b.boots = () => (b.state && b.state.boots) || 0;
+            this._boards.set(d.id, b);
+        });
+        for (const f of scenario.faults) {
+            if (f.device !== '*' && !this._boards.has(f.device)) this._log(null, 'warn', `scenario fault for unknown device ${f.device} ignored`);
+        }
+        for (const b of this._boards.values()) this._spawn(b);
+        this._log(null, 'info', `fleet: ${this.devices.length} boards (${this.devices.map((d) => d.id).join(', ')}) at ${this.speed}x, site ${this.site}, ${this.opts.format} frames -> ${redactUrl(this.opts.brokerUrl)}`);
+    }
+
+    /** Stops every board (each firmware's stop, bounded) and the monitor. */
+    async stop() {
+        if (this._stopping) return;
+        this._stopping = true;
+        await Promise.all([...this._boards.values()].map(async (b) => {
+            clearTimeout(b.restartTimer);
+            const w = b.worker;
+            if (!w) return;
+            const exited = new Promise((r) => w.once('exit', r));
+            const timer = setTimeout(() => w.terminate(), STOP_WAIT_MS);
+            try { w.postMessage({ type: 'stop', id: 0 }); } catch { w.terminate(); }
+            await exited;
+            clearTimeout(timer);
+        }));
+        if (this._mqtt) await new Promise((r) => this._mqtt.end(true, {}, r));
+        this._log(null, 'info', 'fleet stopped');
+    }
+}
+
+function fmtModel(s) {
+    if (!Number.isFinite(s)) return 'ever';
+    const h = Math.floor(s / 3600); const m = Math.floor((s % 3600) / 60); const sec = Math.round(s % 60);
+    return `${h}h${String(m).padStart(2, '0')}m${sec ? String(sec).padStart(2, '0') + 's' : ''}`;
+}
+
+function redactUrl(url) {
+    try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return '(bad url)'; }
+}
+
+/**
+ * Starts a fleet (see the top of this file) and resolves once every board's worker is spawned
+ * (boards boot in the background; fleet.status() shows which run).
+ */
+async function startFleet(options = {}) {
+    if (!options.brokerUrl) throw new Error('startFleet: brokerUrl is required (e.g. mqtt://127.0.0.1:1883)');
+    parseBrokerUrl(options.brokerUrl);
+    const scenario = loadScenario(options.scenario);
+    const n = options.devices === undefined ? (scenario.devices.length || 6) : Number(options.devices);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`devices must be a positive integer, got ${options.devices}`);
+    const speed = Number(options.speed || scenario.speed || 60);
+    if (!(speed > 0)) throw new Error(`speed must be > 0, got ${options.speed}`);
+    const format = options.format || scenario.format || 'json';
+    if (!['json', 'binary'].includes(format)) throw new Error(`format must be json or binary, got ${format}`);
+    const site = options.site || scenario.site || 'demo';
+    if (!ID_PATTERN.test(site)) throw new Error(`site "${site}" must match ${ID_PATTERN}`);
+    const firmware = deepMerge(scenario.firmware || {}, options.firmware || {});
+    const windowS = Number(options.windowS || findKey(firmware, ['window_s', 'window']) || findKey(readFirmwareExample(), ['window_s', 'window']) || 60);
+    const fleet = new Fleet({
+        ...options, speed, format, site, windowS,
+        seed: options.seed === undefined ? (scenario.seed || 1) : options.seed,
+        monitor: options.monitor !== false,
+        deviceList: defaultDevices(n, scenario.devices),
+    });
+    await fleet._start(scenario);
+    return fleet;
+}
+
+function findKey(obj, keys) {
+    if (!obj || typeof obj !== 'object') return undefined;
+    for (const k of keys) if (typeof obj[k] === 'number') return obj[k];
+    for (const v of Object.values(obj)) { const r = findKey(v, keys); if (r !== undefined) return r; }
+    return undefined;
+}
+
+module.exports = { startFleet, loadScenario, defaultDevices, deviceConfig, parseBrokerUrl, frameSeq, FAULTS, DEFAULT_SCENARIO };
