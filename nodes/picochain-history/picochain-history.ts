@@ -1,0 +1,188 @@
+/**
+ * picochain-history: Node-RED wrapper around core.ts. Reads a device's stored windows through a
+ * picochain-mongo-config node (docs/TEAM_CONTRACTS.md), buckets them on the server when it can
+ * (MongoDB aggregation) or here after a projected find (FerretDB 1.x), and sends a chart on
+ * output 1 and hourly statistics rows on output 2.
+ */
+import {
+    Bucket, CHART_FORMATS, ChartFormat, DocFields, HistoryError, HistoryRequest, MS_PER_HOUR, SeriesStat,
+    bucketDocs, buildBucketPipeline, buildFilter, buildProjection, fromPipelineDocs, hourlyRows, isNotImplemented,
+    parseRequest, parseStats, toChartPoints, toStoredWindow, toUiChart,
+} from './core';
+import { toError } from '../shared/errors';
+
+/** Longest wait for the database before a request fails (ms). */
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Most documents one fallback find reads: 24 h of 10 s raw frames for 4 sensors is ~35k. */
+const MAX_DOCS = 200_000;
+
+type Engine = 'auto' | 'aggregate' | 'find';
+
+interface HistoryConfig {
+    id: string;
+    name?: string;
+    mongo: string;
+    collection?: string;
+    timeField?: string;
+    metaField?: string;
+    device?: string;
+    sensor?: string;
+    range?: string;
+    maxPoints?: number | string;
+    stats?: string;
+    format?: ChartFormat;
+    engine?: Engine;
+    hourly?: boolean;
+    timeout?: number | string;
+}
+
+interface MongoConfigApi {
+    register(node: unknown): void;
+    deregister(node: unknown, done?: () => void): void;
+    getDb(): Promise<MongoDbLike>;
+}
+
+interface CursorLike {
+    toArray(): Promise<Record<string, unknown>[]>;
+}
+
+interface MongoDbLike {
+    collection(name: string): {
+        find(filter: Record<string, unknown>, options?: Record<string, unknown>): CursorLike & { sort(s: Record<string, 1 | -1>): CursorLike & { limit(n: number): CursorLike } };
+        aggregate(pipeline: Record<string, unknown>[], options?: Record<string, unknown>): CursorLike;
+    };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+        p.finally(() => clearTimeout(timer)),
+        new Promise<T>((_, reject) => { timer = setTimeout(() => reject(onTimeout()), ms); }),
+    ]);
+}
+
+export = function (RED: any) {
+    function PicochainHistoryNode(this: any, config: HistoryConfig) {
+        RED.nodes.createNode(this, config);
+        const node = this;
+        const mongo: MongoConfigApi | null = RED.nodes.getNode(config.mongo);
+        const fields: DocFields = { timeField: config.timeField || 'time', metaField: config.metaField || 'meta' };
+        const collection = config.collection || 'readings';
+        const format: ChartFormat = CHART_FORMATS.includes(config.format as ChartFormat) ? config.format as ChartFormat : 'ui_chart';
+        const timeoutMs = Number(config.timeout) > 0 ? Number(config.timeout) * 1000 : DEFAULT_TIMEOUT_MS;
+        const hourly = config.hourly !== false;
+        let engine: Engine = config.engine === 'aggregate' || config.engine === 'find' ? config.engine : 'auto';
+        let closing = false;
+        let busy = 0;
+        let stats: SeriesStat[];
+        try {
+            stats = parseStats(config.stats || 'mean,min,max');
+        } catch {
+            stats = ['mean', 'min', 'max'];
+        }
+
+        const defaults = {
+            device: config.device || undefined,
+            sensor: config.sensor || undefined,
+            range: config.range || '24h',
+            maxPoints: Number(config.maxPoints) || 300,
+        };
+        // the runtime's catalog may be missing (e.g. in the test helper): fall back to the English word
+        const statLabel = (s: SeriesStat): string => {
+            const key = `picochain-history.stat.${s}`;
+            const t = RED._(key);
+            return typeof t === 'string' && t !== key ? t : s;
+        };
+
+        if (!mongo) {
+            node.status({ fill: 'red', shape: 'ring', text: 'picochain-history.status.no-config' });
+        } else {
+            mongo.register(node);
+            node.status({});
+        }
+
+        async function query(req: HistoryRequest, bucketMs: number): Promise<Bucket[]> {
+            const db = await withTimeout((mongo as MongoConfigApi).getDb(), timeoutMs,
+                () => new HistoryError('no-database', RED._('picochain-history.errors.no-database', { s: timeoutMs / 1000 })));
+            const col = db.collection(collection);
+            const r = { ...req, bucketMs };
+            if (engine !== 'find') {
+                try {
+                    const docs = await col.aggregate(buildBucketPipeline(r, fields), { maxTimeMS: timeoutMs, allowDiskUse: true }).toArray();
+                    if (engine === 'auto') engine = 'aggregate';
+                    return fromPipelineDocs(docs);
+                } catch (e) {
+                    if (engine === 'aggregate' || !isNotImplemented(e)) throw e;
+                    // FerretDB 1.x: remember, and bucket here from now on
+                    engine = 'find';
+                    node.log(RED._('picochain-history.log.fallback'));
+                }
+            }
+            const docs = await col.find(buildFilter(r, fields), { projection: buildProjection(fields), maxTimeMS: timeoutMs })
+                .sort({ [fields.timeField]: 1 }).limit(MAX_DOCS).toArray();
+            if (docs.length >= MAX_DOCS) node.warn(RED._('picochain-history.warn.truncated', { n: MAX_DOCS }));
+            const windows = docs.map((d) => toStoredWindow(d, fields)).filter((w): w is NonNullable<typeof w> => w !== null);
+            return bucketDocs(windows, bucketMs);
+        }
+
+        node.on('input', async (msg: any, send: (m: any) => void, done: (err?: Error) => void) => {
+            if (!mongo) {
+                done(new Error(RED._('picochain-history.errors.no-config')));
+                return;
+            }
+            const input: Record<string, unknown> = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) && !(msg.payload instanceof Date)
+                ? { ...msg.payload }
+                : {};
+            for (const k of ['device', 'sensor', 'range', 'from', 'to', 'bucket', 'maxPoints']) {
+                if (input[k] === undefined && msg[k] !== undefined) input[k] = msg[k];
+            }
+            if (input.device === undefined && typeof msg.payload === 'string' && msg.payload !== '') input.device = msg.payload;
+            busy += 1;
+            node.status({ fill: 'blue', shape: 'dot', text: 'picochain-history.status.reading' });
+            try {
+                const req = parseRequest(input, defaults);
+                const reqStats = input.stats !== undefined ? parseStats(input.stats) : stats;
+                const started = Date.now();
+                const buckets = await query(req, req.bucketMs);
+                const hours = hourly ? (req.bucketMs === MS_PER_HOUR ? buckets : await query(req, MS_PER_HOUR)) : [];
+                if (closing) { done(); return; }
+                const fmt = CHART_FORMATS.includes(msg.format) ? msg.format as ChartFormat : format;
+                const chartOpts = { device: req.device, stats: reqStats, label: (s: string, st: SeriesStat) => `${s} ${statLabel(st)}` };
+                const meta = {
+                    device: req.device, sensor: req.sensor, from: new Date(req.from), to: new Date(req.to),
+                    bucketMs: req.bucketMs, buckets: buckets.length, engine, ms: Date.now() - started,
+                };
+                const chartMsg = RED.util.cloneMessage(msg);
+                chartMsg.topic = req.device;
+                chartMsg.history = meta;
+                if (fmt === 'ui_chart') chartMsg.payload = toUiChart(buckets, chartOpts);
+                else if (fmt === 'points') { chartMsg.payload = toChartPoints(buckets, chartOpts); chartMsg.action = 'replace'; }
+                else chartMsg.payload = buckets;
+                const out2 = hourly ? { topic: req.device, history: meta, payload: hourlyRows(hours, req.device) } : null;
+                send([chartMsg, out2]);
+                node.status({ fill: 'green', shape: 'dot', text: `${buckets.length} · ${engine === 'find' ? 'find' : 'agg'}` });
+                done();
+            } catch (e) {
+                const err = toError(e);
+                if (e instanceof HistoryError) {
+                    node.status({ fill: 'yellow', shape: 'ring', text: `picochain-history.status.${e.code === 'no-database' ? 'no-database' : 'bad-request'}` });
+                } else {
+                    node.status({ fill: 'red', shape: 'ring', text: 'picochain-history.status.failed' });
+                }
+                done(err);
+            } finally {
+                busy -= 1;
+            }
+        });
+
+        node.on('close', (_removed: boolean, done: () => void) => {
+            closing = true;
+            // the config node may or may not take a callback: give it a no-op and finish here
+            if (mongo) mongo.deregister(node, () => undefined);
+            void busy;
+            done();
+        });
+    }
+
+    RED.nodes.registerType('picochain-history', PicochainHistoryNode);
+};
