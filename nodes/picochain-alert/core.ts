@@ -519,6 +519,31 @@ export class AlertEngine {
         return true;
     }
 
+    /**
+     * Resolves the alerts whose rule is no longer configured (thresholds removed, sensor filtered
+     * out, silence detection turned off) after a restore under a changed configuration: without
+     * this they would stay firing forever with nothing left to clear them.
+     */
+    pruneUnconfigured(now: number = this.clock()): AlertEvent[] {
+        const o = this.options;
+        const configured = (a: AlertRecord): boolean => {
+            if (a.sensor !== null && o.sensors.length && !o.sensors.includes(a.sensor)) return false;
+            switch (a.rule) {
+                case 'high': case 'low': return !!(o[a.rule].warning || o[a.rule].critical);
+                case 'rise': case 'fall': return !!o[a.rule];
+                case 'silent': return a.cause === 'offline' ? o.offlineAlerts : o.silentS > 0;
+                default: return false;
+            }
+        };
+        const events: AlertEvent[] = [];
+        for (const [k, a] of this.alerts) {
+            if (configured(a)) continue;
+            this.alerts.delete(k);
+            if (a.state === 'firing') events.push(this.event('resolved', a, now));
+        }
+        return events;
+    }
+
     // ---- internals ----
 
     private deviceSpoke(device: string, now: number, events: AlertEvent[]): void {

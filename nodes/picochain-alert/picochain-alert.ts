@@ -30,6 +30,13 @@ const EN_US: Record<string, unknown> = require('./locales/en-US/picochain-alert.
 
 export = function (RED: NodeAPI) {
     /**
+     * Last saved state per node id, kept in this process: Node-RED deletes a node's context on
+     * every close when no context store is configured (runtime Node.close), so without this copy
+     * a redeploy would forget firing alerts and announce them again.
+     */
+    const inProcess = new Map<string, unknown>();
+
+    /**
      * RED._ with a fallback to the bundled en-US catalog, for runtimes that have not loaded the
      * node's catalog (a test harness returns the key itself).
      */
@@ -40,7 +47,7 @@ export = function (RED: NodeAPI) {
         let v: unknown = (EN_US as Record<string, unknown>)['picochain-alert'];
         for (const part of key.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
         if (typeof v !== 'string') return full;
-        return v.replace(/__([A-Za-z0-9_-]+)__/g, (_, k) => (k in args ? String(args[k]) : ''));
+        return v.replace(/__(.+?)__/g, (_, k) => (k in args ? String(args[k]) : ''));
     }
 
     function describe(e: AlertEvent): string {
@@ -85,7 +92,9 @@ export = function (RED: NodeAPI) {
 
         function save(cb?: () => void): void {
             dirty = false;
-            ctx.set(STATE_KEY, engine.serialise(Date.now()), store, (err?: Error) => {
+            const state = engine.serialise(Date.now());
+            inProcess.set(node.id, state);
+            ctx.set(STATE_KEY, state, store, (err?: Error) => {
                 if (err) node.warn(t('errors.save', { reason: err.message }));
                 if (cb) cb();
             });
@@ -224,11 +233,14 @@ export = function (RED: NodeAPI) {
             queued.push([msg, send, done]);
         });
 
-        ctx.get(STATE_KEY, store, (err: Error | undefined, saved: unknown) => {
+        ctx.get(STATE_KEY, store, (err: Error | undefined, fromStore: unknown) => {
             if (closing) return;
             if (err) node.warn(t('errors.load', { reason: err.message }));
-            else if (saved !== undefined && !engine.restore(saved, Date.now())) node.warn(t('errors.load', { reason: 'unrecognised saved state' }));
+            const saved = fromStore ?? inProcess.get(node.id);
+            if (saved !== undefined && !engine.restore(saved, Date.now())) node.warn(t('errors.load', { reason: 'unrecognised saved state' }));
             ready = true;
+            const pruned = engine.pruneUnconfigured(Date.now());
+            if (pruned.length) emit((m) => node.send(m as NodeMessage[]), pruned, null);
             const waiting = queued;
             queued = [];
             for (const [m, s, d] of waiting) processMsg(m, s, d);
@@ -239,19 +251,21 @@ export = function (RED: NodeAPI) {
         const tickMs = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, ...durations));
         timer = setInterval(onTick, tickMs);
 
-        node.on('close', (_removed: boolean, done: () => void) => {
+        node.on('close', (removed: boolean, done: () => void) => {
             closing = true;
             if (timer) clearInterval(timer);
             timer = null;
             status.close();
             for (const [, , d] of queued) d();
             queued = [];
+            if (removed) inProcess.delete(node.id);
             if (!ready) return done();
             // Save once more, but never let a slow store hold the redeploy.
             let finished = false;
             const finish = () => { if (!finished) { finished = true; clearTimeout(guard); done(); } };
             const guard = setTimeout(finish, CLOSE_SAVE_WAIT_MS);
             save(finish);
+            if (removed) inProcess.delete(node.id);
         });
     }
 

@@ -235,6 +235,20 @@ describe('picochain-alert core scenarios (tables)', function () {
         assert.strictEqual(high[3].startedAt.getTime(), T0);
     });
 
+    it('restore under a changed configuration resolves alerts whose rule is gone', function () {
+        const e = new AlertEngine({ ...HIGH_8_6, rise: { limit: 0.5, clear: 0.2 }, silentS: 60 });
+        e.ingest(reading(0, 9), T0);
+        e.deviceStatus('fridge-2', false, T0);
+        const saved = JSON.parse(JSON.stringify(e.serialise(T0)));
+        const kept = new AlertEngine({ ...HIGH_8_6, offlineAlerts: false });
+        assert.ok(kept.restore(saved, T0 + 1000));
+        assert.deepStrictEqual(kept.pruneUnconfigured(T0 + 1000).map(fmt), ['fridge-2/* resolved silent critical offline']);
+        assert.strictEqual(kept.counts().firing, 1);
+        const none = new AlertEngine({ low: { warning: { level: 0, clear: 1 }, critical: null }, sensors: ['humidite'] });
+        none.restore(saved, T0);
+        assert.deepStrictEqual(none.pruneUnconfigured(T0).map(fmt), ['resolved high warning 9']);
+    });
+
     it('restart while pending: fires once the original pending period is over', function () {
         run({ ...HIGH_8_6, forS: 300 }, [
             [0, 9, []],
