@@ -1,0 +1,150 @@
+/**
+ * The writer's Store and ModeProbe on the mongodb driver: collection preparation (native
+ * time-series or fallback with index + own purge), unordered insertMany with duplicate-key
+ * errors counted as "already stored", and the existing-keys query for native mode.
+ */
+import type { Collection, Db, Document } from 'mongodb';
+import { CollectionInfo, detectMode, DUPLICATE_KEY, Granularity, isTransientError, ModeDecision, ModeProbe } from './mode';
+import { InsertOutcome, Store } from './core';
+import { DocFields, ReadingDoc } from './document';
+
+export interface StoreSettings {
+    collection: string;
+    timeField: string;
+    metaField: string;
+    granularity: Granularity;
+    /** expireAfterSeconds, 0 = keep. */
+    retentionS: number;
+}
+
+/** Tags an error with whether retrying later can help (core.ts reads `transient`). */
+function tag(err: unknown): unknown {
+    if (err && typeof err === 'object') {
+        try { (err as { transient?: boolean }).transient = isTransientError(err); } catch { /* frozen */ }
+    }
+    return err;
+}
+
+/** A Store bound to one prepared collection. */
+export class MongoStore implements Store {
+    /**
+     * `made` = the field names documents were built with (the node's settings); `used` = those of
+     * the collection (an existing time-series collection keeps its own). Documents are renamed
+     * on the way in when the two differ.
+     */
+    constructor(readonly mode: ModeDecision['mode'], private readonly coll: Collection<Document>, private readonly made: DocFields, private readonly used: DocFields = made) {}
+
+    private get timeField(): string { return this.used.timeField; }
+
+    private remap(docs: ReadingDoc[]): Document[] {
+        const { made, used } = this;
+        if (made.timeField === used.timeField && made.metaField === used.metaField) return docs as Document[];
+        return docs.map((d) => {
+            const out: Document = {};
+            for (const [k, v] of Object.entries(d)) {
+                out[k === made.timeField ? used.timeField : k === made.metaField ? used.metaField : k] = v;
+            }
+            return out;
+        });
+    }
+
+    async insert(docs: ReadingDoc[]): Promise<InsertOutcome> {
+        try {
+            const r = await this.coll.insertMany(this.remap(docs), { ordered: false });
+            return { inserted: r.insertedCount, duplicateIndexes: [], failed: [] };
+        } catch (err) {
+            const e = err as { name?: string; writeErrors?: unknown; result?: { insertedCount?: number }; insertedCount?: number; writeConcernError?: unknown };
+            if (e && e.name === 'MongoBulkWriteError' && e.writeErrors && !e.writeConcernError) {
+                const list = (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) as { index: number; code: number; errmsg?: string; message?: string }[];
+                const duplicateIndexes: number[] = [];
+                const failed: { index: number; message: string }[] = [];
+                for (const w of list) {
+                    if (w.code === DUPLICATE_KEY) duplicateIndexes.push(w.index);
+                    else failed.push({ index: w.index, message: `${w.errmsg || w.message || 'write error'} (code ${w.code})` });
+                }
+                // a write error that is itself transient (e.g. shutdown) means: retry the whole batch
+                if (failed.length === 0 || list.every((w) => w.code === DUPLICATE_KEY || !isTransientError({ code: w.code }))) {
+                    return { inserted: e.insertedCount ?? e.result?.insertedCount ?? docs.length - list.length, duplicateIndexes, failed };
+                }
+            }
+            throw tag(err);
+        }
+    }
+
+    async existingIds(ids: string[], from: Date, to: Date): Promise<Set<string>> {
+        try {
+            const found = await this.coll
+                .find({ [this.timeField]: { $gte: from, $lte: to }, _id: { $in: ids } } as Document, { projection: { _id: 1 } })
+                .toArray();
+            return new Set(found.map((d) => String(d._id)));
+        } catch (err) {
+            throw tag(err);
+        }
+    }
+
+    async purgeOlderThan(cutoff: Date): Promise<number> {
+        try {
+            const r = await this.coll.deleteMany({ [this.timeField]: { $lt: cutoff } } as Document);
+            return r.deletedCount;
+        } catch (err) {
+            throw tag(err);
+        }
+    }
+}
+
+/** ModeProbe on a Db: what mode.ts asks, answered by the server. */
+export function mongoProbe(db: Db, s: StoreSettings): ModeProbe {
+    return {
+        async collectionInfo(): Promise<CollectionInfo | null> {
+            const list = await db.listCollections({ name: s.collection }, { nameOnly: false }).toArray();
+            return list.length ? (list[0] as CollectionInfo) : null;
+        },
+        async serverVersion(): Promise<string | null> {
+            try {
+                const info = await db.admin().command({ buildInfo: 1 });
+                return typeof info.version === 'string' ? info.version : null;
+            } catch (err) {
+                if (isTransientError(err)) throw err;
+                return null;
+            }
+        },
+        async createTimeseries(): Promise<void> {
+            await db.createCollection(s.collection, {
+                timeseries: { timeField: s.timeField, metaField: s.metaField, granularity: s.granularity },
+                ...(s.retentionS > 0 ? { expireAfterSeconds: s.retentionS } : {}),
+            });
+        },
+        async createRegular(): Promise<void> {
+            await db.createCollection(s.collection);
+        },
+    };
+}
+
+/** Creates an index unless the same keys are already indexed (under another name: codes 85, 86). */
+async function ensureIndex(coll: Collection<Document>, keys: Record<string, 1>, name: string): Promise<void> {
+    try {
+        await coll.createIndex(keys, { name });
+    } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code !== 85 && code !== 86) throw err;
+    }
+}
+
+/**
+ * Prepares the collection (detects the mode, creates what is missing, ensures the fallback
+ * index) and returns the Store plus the decision, for the status and the log.
+ */
+export async function prepareStore(db: Db, s: StoreSettings): Promise<{ store: MongoStore; decision: ModeDecision }> {
+    try {
+        const decision = await detectMode(mongoProbe(db, s), { timeField: s.timeField, metaField: s.metaField });
+        const coll = db.collection(s.collection);
+        if (decision.mode === 'fallback') {
+            // the query picochain-history runs (device, sensor, time range), and the purge's range
+            await ensureIndex(coll, { [`${decision.metaField}.device`]: 1, [`${decision.metaField}.sensor`]: 1, [decision.timeField]: 1 }, 'picochain_meta_time');
+            if (s.retentionS > 0) await ensureIndex(coll, { [decision.timeField]: 1 }, 'picochain_time');
+        }
+        return { store: new MongoStore(decision.mode, coll, { timeField: s.timeField, metaField: s.metaField }, { timeField: decision.timeField, metaField: decision.metaField }), decision };
+    } catch (err) {
+        throw tag(err);
+    }
+}
