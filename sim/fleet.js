@@ -122,7 +122,9 @@ function parseBrokerUrl(url) {
  * firmware's own config check rather than as a silently ignored extra.
  */
 function deviceConfig(example, { id, site, broker, format, extra }) {
-    const cfg = JSON.parse(JSON.stringify(example || {}));
+    // without an example (firmware not in this checkout) a flat config with the obvious names
+    const cfg = example && Object.keys(example).length ? JSON.parse(JSON.stringify(example))
+        : { device: null, site: null, broker: null, port: null, tls: false, user: null, password: null, format: null };
     const want = {
         device: id, device_id: id, site,
         broker: broker.host, broker_host: broker.host, host: broker.host, mqtt_host: broker.host, server: broker.host,
@@ -419,8 +421,9 @@ async function startFleet(options = {}) {
     if (!ID_PATTERN.test(site)) throw new Error(`site "${site}" must match ${ID_PATTERN}`);
     const firmware = deepMerge(scenario.firmware || {}, options.firmware || {});
     const windowS = Number(options.windowS || findKey(firmware, ['window_s', 'window']) || findKey(readFirmwareExample(), ['window_s', 'window']) || 60);
+    const sampleS = Number(options.sampleS || findKey(firmware, ['sample_s', 'sample']) || findKey(readFirmwareExample(), ['sample_s', 'sample']) || 10);
     const fleet = new Fleet({
-        ...options, speed, format, site, windowS,
+        ...options, speed, format, site, windowS, sampleS,
         seed: options.seed === undefined ? (scenario.seed || 1) : options.seed,
         monitor: options.monitor !== false,
         deviceList: defaultDevices(n, scenario.devices),

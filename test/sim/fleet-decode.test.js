@@ -1,0 +1,141 @@
+'use strict';
+// Issue 4 "Done when": simulated Picos, each the real firmware in its own MicroPython instance,
+// publish through a real Mosquitto; Node-RED's own `mqtt in` node hands the frames to
+// picochain-decode, and its readings come from every board. Also: a board that crashes or loses
+// power comes back without taking the others down.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { startMosquitto } = require('../../scripts/lib/services');
+
+const ROOT = path.join(__dirname, '..', '..');
+const HOST = path.join(ROOT, 'sim', 'pico-host.js');
+const DECODE = path.join(ROOT, 'dist', 'nodes', 'picochain-decode', 'picochain-decode.js');
+const DECODE_SRC = path.join(ROOT, 'nodes', 'picochain-decode', 'picochain-decode.ts');
+const BOOT_WAIT_MS = 90000; // five MicroPython instances boot on two cores, then a window each
+
+helper.init(require.resolve('node-red'));
+
+/** Readings out of any decode output message: one reading, or an array of them. */
+function readingsOf(msg) {
+    const p = msg && msg.payload;
+    const list = Array.isArray(p) ? p : [p];
+    return list.filter((r) => r && typeof r === 'object' && typeof r.device === 'string' && typeof r.sensor === 'string');
+}
+
+function waitFor(cond, timeoutMs, what) {
+    return new Promise((resolve, reject) => {
+        const t0 = Date.now();
+        const tick = () => {
+            let v;
+            try { v = cond(); } catch (err) { return reject(err); }
+            if (v) return resolve(v);
+            if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`));
+            setTimeout(tick, 200);
+        };
+        tick();
+    });
+}
+
+describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', function () {
+    this.timeout(180000);
+    let broker;
+    let fleet;
+    const logs = [];
+
+    before(async function () {
+        if (!fs.existsSync(HOST)) this.skip(); // the MicroPython harness (sim/pico-host.js) is not in this checkout
+        if (!fs.existsSync(DECODE) && !fs.existsSync(DECODE_SRC)) this.skip(); // picochain-decode is not in this checkout
+        assert.ok(fs.existsSync(DECODE), 'dist/nodes/picochain-decode is missing: run `node scripts/build.js` (npm test does)');
+        broker = await startMosquitto();
+    });
+
+    afterEach(async function () {
+        if (fleet) { await fleet.stop(); fleet = null; }
+        await helper.unload();
+        if (this.currentTest && this.currentTest.state === 'failed') {
+            console.log(`last fleet log lines:\n${logs.slice(-60).join('\n')}`);
+        }
+        logs.length = 0;
+    });
+
+    after(async function () {
+        if (broker) await broker.cleanup();
+    });
+
+    /** Loads mqtt-broker + mqtt in + picochain-decode, every decode output into one helper node. */
+    async function loadFlow(site, datatype) {
+        const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js');
+        const decodeNode = require(DECODE);
+        const flow = [
+            { id: 'broker', type: 'mqtt-broker', name: 'mosquitto', broker: '127.0.0.1', port: String(broker.port),
+                clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+            { id: 'in', type: 'mqtt in', name: '', topic: `picochain/${site}/+/stats`, qos: '1', datatype,
+                broker: 'broker', nl: false, rap: true, rh: 0, inputs: 0, wires: [['decode']] },
+            // decode options left at their defaults except one message per reading when supported
+            { id: 'decode', type: 'picochain-decode', name: '', output: 'split', wires: [['out'], ['out'], ['out']] },
+            { id: 'out', type: 'helper' },
+        ];
+        await helper.load([mqttNodes, decodeNode], flow);
+        const out = helper.getNode('out');
+        const byDevice = new Map();
+        out.on('input', (msg) => {
+            for (const r of readingsOf(msg)) {
+                if (!byDevice.has(r.device)) byDevice.set(r.device, []);
+                byDevice.get(r.device).push(r);
+            }
+        });
+        return byDevice;
+    }
+
+    async function start(site, devices, extra = {}) {
+        const { startFleet } = require('../../sim/fleet');
+        fleet = await startFleet({
+            brokerUrl: broker.url, devices, speed: 60, site, scenario: null, seed: 4,
+            log: (line) => logs.push(line), ...extra,
+        });
+        return fleet;
+    }
+
+    it('sees readings from all 5 simulated Picos, with plausible fridge and freezer temperatures', async function () {
+        const byDevice = await loadFlow('five', 'buffer');
+        await start('five', 5);
+        const ids = fleet.devices.map((d) => d.id);
+        assert.deepStrictEqual(ids, ['fridge-1', 'fridge-2', 'freezer-1', 'fridge-3', 'fridge-4']);
+        // two windows from every board: the second proves the main loop keeps going
+        await waitFor(() => ids.every((id) => new Set((byDevice.get(id) || []).map((r) => r.seq)).size >= 2),
+            BOOT_WAIT_MS, () => `2 windows from each of ${ids.join(', ')}; got ${ids.map((id) => `${id}:${(byDevice.get(id) || []).length}`).join(' ')}`);
+        for (const id of ids) {
+            const rs = byDevice.get(id);
+            for (const r of rs) {
+                assert.strictEqual(r.site, 'five');
+                assert.ok(r.time instanceof Date || typeof r.time === 'string', `${id} reading has a time`);
+                assert.strictEqual(typeof r.window, 'number');
+            }
+            const probe = rs.filter((r) => r.sensor.startsWith('probe') && r.count > 0);
+            assert.ok(probe.length > 0, `${id} sends its cabinet probe (sensors: ${[...new Set(rs.map((r) => r.sensor))].join(', ')})`);
+            const [lo, hi] = id.startsWith('freezer') ? [-30, -8] : [-2, 12];
+            for (const r of probe) assert.ok(r.mean >= lo && r.mean <= hi, `${id} ${r.sensor} mean ${r.mean} °C outside ${lo}..${hi}`);
+            const board = rs.filter((r) => r.sensor === 'temperature' && r.count > 0);
+            for (const r of board) assert.ok(r.mean > 5 && r.mean < 40, `${id} onboard sensor reads the room: ${r.mean} °C`);
+        }
+    });
+
+    it('keeps the fleet running when one board crashes or loses power, and brings it back', async function () {
+        const byDevice = await loadFlow('robust', 'buffer');
+        await start('robust', 3);
+        const ids = fleet.devices.map((d) => d.id);
+        const windows = (id) => new Set((byDevice.get(id) || []).map((r) => r.seq)).size;
+        await waitFor(() => ids.every((id) => windows(id) >= 1), BOOT_WAIT_MS, 'a window from every board');
+        fleet.crash('fridge-1'); // its worker dies as an uncaught error would
+        await fleet.inject('fridge-2', 'power', { duration: '3m' }); // RAM lost, reboots after 3 model min
+        const before = Object.fromEntries(ids.map((id) => [id, (byDevice.get(id) || []).length]));
+        await waitFor(() => (byDevice.get('freezer-1') || []).length >= before['freezer-1'] + 4, 30000, 'freezer-1 keeps publishing');
+        await waitFor(() => ids.every((id) => (byDevice.get(id) || []).length > before[id]), BOOT_WAIT_MS,
+            () => `every board publishing again (${ids.map((id) => `${id}:${(byDevice.get(id) || []).length - before[id]}`).join(' ')})`);
+        const st = Object.fromEntries(fleet.status().map((d) => [d.id, d]));
+        assert.strictEqual(st['fridge-1'].workerRestarts, 1);
+        assert.ok(st['fridge-2'].boots >= 2, `fridge-2 booted again after the power cut (boots ${st['fridge-2'].boots})`);
+    });
+});
