@@ -446,6 +446,8 @@ function childPath(path: string, key: string | number): string {
  * operators or paths downstream), no number may be NaN/Infinity, nesting stays bounded.
  */
 export function checkTree(value: unknown, path = '$', depth = 0): void {
+    // the common case (nothing wrong) runs without building paths; a failure walks again to say where
+    if (depth === 0 && treeOk(value, 0)) return;
     if (typeof value === 'number') {
         if (!Number.isFinite(value)) fail('non-finite', { value: String(value), where: path });
         return;
@@ -462,23 +464,42 @@ export function checkTree(value: unknown, path = '$', depth = 0): void {
     }
 }
 
+function treeOk(value: unknown, depth: number): boolean {
+    if (typeof value === 'number') return Number.isFinite(value);
+    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date) return true;
+    if (depth >= MAX_DEPTH) return false;
+    if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!treeOk(value[i], depth + 1)) return false;
+        return true;
+    }
+    for (const key in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+        if (key.charCodeAt(0) === 36 /* $ */ || key.includes('.')) return false;
+        if (!treeOk((value as Record<string, unknown>)[key], depth + 1)) return false;
+    }
+    return true;
+}
+
 // Control characters other than tab, LF and CR never appear in JSON or status text, while a
 // binary frame always has some (header 0x10-0x1f, and zero bytes in seq/window/count).
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** True when a buffer is plausibly text (valid UTF-8, no control characters but \t \n \r). */
-export function looksLikeText(b: Uint8Array): boolean {
+/** The buffer as text when it is plausibly text (valid UTF-8, no control characters but \t \n \r), else null. */
+export function bufferText(b: Uint8Array): string | null {
     for (let i = 0; i < b.length; i++) {
         const c = b[i];
-        if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
-        if (c === 0x7f) return false;
+        if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return null;
     }
     try {
-        utf8.decode(b);
-        return true;
+        return utf8.decode(b);
     } catch {
-        return false;
+        return null;
     }
+}
+
+/** True when a buffer is plausibly text (see bufferText). */
+export function looksLikeText(b: Uint8Array): boolean {
+    return bufferText(b) !== null;
 }
 
 const HEX_FRAME = /^(?:[0-9a-fA-F]{48})+$/;
@@ -650,8 +671,8 @@ export class Decoder {
         if (Buffer.isBuffer(payload) || payload instanceof Uint8Array) {
             const b = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
             if (b.length > max) fail('oversize', { size: b.length, max, where: '$' });
-            if (this.options.format === 'binary-v1' || !looksLikeText(b)) return { bytes: b };
-            return { text: b.toString('utf8') };
+            const text = this.options.format === 'binary-v1' ? null : bufferText(b);
+            return text === null ? { bytes: b } : { text };
         }
         if (typeof payload === 'string') {
             const size = Buffer.byteLength(payload, 'utf8');
