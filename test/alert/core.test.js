@@ -225,7 +225,7 @@ describe('picochain-alert core scenarios (tables)', function () {
             [180, 9.3, []],
             [500, 'restart', []],
             [600, 'tick', ['renotify high warning 9.3']],
-            [900, 'tick', []], // silence timer restarted at the restart (500 s), not 180 s
+            [1100, 'tick', []], // silence timer restarted at the restart (500 s), not 180 s
             [1400, 'tick', ['fired silent critical timeout', 'renotify high warning 9.3']],
             [1500, 5, ['resolved silent critical timeout', 'resolved high warning 5']],
         ], seen);
