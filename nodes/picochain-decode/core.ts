@@ -797,6 +797,8 @@ export class Decoder {
             if (typeof obj.received_at !== 'string') return fail('type', { field: 'received_at', expected: 'an ISO 8601 string', actual: describe(obj.received_at), where: '$.received_at' });
             const d = new Date(obj.received_at);
             if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(obj.received_at)) fail('bad-date', { value: obj.received_at, where: '$.received_at' });
+            // the network server's clock is trusted within the same bounds as a device's
+            this.checkTime(d.getTime(), receivedAt, '$.received_at');
             at = d;
         }
         const up = obj.uplink_message;

@@ -225,6 +225,8 @@ describe('picochain-decode core', function () {
             assertRejects(ttn(binFrame({ window: 4000 }).toString('base64')), 'range', '$.uplink_message.frm_payload byte 8');
             assertRejects(ttn('not base64!'), 'base64', '$.uplink_message.frm_payload');
             assertRejects(ttn(binFrame().toString('base64'), { received_at: 'yesterday' }), 'bad-date', '$.received_at');
+            assertRejects(ttn(binFrame().toString('base64'), { received_at: '2031-01-01T00:00:00Z' }), 'future', '$.received_at');
+            assertRejects(ttn(binFrame().toString('base64'), { received_at: '2019-01-01T00:00:00Z' }), 'ancient', '$.received_at');
             assertRejects(ttn(binFrame().toString('base64'), { end_device_ids: { device_id: 'a.b' } }), 'bad-id', '$.end_device_ids.device_id');
         });
     });
