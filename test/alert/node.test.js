@@ -13,8 +13,11 @@ helper.init(require.resolve('node-red'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Strictly increasing reading times: the alert skips a reading not newer than the last one.
+let lastMs = 0;
 function reading(v, extra = {}) {
-    const time = new Date();
+    lastMs = Math.max(Date.now(), lastMs + 1);
+    const time = new Date(lastMs);
     return {
         device: 'fridge-1', site: 'depot', sensor: 'temperature', unit: '°C', time, deviceTime: time, receivedAt: time,
         window: 60, count: 6, min: v, max: v, mean: v, std: 0, slope: null, last: v, seq: 1, state: null, source: 'json-v1',
