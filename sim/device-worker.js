@@ -65,29 +65,14 @@ function clearFault(fault) {
     for (const f of faults) if (f.fault === fault && f.from <= now && f.until > now) f.until = now;
 }
 
-/** 8-byte DS18B20 ROM code: family 0x28, a serial derived from the device id, Dallas CRC-8. */
-function romCode(device, index) {
-    const rom = [0x28];
-    let h = 2166136261;
-    for (const ch of `${device}#${index}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    for (let i = 0; i < 6; i++) { rom.push(h & 0xff); h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0; }
-    let crc = 0;
-    for (const byte of rom) {
-        let b = byte;
-        for (let i = 0; i < 8; i++) { const mix = (crc ^ b) & 1; crc >>= 1; if (mix) crc ^= 0x8C; b >>= 1; }
-    }
-    rom.push(crc);
-    return rom;
-}
-
 // What the firmware's shims read. Called synchronously from MicroPython: keep them cheap and total.
 const hardware = {
     adcRaw(ch) {
         if (ch === 4) return model.boardAdcRaw(modelNow());
         return 0;
     },
-    probes: Array.from({ length: wd.probes }, (_, i) => ({
-        rom: romCode(wd.device, i + 1),
+    probes: wd.roms.map((rom, i) => ({
+        rom, // hex, as in the board's config "probes" (probe1 first)
         readC() {
             const t = modelNow();
             if (active('probe', t, i + 1)) return null; // unplugged: no presence pulse
@@ -107,6 +92,8 @@ let crashes = 0;
 let lastError = null;
 let rebootPendingUntil = 0; // real ms: no power-up boot before a crash reboot's backoff ends
 
+let flash = null; // the board's files kept across power cuts and resets (flash survives, RAM does not)
+
 async function boot() {
     if (starting || stopping) return;
     starting = true;
@@ -116,10 +103,12 @@ async function boot() {
         pico = await host.createPico({
             config: wd.config,
             hardware,
-            clock: { speed: wd.speed, epochMs: wd.epochMs },
+            clock: { speed: wd.speed, epochMs: wd.epochMs, wallStartMs: wd.wallStartMs },
             name: wd.device,
             log: (line) => log('info', line),
             onExit: (err) => onFirmwareExit(err),
+            ntp: wd.ntp !== false,
+            ...(flash ? { files: flash } : {}),
             ...(wd.hostOptions || {}),
         });
         await pico.start();
@@ -133,12 +122,19 @@ async function boot() {
     }
 }
 
-async function halt(reason) {
+/**
+ * Takes the board down. `power`: a hard stop (no goodbye, RAM gone), as a power cut or a reset;
+ * otherwise the firmware is asked to finish (it publishes `offline` and closes its connection).
+ */
+async function halt(reason, { power = false } = {}) {
     const p = pico;
     pico = null;
     running = false;
     if (p) {
-        try { await p.stop(); } catch (err) { log('warn', `stop failed: ${err && err.message}`); }
+        try { if (typeof p.files === 'function') flash = p.files(); } catch { /* keep the previous copy */ }
+        try {
+            if (power && typeof p.kill === 'function') p.kill(); else await p.stop();
+        } catch (err) { log('warn', `stop failed: ${err && err.message}`); }
     }
     if (reason) log('info', reason);
 }
@@ -150,7 +146,7 @@ async function onFirmwareExit(err) {
     lastError = err ? String(err.stack || err.message || err) : 'firmware exited';
     log('error', `firmware stopped: ${lastError.split('\n')[0]}`);
     post({ type: 'crash', error: lastError, crashes });
-    await halt();
+    await halt(null, { power: true });
     const wait = REBOOT_BACKOFF_MS[Math.min(crashes - 1, REBOOT_BACKOFF_MS.length - 1)];
     rebootPendingUntil = Date.now() + wait;
     setTimeout(() => { if (!stopping && !active('power', modelNow())) boot(); }, wait);
@@ -162,7 +158,7 @@ const powerTimer = setInterval(() => {
     if (stopping || starting) return;
     const off = active('power', modelNow());
     if (off && pico) {
-        halt('power cut: board off');
+        halt('power cut: board off', { power: true });
         post({ type: 'power', on: false });
     } else if (!off && !pico && boots > 0 && Date.now() >= rebootPendingUntil) {
         post({ type: 'power', on: true });

@@ -115,30 +115,43 @@ function parseBrokerUrl(url) {
     };
 }
 
+// On-device state thresholds per cabinet kind (firmware config "thresholds", °C on the window
+// mean and °C/min rising). "temperature" is the board's own sensor, which reads the room.
+const THRESHOLDS = Object.freeze({
+    fridge: { warn_high: 8, alarm_high: 10, warn_low: 0.5, alarm_low: -1 },
+    freezer: { warn_high: -15, alarm_high: -12, warn_low: null, alarm_low: null },
+    room: { warn_high: 35, alarm_high: 40, warn_low: null, alarm_low: null, warn_slope: null, alarm_slope: null },
+});
+
+/** 8-byte DS18B20 ROM code as hex: family 0x28, a serial derived from the device id, Dallas CRC-8. */
+function romCode(device, index) {
+    const rom = [0x28];
+    let h = 2166136261;
+    for (const ch of `${device}#${index}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    for (let i = 0; i < 6; i++) { rom.push(h & 0xff); h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0; }
+    let crc = 0;
+    for (const byte of rom) {
+        let b = byte;
+        for (let i = 0; i < 8; i++) { const mix = (crc ^ b) & 1; crc >>= 1; if (mix) crc ^= 0x8C; b >>= 1; }
+    }
+    rom.push(crc);
+    return Buffer.from(rom).toString('hex');
+}
+
 /**
- * The firmware config for one board: firmware/config.example.json (whatever keys the firmware
- * defines) with the fleet's values set in it. Keys are set only where the example has them
- * (or in a nested section of the same name), so a renamed key shows as a missing value in the
- * firmware's own config check rather than as a silently ignored extra.
+ * The firmware config.json of one board (keys of firmware/config.py DEFAULTS; the firmware
+ * refuses unknown keys). `extra` (scenario/option "firmware") is merged over it.
  */
-function deviceConfig(example, { id, site, broker, format, extra }) {
-    // without an example (firmware not in this checkout) a flat config with the obvious names
-    const cfg = example && Object.keys(example).length ? JSON.parse(JSON.stringify(example))
-        : { device: null, site: null, broker: null, port: null, tls: false, user: null, password: null, format: null };
-    const want = {
-        device: id, device_id: id, site,
-        broker: broker.host, broker_host: broker.host, host: broker.host, mqtt_host: broker.host, server: broker.host,
-        port: broker.port, broker_port: broker.port, mqtt_port: broker.port,
-        tls: broker.tls, ssl: broker.tls,
-        user: broker.user, username: broker.user, password: broker.password,
-        format, frame_format: format,
-        ssid: 'picochain-sim', wifi_ssid: 'picochain-sim',
+function deviceConfig({ id, kind, site, broker, format, roms, extra }) {
+    const cfg = {
+        device: id,
+        site,
+        wifi: { ssid: 'picochain-sim', password: 'simulated' },
+        broker: { host: broker.host, port: broker.port, tls: broker.tls, user: broker.user, password: broker.password },
+        format,
+        probes: roms, // probe1, probe2... in the order the fleet's faults number them
+        thresholds: { default: { ...THRESHOLDS[kind] }, temperature: { ...THRESHOLDS.room } },
     };
-    const apply = (obj) => {
-        for (const [k, v] of Object.entries(want)) if (Object.prototype.hasOwnProperty.call(obj, k)) obj[k] = v;
-        for (const v of Object.values(obj)) if (v && typeof v === 'object' && !Array.isArray(v)) apply(v);
-    };
-    apply(cfg);
     return deepMerge(cfg, extra || {});
 }
 
@@ -148,11 +161,6 @@ function deepMerge(a, b) {
         out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
     }
     return out;
-}
-
-function readFirmwareExample() {
-    const file = path.join(__dirname, '..', 'firmware', 'config.example.json');
-    try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return {}; }
 }
 
 /** seq of a frame payload (JSON v1 or binary v1), null when it is neither. */
@@ -169,6 +177,7 @@ class Fleet extends EventEmitter {
         super();
         this.opts = opts;
         this.epochMs = Date.now();
+        this.wallStartMs = opts.wallStartMs;
         this.speed = opts.speed;
         this.site = opts.site;
         this.devices = [];
@@ -190,8 +199,9 @@ class Fleet extends EventEmitter {
     _spawn(b) {
         const w = new Worker(path.join(__dirname, 'device-worker.js'), {
             workerData: {
-                device: b.id, kind: b.kind, seed: b.seed, probes: b.probes, speed: this.speed,
-                epochMs: this.epochMs, config: b.config, thermal: b.thermal, faults: b.faults,
+                device: b.id, kind: b.kind, seed: b.seed, roms: b.roms, speed: this.speed,
+                epochMs: this.epochMs, wallStartMs: this.wallStartMs, ntp: this.opts.ntp,
+                config: b.config, thermal: b.thermal, faults: b.faults,
                 hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions,
             },
             // a runaway instance must not take the fleet's memory with it
@@ -344,17 +354,18 @@ class Fleet extends EventEmitter {
     }
 
     async _start(scenario) {
-        const example = readFirmwareExample();
         const broker = parseBrokerUrl(this.opts.brokerUrl);
         if (this.opts.monitor) await this._startMonitor();
         this.devices = this.opts.deviceList.map((d) => ({ id: d.id, kind: d.kind, probes: d.probes || 1 }));
         this.opts.deviceList.forEach((d, i) => {
+            const probes = d.probes || 1;
+            const roms = Array.from({ length: probes }, (_, k) => romCode(d.id, k + 1));
             const b = {
-                id: d.id, kind: d.kind, probes: d.probes || 1,
+                id: d.id, kind: d.kind, probes, roms,
                 seed: d.seed === undefined ? (this.opts.seed + i * 7919) >>> 0 : d.seed,
                 thermal: d.thermal,
-                config: deviceConfig(example, {
-                    id: d.id, site: this.site, broker, format: this.opts.format,
+                config: deviceConfig({
+                    id: d.id, kind: d.kind, site: this.site, broker, format: this.opts.format, roms,
                     extra: deepMerge(deepMerge(scenario.firmware || {}, this.opts.firmware || {}), d.firmware || {}),
                 }),
                 faults: scenario.faults.filter((f) => f.device === d.id || f.device === '*').map((f) => ({
@@ -420,10 +431,12 @@ async function startFleet(options = {}) {
     const site = options.site || scenario.site || 'demo';
     if (!ID_PATTERN.test(site)) throw new Error(`site "${site}" must match ${ID_PATTERN}`);
     const firmware = deepMerge(scenario.firmware || {}, options.firmware || {});
-    const windowS = Number(options.windowS || findKey(firmware, ['window_s', 'window']) || findKey(readFirmwareExample(), ['window_s', 'window']) || 60);
-    const sampleS = Number(options.sampleS || findKey(firmware, ['sample_s', 'sample']) || findKey(readFirmwareExample(), ['sample_s', 'sample']) || 10);
+    // the firmware's defaults (firmware/config.py) unless the scenario or options set them
+    const windowS = Number(firmware.window_s || 60);
+    const sampleS = Number(firmware.sample_s || 10);
+    const wallStartMs = wallStart(options.wallStart, speed);
     const fleet = new Fleet({
-        ...options, speed, format, site, windowS, sampleS,
+        ...options, speed, format, site, windowS, sampleS, wallStartMs, ntp: options.ntp !== false,
         seed: options.seed === undefined ? (scenario.seed || 1) : options.seed,
         monitor: options.monitor !== false,
         deviceList: defaultDevices(n, scenario.devices),
@@ -432,11 +445,26 @@ async function startFleet(options = {}) {
     return fleet;
 }
 
-function findKey(obj, keys) {
-    if (!obj || typeof obj !== 'object') return undefined;
-    for (const k of keys) if (typeof obj[k] === 'number') return obj[k];
-    for (const v of Object.values(obj)) { const r = findKey(v, keys); if (r !== undefined) return r; }
-    return undefined;
+/**
+ * Where the boards' wall clock starts (epoch ms). Default: (speed - 1) real hours before now,
+ * so that after one real hour the accelerated clock reaches the present (at 60× it starts
+ * 59 h back). Frames stay in the past for that hour and the decoder, which refuses timestamps
+ * more than a day ahead, accepts them for another 24 h of model time (~24 real minutes at 60×);
+ * for longer runs use ntp: false (frames carry time since boot and get the receive time).
+ * Accepts 'now', a Date, epoch ms, an ISO date, or a duration before now ("59h", "2d").
+ */
+function wallStart(v, speed) {
+    const now = Date.now();
+    if (v === undefined || v === null) return now - Math.max(0, speed - 1) * 3600e3;
+    if (v === 'now') return now;
+    if (v instanceof Date) return v.getTime();
+    if (typeof v === 'number') return v;
+    if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
+        const t = Date.parse(v);
+        if (Number.isNaN(t)) throw new Error(`wallStart "${v}" is not a date`);
+        return t;
+    }
+    return now - parseDuration(v) * 1000;
 }
 
-module.exports = { startFleet, loadScenario, defaultDevices, deviceConfig, parseBrokerUrl, frameSeq, FAULTS, DEFAULT_SCENARIO };
+module.exports = { startFleet, loadScenario, defaultDevices, deviceConfig, romCode, parseBrokerUrl, frameSeq, wallStart, FAULTS, THRESHOLDS, DEFAULT_SCENARIO };
