@@ -299,7 +299,8 @@ async function createPico(opts = {}) {
         async start() {
             if (running) return;
             running = true;
-            finished = mp.runPythonAsync('import main\nawait main.main()').then(
+            // main() runs in a task of its own: the port's top-level task cannot be cancelled into (wait_for)
+            finished = mp.runPythonAsync('import asyncio, main\nawait asyncio.create_task(main.main())').then(
                 () => null,
                 (err) => err,
             ).then((err) => {

@@ -1,0 +1,266 @@
+# picochain Pico W firmware entry: asyncio tasks sample -> window stats -> frames -> ring -> MQTT.
+import gc
+import sys
+
+try:
+    import asyncio
+except ImportError:
+    import uasyncio as asyncio
+
+import clock
+import config
+from frame import encode_binary, encode_json, encode_legacy, legacy_datetime, legacy_metric, unit_of
+from ring import Ring
+from state import LED_PATTERNS, SensorState, led_mode
+from window import Window
+
+gc.collect()
+
+BOOT_FILE = "boots"  # one small write per boot: the boot counter of the birth message
+LEGACY_TOPIC = "TOUCAN"
+WDT_FEED_MS = 1000
+DEBUG = False
+
+_stop = None
+_app = None
+
+
+def log(msg):
+    print("[%d] %s" % (clock.uptime_ms() // 1000, msg))
+
+
+def _boot_count():
+    n = 0
+    try:
+        with open(BOOT_FILE) as f:
+            n = int(f.read())
+    except (OSError, ValueError):
+        pass
+    n += 1
+    try:
+        with open(BOOT_FILE, "w") as f:
+            f.write(str(n))
+    except OSError:
+        pass
+    return n
+
+
+class App:
+    def __init__(self, cfg):
+        import sensors as hw
+        from link import Link
+        self.cfg = cfg
+        self.boot = _boot_count()
+        r = cfg["ring"]
+        self.ring = Ring(r["size"], "ring" if r["flash"] else None, r["flash_batch"], r["flash_files"])
+        self.sensors = hw.Sensors(cfg, log)
+        self.names = self.sensors.names
+        th = cfg["thresholds"]
+        self.windows = {n: Window() for n in self.names}
+        self.states = {n: SensorState(th.get(n, th["default"])) for n in self.names}
+        self.link = Link(cfg, self.ring, log)
+        self.link.birth_extra = lambda: {"fw": config.FW_VERSION, "boot": self.boot}
+        self.led = hw.Led()
+        self.wdt = hw.Watchdog(cfg["wdt_ms"])
+        self.seq = 0  # window sequence number (uint16)
+        self.raw_seq = 0  # raw frames count apart so stats seq stays one per window
+        self.windows_closed = 0
+        self.alive = clock.ticks_ms()
+        self.crashed = None
+        base = "picochain/%s/%s/" % (cfg["site"], cfg["device"])
+        self.t_stats = base + "stats"
+        self.t_raw = base + "raw"
+
+    def overall(self):
+        s = 0
+        for st in self.states.values():
+            if st.state > s:
+                s = st.state
+        return s
+
+    def _encode(self, fr):
+        if self.cfg["format"] == "binary":
+            return encode_binary(fr)
+        return encode_json(fr).encode()
+
+    def _frame(self, seq, window, sensors):
+        ts, synced = clock.stamp()
+        return {"device": self.cfg["device"], "site": self.cfg["site"], "seq": seq, "ts": ts,
+                "synced": synced, "window": window, "sensors": sensors}
+
+    def _legacy(self, metric, values):
+        tm = clock.localtime()
+        dt = legacy_datetime(tm)
+        for name, v in values:
+            if v is not None:
+                self.ring.push(LEGACY_TOPIC, encode_legacy(dt, self.cfg["device"], name, metric, v).encode(), 0)
+
+    def on_sample(self, t_s, values):
+        for name in self.names:
+            self.windows[name].add(t_s, values.get(name))
+        if self.cfg["send"] in ("raw", "both"):
+            out = []
+            for name in self.names:
+                v = values.get(name)
+                st = self.states[name].state
+                d = {"sensor": name, "unit": unit_of(name), "count": 1 if v is not None else 0,
+                     "min": v, "max": v, "mean": v, "std": 0 if v is not None else None,
+                     "slope": None, "last": v, "state": st}
+                if v is None:
+                    d["fault"] = self.sensors.faults.get(name, "no-samples")
+                out.append(d)
+            self.ring.push(self.t_raw, self._encode(self._frame(self.raw_seq, 0, out)), 1)
+            self.raw_seq = (self.raw_seq + 1) & 0xFFFF
+        if self.cfg["legacy"] == "raw":
+            self._legacy("brute", [(n, values.get(n)) for n in self.names])
+        self.link.kick.set()
+
+    def close_window(self):
+        out = []
+        means = []
+        for name in self.names:
+            w = self.windows[name]
+            d = w.summary()
+            st = self.states[name].update(d["mean"], d["slope"])
+            d["sensor"] = name
+            d["unit"] = unit_of(name)
+            d["state"] = st
+            if not d["count"]:
+                d["fault"] = "no-samples"
+            out.append(d)
+            means.append((name, d["mean"]))
+            w.reset()
+        fr = self._frame(self.seq, self.cfg["window_s"], out)
+        if self.cfg["send"] in ("stats", "both"):
+            self.ring.push(self.t_stats, self._encode(fr), 1)
+        if self.cfg["legacy"] == "mean":
+            self._legacy(legacy_metric(self.cfg["window_s"]), means)
+        if DEBUG or self.cfg["debug"]:
+            log("window seq %d ts %d state %d buffered %d" % (self.seq, fr["ts"], self.overall(), len(self.ring)))
+        self.seq = (self.seq + 1) & 0xFFFF
+        self.windows_closed += 1
+        self.link.kick.set()
+        gc.collect()
+
+    async def sampler(self):
+        sample_ms = int(self.cfg["sample_s"] * 1000)
+        per_window = max(1, int(self.cfg["window_s"] / self.cfg["sample_s"] + 0.5))
+        start = clock.ticks_ms()
+        k = 0
+        while True:
+            k += 1
+            # sample k is due at start + k * sample_ms: no drift from the time reads take
+            due = clock.ticks_add(start, k * sample_ms)
+            wait = clock.ticks_diff(due, clock.ticks_ms())
+            if wait > 0:
+                await asyncio.sleep_ms(wait)
+            values = await self.sensors.read()
+            self.alive = clock.ticks_ms()
+            # sample time within the window, s (slope), from the schedule rather than the clock
+            self.on_sample(((k - 1) % per_window) * self.cfg["sample_s"], values)
+            if k % per_window == 0:
+                self.close_window()
+            if k >= per_window * 1000:  # keep k small; schedule restarts from this window's end
+                start = clock.ticks_add(start, k * sample_ms)
+                k = 0
+
+    async def watchdog(self):
+        # fed only while the sampler makes progress: a hung sampler resets the board
+        limit = int(self.cfg["sample_s"] * 2000) + 5000
+        while True:
+            if clock.ticks_diff(clock.ticks_ms(), self.alive) < limit:
+                self.wdt.feed()
+            await asyncio.sleep_ms(WDT_FEED_MS)
+
+    async def blinker(self):
+        while True:
+            mode = led_mode(self.overall(), self.link.wlan.isconnected(), self.link.connected)
+            for on, off in LED_PATTERNS[mode]:
+                self.led.set(1)
+                await asyncio.sleep_ms(on)
+                self.led.set(0)
+                await asyncio.sleep_ms(off)
+
+    async def guard(self, coro, name):
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log("task %s crashed: %r" % (name, e))
+            sys.print_exception(e)
+            self.crashed = e
+            _stop.set()
+
+    def stats(self):
+        return {
+            "device": self.cfg["device"], "seq": self.seq, "windows": self.windows_closed,
+            "buffered": len(self.ring), "dropped": self.ring.dropped,
+            "replayed": self.link.replayed, "published": self.link.published,
+            "connected": self.link.connected, "mqttConnects": self.link.connects,
+            "linkFailures": self.link.failures, "synced": clock.synced, "boot": self.boot,
+            "state": self.overall(), "heapBytes": gc.mem_alloc(), "uptimeS": clock.uptime_ms() // 1000,
+        }
+
+
+async def config_error_blink(msg):
+    from sensors import Led
+    led = Led()
+    while not _stop.is_set():
+        print("CONFIG ERROR: %s" % msg)
+        for on, off in LED_PATTERNS["config"]:
+            led.set(1)
+            await asyncio.sleep_ms(on)
+            led.set(0)
+            await asyncio.sleep_ms(off)
+
+
+async def main():
+    """Runs the firmware until request_stop(); raises what crashed a task."""
+    global _stop, _app
+    _stop = asyncio.Event()
+    try:
+        cfg = config.load()
+    except config.ConfigError as e:
+        await config_error_blink(str(e))
+        return
+    log("picochain %s device %s site %s" % (config.FW_VERSION, cfg["device"], cfg["site"]))
+    app = App(cfg)
+    _app = app
+    tasks = [asyncio.create_task(app.guard(c, n)) for c, n in (
+        (app.sampler(), "sampler"), (app.link.run(), "link"), (app.watchdog(), "watchdog"),
+        (app.blinker(), "led"))]
+    try:
+        await _stop.wait()
+    finally:
+        for t in tasks:
+            t.cancel()
+        try:
+            await asyncio.wait_for_ms(app.link.goodbye(), 3000)
+        except Exception:
+            pass
+        app.led.set(0)
+    if app.crashed:
+        raise app.crashed
+
+
+def request_stop():
+    if _stop:
+        _stop.set()
+
+
+def stats_json():
+    import json
+    return json.dumps(_app.stats() if _app else {})
+
+
+def run():
+    """Board entry (main.py runs at boot)."""
+    try:
+        asyncio.run(main())
+    finally:
+        asyncio.new_event_loop()
+
+
+if __name__ == "__main__":
+    run()
