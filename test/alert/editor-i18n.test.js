@@ -136,6 +136,7 @@ describe('picochain-alert editor validation', function () {
         [{ forTime: '-5' }, 'forTime', 'duration'],
         [{ silent: '' }, 'silent', true],
         [{ rateWindow: '0' }, 'rateWindow', 'duration'],
+        [{ rateWindow: '' }, 'rateWindow', true],
     ];
     for (const [props, field, want] of table) {
         it(`${JSON.stringify(props)} → ${field}: ${want === true ? 'valid' : want}`, function () {
