@@ -9,6 +9,7 @@
  *   normal ──condition──▶ pending ──held for `forS`──▶ firing ──clear condition──▶ resolved (→ normal)
  *             ◀──condition gone (no event)──┘            │ warning → critical: "escalated"
  *                                                         │ every `renotifyS` unless acknowledged: "renotify"
+ *                                                         │ clear condition held `keepFiringS` before resolving
  *
  * Time base: every transition uses the injected `now` (ms since epoch), the time the node saw the
  * reading; rates use the readings' own `time`, so a late burst of buffered readings gives the
@@ -67,6 +68,12 @@ export interface AlertOptions {
     forS: number;
     /** Re-notify interval while firing and not acknowledged, seconds (0: never). */
     renotifyS: number;
+    /**
+     * Keep firing this long after the clear condition is first met, seconds (Grafana's
+     * keep_firing_for): a value flapping across the clear level does not resolve and re-fire.
+     * Not applied to silent alerts (a device that speaks is back).
+     */
+    keepFiringS: number;
     /** A device that sends nothing for this long is "silent", seconds (0: off). */
     silentS: number;
     silentSeverity: Severity;
@@ -87,6 +94,7 @@ export const DEFAULT_OPTIONS: AlertOptions = {
     rateSeverity: 'warning',
     forS: 0,
     renotifyS: 0,
+    keepFiringS: 0,
     silentS: 0,
     silentSeverity: 'critical',
     offlineAlerts: true,
@@ -147,7 +155,7 @@ export function validateOptions(o: AlertOptions): OptionProblem[] {
             p.push({ key: 'clear-rate', args: { field: name, level: r.limit, clear: r.clear } });
         }
     }
-    const durations: [string, number][] = [['for', o.forS], ['renotify', o.renotifyS], ['silent', o.silentS]];
+    const durations: [string, number][] = [['for', o.forS], ['renotify', o.renotifyS], ['keep-firing', o.keepFiringS], ['silent', o.silentS]];
     for (const [name, v] of durations) {
         if (!finite(v) || v < 0) p.push({ key: 'duration', args: { field: name } });
     }
@@ -202,6 +210,9 @@ export interface AlertRecord {
     escalateSince: number | null;
     escalateValue: number | null;
     escalateThreshold: number | null;
+    /** Firing, clear condition met since this time (resolves after `keepFiringS`). */
+    clearSince?: number | null;
+    clearThreshold?: number | null;
     cause?: 'timeout' | 'offline';
 }
 
@@ -419,9 +430,10 @@ export class AlertEngine {
     tick(now: number = this.clock()): AlertEvent[] {
         const events: AlertEvent[] = [];
         const o = this.options;
-        for (const a of [...this.alerts.values()]) {
+        for (const [key, a] of [...this.alerts.entries()]) {
             if (a.state === 'pending' && now - a.pendingSince >= o.forS * 1000) this.fire(a, now, events);
             else if (a.state === 'firing' && a.escalateSince !== null && now - a.escalateSince >= o.forS * 1000) this.escalate(a, now, events);
+            else if (a.state === 'firing' && typeof a.clearSince === 'number' && now - a.clearSince >= o.keepFiringS * 1000) this.resolve(key, a, now, events);
         }
         if (o.silentS > 0) {
             for (const [device, d] of this.devices) {
@@ -572,7 +584,7 @@ export class AlertEngine {
             id: `${device}:${sensor ?? '*'}:${rule}:${now}`,
             device, sensor, rule, state: 'pending', severity, value, threshold, unit,
             pendingSince: now, startedAt: null, acknowledged: false, ackAt: null, lastNotifiedAt: null,
-            escalateSince: null, escalateValue: null, escalateThreshold: null,
+            escalateSince: null, escalateValue: null, escalateThreshold: null, clearSince: null, clearThreshold: null,
         };
     }
 
@@ -605,11 +617,13 @@ export class AlertEngine {
         // firing
         if (!v.hold) {
             a.value = value;
-            a.threshold = v.clear;
-            this.alerts.delete(key);
-            events.push(this.event('resolved', a, now));
+            a.escalateSince = null;
+            if (a.clearSince === null || a.clearSince === undefined) a.clearSince = now;
+            a.clearThreshold = v.clear;
+            if (now - a.clearSince >= this.options.keepFiringS * 1000) this.resolve(key, a, now, events);
             return;
         }
+        a.clearSince = null;
         a.value = value;
         if (v.enter === 'critical' && a.severity === 'warning') {
             if (a.escalateSince === null) a.escalateSince = now;
@@ -620,6 +634,12 @@ export class AlertEngine {
             // Critical condition gone before escalating; severity never drops while firing.
             a.escalateSince = null;
         }
+    }
+
+    private resolve(key: string, a: AlertRecord, now: number, events: AlertEvent[]): void {
+        a.threshold = a.clearThreshold ?? a.threshold;
+        this.alerts.delete(key);
+        events.push(this.event('resolved', a, now));
     }
 
     private fire(a: AlertRecord, now: number, events: AlertEvent[]): void {

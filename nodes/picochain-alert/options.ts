@@ -32,6 +32,7 @@ export interface AlertNodeConfig {
     rateSeverity: Severity;
     forTime: string;
     renotify: string;
+    keepFiring: string;
     silent: string;
     silentSeverity: Severity;
     offline: boolean;
@@ -60,6 +61,7 @@ export const DEFAULT_CONFIG: AlertNodeConfig = {
     rateSeverity: 'warning',
     forTime: '0',
     renotify: '0',
+    keepFiring: '0',
     silent: '0',
     silentSeverity: 'critical',
     offline: true,
@@ -132,6 +134,7 @@ export function optionsFromConfig(c: AlertNodeConfig): AlertOptions {
         rateSeverity: c.rateSeverity === 'critical' ? 'critical' : 'warning',
         forS: num(c.forTime) ?? 0,
         renotifyS: num(c.renotify) ?? 0,
+        keepFiringS: num(c.keepFiring) ?? 0,
         silentS: num(c.silent) ?? 0,
         silentSeverity: c.silentSeverity === 'warning' ? 'warning' : 'critical',
         offlineAlerts: c.offline !== false && String(c.offline) !== 'false',

@@ -180,6 +180,19 @@ describe('picochain-alert core scenarios (tables)', function () {
         assert.throws(() => e.ack({}, T0), AlertInputError);
     });
 
+    it('keep firing: flapping across the clear level does not resolve and re-fire; resolves once clear long enough', function () {
+        run({ ...HIGH_8_6, keepFiringS: 300 }, [
+            [0, 9, ['fired high warning 9']],
+            [60, 5, []],
+            [120, 8.5, []],
+            [180, 5.5, []],
+            [360, 5.5, []],
+            [479, 'tick', []],
+            [480, 'tick', ['resolved high warning 5.5']],
+            [540, 9, ['fired high warning 9']],
+        ]);
+    });
+
     it('re-notify every interval while firing', function () {
         run({ ...HIGH_8_6, renotifyS: 300 }, [
             [0, 9, ['fired high warning 9']],
@@ -365,6 +378,7 @@ describe('picochain-alert option validation', function () {
         ['rate limit 0', { rise: { limit: 0, clear: 0 } }, ['rate-positive']],
         ['rate clear above limit', { fall: { limit: 1, clear: 2 } }, ['clear-rate']],
         ['negative for', { forS: -1 }, ['duration']],
+        ['negative keep firing', { keepFiringS: -1 }, ['duration']],
         ['zero rate window', { rateWindowS: 0 }, ['duration']],
         ['bad value field', { value: 'median' }, ['value-field']],
     ];
