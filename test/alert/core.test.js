@@ -157,6 +157,7 @@ describe('picochain-alert core scenarios (tables)', function () {
             [600, 'tick', ['renotify high warning 9']],
             [700, { ack: { device: DEVICE, sensor: SENSOR, rule: 'high' } }, ['acknowledged high warning 9']],
             [750, { ack: { device: DEVICE } }, []],
+            [800, 'restart', []],
             [1300, 'tick', []],
             [2000, 9.4, []],
             [2400, 5, ['resolved high warning 5']],
