@@ -1,0 +1,136 @@
+// The examples/ flows (Node-RED's Import › Examples menu; file name = menu label), built with the
+// helpers of make-flows.js. Each is small, self-contained and explained by comment nodes.
+'use strict';
+
+const SAMPLE_FRAME = {
+    v: 1, device: 'fridge-1', site: 'demo', seq: 42, ts: 1764000000, synced: true, window: 60,
+    sensors: [{ sensor: 'temperature', unit: '°C', count: 6, min: 3.91, max: 4.42, mean: 4.1, std: 0.18, slope: 0.05, last: 4.2, state: 0 }],
+};
+const HOT_FRAME = { ...SAMPLE_FRAME, seq: 43, ts: 1764000060, sensors: [{ ...SAMPLE_FRAME.sensors[0], min: 9.1, max: 9.8, mean: 9.5, last: 9.7, state: 2 }] };
+const LEGACY = { datetime: '2024-3-12 14:5:10.25', noeud: 'pico_1', capteur: 'temperature', metrique: 'brute', valeur: 21.4 };
+// one binary v1 record (24 bytes, encodeBinaryFrame): temperature 4.1 °C mean, seq 7, firmware/PROTOCOL.md
+const TTN_UPLINK = {
+    end_device_ids: { device_id: 'fridge-7', application_ids: { application_id: 'foodbank' } },
+    received_at: '2026-11-24T10:00:02.123Z',
+    uplink_message: { f_port: 1, frm_payload: 'GAAHAACBJGk8AAYAhgG6AZoBpAESADIA' },
+};
+
+module.exports = function examples(h) {
+    const { flowBuilder, place, fn, SHARED, brokerNode, mongoNode, fix } = h;
+
+    function start(name, label, info) {
+        const b = flowBuilder(`example:${name}`);
+        const tab = b.id('tab');
+        b.add('tab', 'tab', { label, disabled: false, info, env: [] });
+        const P = (key, type, props, wires, col, row) => place(b.add(key, type, props, wires), tab, col, row);
+        return { b, P };
+    }
+    const inject = (name, topic, payload, extra = {}) => ({
+        name, props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1,
+        topic, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), payloadType: typeof payload === 'string' ? 'str' : 'json', ...extra,
+    });
+    const debug = (name, extra = {}) => ({ name, active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', ...extra });
+    const mqttIn = (name, topic, qos = '1') => ({ name, topic, qos, datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 });
+
+    return {
+        'basic chain'() {
+            const { b, P } = start('basic', 'picochain: basic chain', 'MQTT in → picochain-decode → picochain-mongo-ts. Broker and database from MQTT_HOST, MQTT_PORT, MONGODB_URI, MONGODB_DB.');
+            fix(brokerNode(b), 'broker');
+            fix(mongoNode(b), 'mongo');
+            P('c', 'comment', { name: 'Boards publish window statistics; decode validates them, the writer stores them', info: 'Each board sends one frame per window (default 60 s) on `picochain/<site>/<device>/stats`. **picochain-decode** turns it into normalised readings (one message per sensor here). **picochain-mongo-ts** writes them in batches to a MongoDB time-series collection (a regular collection with an index on FerretDB) and buffers them while the database is down.\n\nPress the inject button to send a sample frame without a board.' }, [], 0, 0);
+            P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+            P('sample', 'inject', inject('sample frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
+            P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'debug'], []], 1, 1);
+            P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
+            P('debug', 'debug', debug('readings'), [], 2, 2);
+            P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
+            P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+            return b.nodes;
+        },
+
+        'alerts and notification'() {
+            const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings; its events are formatted for a notification channel; a button acknowledges.');
+            fix(brokerNode(b), 'broker');
+            P('c', 'comment', { name: 'Alerts: thresholds with hysteresis, rate of rise, silent boards; acknowledge stops re-notification', info: 'The alert node goes normal → pending → firing → resolved per device and sensor. Its first output sends events (fired, resolved, acknowledged, renotify, escalated) with a human message; the second passes readings with their alert state.\n\nTry it: inject the cold frame, then the warm one (above 8 °C: a warning fires after the *for* time, here 0 s), then *acknowledge*. The e-mail branch is a disabled debug node: replace it with an e-mail node (node-red-node-email) or an http request to your webhook. Keep secrets in environment variables.' }, [], 0, 0);
+            P('mqtt', 'mqtt in', mqttIn('frames + status', 'picochain/+/+/+'), [['decode']], 0, 1);
+            P('cold', 'inject', inject('4 °C frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
+            P('warm', 'inject', inject('9.5 °C frame', 'picochain/demo/fridge-1/stats', HOT_FRAME), [['decode']], 0, 3);
+            P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['alert'], ['alert']], 1, 2);
+            P('ack', 'inject', inject('acknowledge fridge-1', 'ack', { device: 'fridge-1' }), [['alert']], 1, 4);
+            P('alert', 'picochain-alert', { name: 'fridge', value: 'mean', sensors: '', highWarning: '8', highWarningClear: '7', highCritical: '12', highCriticalClear: '10', rise: '', riseClear: '', rateWindow: '300', rateSource: 'readings', rateSeverity: 'warning', forTime: '0', renotify: '900', silent: '600', silentSeverity: 'critical', offline: true, store: '' }, [['events', 'format'], ['state']], 2, 2);
+            P('events', 'debug', debug('alert events', { complete: 'payload', tostatus: true, statusVal: 'payload.event', statusType: 'msg' }), [], 3, 1);
+            P('state', 'debug', debug('readings + alert state', { active: false, complete: 'alert' }), [], 3, 3);
+            P('format', 'function', fn('format e-mail', 'const e = msg.payload;\nmsg.topic = `[picochain] ${(e.severity || "").toUpperCase()} ${e.event}: ${e.device}`;\nmsg.payload = `${e.message}\\nvalue ${e.value} ${e.unit || ""}, threshold ${e.threshold}, since ${e.startedAt}`;\nmsg.to = env.get("ALERT_EMAIL_TO") || "";\nreturn msg;', 1), [['mail']], 3, 2);
+            P('mail', 'debug', debug('e-mail (replace with node-red-node-email)', { d: true, complete: 'true', targetType: 'full' }), [], 4, 2);
+            return b.nodes;
+        },
+
+        'dashboard (node-red-dashboard)'() {
+            const { b, P } = start('ui1', 'picochain: dashboard (node-red-dashboard)', 'Latest values as cards and a history chart read from the database by picochain-history, on node-red-dashboard (/ui).');
+            fix(brokerNode(b), 'broker');
+            fix(mongoNode(b), 'mongo');
+            P('c', 'comment', { name: 'A card per device and sensor, and a 24 h chart loaded from the database when the page opens', info: 'The function node keeps the latest reading per device and sensor and sends them all; the template draws the cards. When the page is opened, **picochain-history** reads the stored windows of the device typed in its *Device* field, bucketed on the server (min/mean/max), in the shape ui_chart wants. The full set of pages (Overview, History, Alerts, Fleet) is in `flows/picochain.json`.' }, [], 0, 0);
+            const base = b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: h.T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
+            void base;
+            const tab = b.add('ui-tab', 'ui_tab', { name: 'picochain example', icon: 'dashboard', order: 10, disabled: false, hidden: false });
+            const g = b.add('ui-group', 'ui_group', { name: 'Fridges', tab: tab.id, order: 1, disp: true, width: '24', collapse: false, className: '' });
+            P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+            P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
+            P('latest', 'function', fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1), [['cards']], 2, 1);
+            P('cards', 'ui_template', { name: 'cards', group: g.id, order: 1, width: '24', height: '1', format: h.T.ui1Overview(), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
+            P('open', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['history']], 0, 3);
+            P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', device: 'fridge-1', sensor: '', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: false }, [['chart'], []], 1, 3);
+            P('chart', 'ui_chart', { name: 'fridge-1, 24 h', group: g.id, order: 2, width: '24', height: '8', label: 'fridge-1, last 24 h', chartType: 'line', legend: 'true', xformat: 'HH:mm', interpolate: 'linear', nodata: '', dot: false, removeOlder: '1', removeOlderUnit: '86400', removeOlderPoints: '', className: '' }, [[]], 2, 3);
+            return b.nodes;
+        },
+
+        'dashboard (FlowFuse Dashboard 2.0)'() {
+            const { b, P } = start('ui2', 'picochain: dashboard (Dashboard 2.0)', 'Latest values as cards and a history chart read from the database by picochain-history, on FlowFuse Dashboard 2.0 (/dashboard).');
+            fix(brokerNode(b), 'broker');
+            fix(mongoNode(b), 'mongo');
+            P('c', 'comment', { name: 'Cards per device and sensor, and a 24 h chart from the database, on Dashboard 2.0', info: 'Same as the node-red-dashboard example with Dashboard 2.0 widgets. **picochain-history** is set to the *points* format: `[{x, y, series}]` with `msg.action = "replace"`; the ui-chart reads x, y and series as keys. The full set of pages is in `flows/picochain-dashboard2.json`.' }, [], 0, 0);
+            const base = b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
+            const theme = b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
+            const page = b.add('page', 'ui-page', { name: 'picochain example', ui: base.id, path: '/picochain-example', icon: 'fridge', layout: 'grid', theme: theme.id, order: 10, className: '', visible: 'true', disabled: 'false' });
+            const g = b.add('group', 'ui-group', { name: 'Fridges', page: page.id, width: '12', height: '1', order: 1, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' });
+            P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+            P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
+            P('latest', 'function', fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1), [['cards']], 2, 1);
+            P('cards', 'ui-template', { name: 'cards', group: g.id, page: '', ui: '', order: 1, width: '0', height: '0', head: '', format: h.T.ui2Overview(), storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
+            P('open', 'ui-event', { ui: base.id, name: 'page opened' }, [['history']], 0, 3);
+            P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', device: 'fridge-1', sensor: '', range: '24h', maxPoints: 300, stats: 'mean', format: 'points', engine: 'auto', hourly: false }, [['chart'], []], 1, 3);
+            P('chart', 'ui-chart', { name: 'fridge-1, 24 h', group: g.id, label: 'fridge-1, last 24 h', order: 2, width: '12', height: '8', chartType: 'line', category: 'series', categoryType: 'property', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'time', yAxisProperty: 'y', yAxisPropertyType: 'property', action: 'append', pointShape: 'false', pointRadius: 0, removeOlder: '1', removeOlderUnit: '86400', className: '' }, [[]], 2, 3);
+            return b.nodes;
+        },
+
+        'migration from TOUCAN'() {
+            const { b, P } = start('legacy', 'picochain: migration from TOUCAN', 'Keeps the original system\'s boards (topic TOUCAN) working: their messages become picochain readings and are stored with the new ones.');
+            fix(brokerNode(b), 'broker');
+            fix(mongoNode(b), 'mongo');
+            P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
+            P('mqtt', 'mqtt in', mqttIn('original boards', 'TOUCAN', '0'), [['decode']], 0, 1);
+            P('sample', 'inject', inject('sample TOUCAN message', 'TOUCAN', LEGACY), [['decode']], 0, 2);
+            P('decode', 'picochain-decode', { name: 'legacy', format: 'legacy', output: 'split', legacyUtcOffset: '+01:00' }, [['writer', 'debug'], []], 1, 1);
+            P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
+            P('debug', 'debug', debug('readings from old boards'), [], 2, 2);
+            P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
+            P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+            return b.nodes;
+        },
+
+        'LoRaWAN uplink from The Things Stack'() {
+            const { b, P } = start('ttn', 'picochain: LoRaWAN (The Things Stack)', 'Boards without Wi-Fi send the 24-byte binary frame over LoRaWAN; The Things Stack publishes the uplinks over MQTT.');
+            fix(mongoNode(b), 'mongo');
+            const tts = b.add('tts', 'mqtt-broker', { name: 'The Things Stack (set region, user, API key)', broker: 'eu1.cloud.thethings.network', port: '8883', clientid: '', autoConnect: true, usetls: true, protocolVersion: '4', keepalive: '60', cleansession: true, autoUnsubscribe: true, birthTopic: '', closeTopic: '', willTopic: '' });
+            P('c', 'comment', { name: 'TTS uplinks (v3/<app>@<tenant>/devices/<device>/up) → decode (binary frame on FPort 1) → store', info: 'In The Things Stack console: *Integrations › MQTT* gives the server, the user name (`<app>@<tenant>`) and an API key as password. Enter them in the broker node (they are stored as Node-RED credentials, not in the flow). The board sends the picochain **binary frame v1** (24 bytes per sensor, fits DR0) on FPort 1; **picochain-decode** takes the device from `end_device_ids.device_id`, the site from the application id and the receive time from `received_at`. Uplinks on other ports are ignored with a warning. The inject node sends a sample uplink.' }, [], 0, 0);
+            P('mqtt', 'mqtt in', { name: 'uplinks', topic: 'v3/+/devices/+/up', qos: '0', datatype: 'json', broker: tts.id, nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 1);
+            P('sample', 'inject', inject('sample uplink', 'v3/foodbank@ttn/devices/fridge-7/up', TTN_UPLINK), [['decode']], 0, 2);
+            P('decode', 'picochain-decode', { name: 'TTN uplink', format: 'ttn-v3', output: 'split' }, [['writer', 'debug'], []], 1, 1);
+            P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
+            P('debug', 'debug', debug('readings from LoRaWAN boards'), [], 2, 2);
+            P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
+            P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+            return b.nodes;
+        },
+    };
+};
