@@ -106,6 +106,8 @@ describe('picochain-decode editor and locales', function () {
         const { def } = editorDefinition();
         const self = { _: (k) => `T:${k}`, tempMin: -60 };
         const v = (field, value) => def.defaults[field].validate.call(self, value, {});
+        // Node-RED >= 3 only takes a returned string as "invalid, because …" from a two-argument validator
+        for (const [field, d] of Object.entries(def.defaults)) if (d.validate) assert.strictEqual(d.validate.length, 2, `${field} validator arity`);
         const cases = [
             ['topicPattern', 'picochain/+site/+device/+kind', true],
             ['topicPattern', 'x/+device/#', true],

@@ -1,0 +1,137 @@
+'use strict';
+// picochain-decode's editor in a real Node-RED 4 editor (Chromium): palette entry and label,
+// invalid settings flagged with the catalog message in the browser's language (en-US and fr),
+// the edit dialog's translated labels, defaults and live validation, and the help text.
+const assert = require('assert');
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { freePort, waitForPort, stopChild } = require('../../scripts/lib/services');
+
+const root = path.join(__dirname, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+
+function launchOptions(locale) {
+    return {
+        executablePath: CHROMIUM,
+        headless: true,
+        locale,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+            '--disable-sync', '--no-first-run'],
+    };
+}
+
+describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
+    this.timeout(90000);
+    let red;
+    let port;
+    let userDir;
+    let browserDir;
+    let chromium;
+    let log = '';
+
+    before(async function () {
+        if (!fs.existsSync(CHROMIUM)) this.skip();
+        ({ chromium } = require('playwright-core'));
+        userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-decode-editor-'));
+        browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-decode-chromium-'));
+        fs.mkdirSync(path.join(userDir, 'node_modules', '@picochain'), { recursive: true });
+        fs.symlinkSync(root, path.join(userDir, 'node_modules', '@picochain', 'node-red'), 'dir');
+        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'nr-user', dependencies: { '@picochain/node-red': '*' } }));
+        fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = {
+            flowFile: 'flows.json', uiHost: '127.0.0.1',
+            editorTheme: { projects: { enabled: false }, tours: false },
+        };`);
+        fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
+            { id: 't1', type: 'tab', label: 'decode' },
+            { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyUtcOffset: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
+            { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyUtcOffset: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
+        ]));
+        port = await freePort();
+        red = spawn(process.execPath, [require.resolve('node-red/red.js'), '-u', userDir, '-p', String(port), '-s', path.join(userDir, 'settings.js')], {
+            stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+        });
+        red.stdout.on('data', (d) => { log += d; });
+        red.stderr.on('data', (d) => { log += d; });
+        await waitForPort(port, '127.0.0.1', 45000, red);
+    });
+
+    after(async function () {
+        await stopChild(red);
+        if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+        if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
+    });
+
+    for (const [locale, want] of [
+        ['en-US', {
+            topic: 'Use MQTT levels with named wildcards, e.g. picochain/+site/+device/+kind (# only last)',
+            allow: '"fridge.2" is not a device id (1 to 32 letters, digits, _ or -)',
+            palette: 'decode', label: 'picochain decode', outputs: ['readings', 'device status'], format: 'Format', output: 'Output',
+            help: 'Validates and normalises picochain sensor frames',
+        }],
+        ['fr-FR', {
+            topic: 'Niveaux MQTT avec jokers nommés, p. ex. picochain/+site/+device/+kind (# seulement en dernier)',
+            allow: "« fridge.2 » n'est pas un identifiant de boîtier (1 à 32 lettres, chiffres, _ ou -)",
+            palette: 'décodage', label: 'décodage picochain', outputs: ['mesures', 'état des boîtiers'], format: 'Format', output: 'Sortie',
+            help: 'Valide et normalise les trames de capteurs picochain',
+        }],
+    ]) {
+        it(`flags bad settings and opens the edit dialog in ${locale}`, async function () {
+            const context = await chromium.launchPersistentContext(path.join(browserDir, locale), launchOptions(locale));
+            const errors = [];
+            try {
+                const page = context.pages()[0] || await context.newPage();
+                page.on('pageerror', (e) => errors.push(String(e)));
+                await page.goto(`http://127.0.0.1:${port}/`);
+                await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('bad') && RED.nodes.node('good'), null, { timeout: 45000 });
+                const state = await page.evaluate(() => {
+                    const bad = RED.nodes.node('bad');
+                    const good = RED.nodes.node('good');
+                    const d = bad._def;
+                    return {
+                        goodValid: good.valid, goodErrors: good.validationErrors, badValid: bad.valid, badErrors: bad.validationErrors, bt: bad.topicPattern, ba: bad.allowList,
+                        topic: d.defaults.topicPattern.validate.call(bad, bad.topicPattern, {}),
+                        allow: d.defaults.allowList.validate.call(bad, bad.allowList, {}),
+                        category: d.category, palette: d.paletteLabel.call(d),
+                        label: d.label.call(good), named: d.label.call(bad),
+                        outputs: [0, 1].map((i) => d.outputLabels.call(good, i)),
+                    };
+                });
+                assert.ok(state.goodValid === true, `good node invalid: ${JSON.stringify(state)}`);
+                assert.ok(state.badValid === false, `bad node valid: ${JSON.stringify(state)}`);
+                assert.strictEqual(state.topic, want.topic);
+                assert.strictEqual(state.allow, want.allow);
+                assert.strictEqual(state.category, 'picochain');
+                assert.strictEqual(state.palette, want.palette);
+                assert.strictEqual(state.label, want.label);
+                assert.strictEqual(state.named, 'cold room');
+                assert.deepStrictEqual(state.outputs, want.outputs);
+                assert.strictEqual(await page.locator('#red-ui-palette-picochain .red-ui-palette-node[data-palette-type="picochain-decode"]').count(), 1, 'in the picochain palette');
+
+                await page.evaluate(() => RED.editor.edit(RED.nodes.node('good')));
+                await page.waitForSelector('#node-input-topicPattern', { state: 'visible', timeout: 15000 });
+                assert.strictEqual((await page.textContent('label[for="node-input-format"]')).trim(), want.format);
+                assert.strictEqual((await page.textContent('label[for="node-input-output"]')).trim(), want.output);
+                assert.strictEqual(await page.inputValue('#node-input-legacyUtcOffset'), '+01:00');
+                assert.strictEqual(await page.inputValue('#node-input-maxBytes'), '16384');
+                assert.strictEqual(await page.isChecked('#node-input-trackSeq'), true);
+                const formats = await page.$$eval('#node-input-format option', (os) => os.map((o) => o.value));
+                assert.deepStrictEqual(formats, ['auto', 'json-v1', 'binary-v1', 'ttn-v3', 'legacy']);
+                // live validation in the open dialog
+                await page.fill('#node-input-tempMax', '-70');
+                await page.dispatchEvent('#node-input-tempMax', 'change');
+                await page.waitForSelector('#node-input-tempMax.input-error', { timeout: 5000 });
+                await page.fill('#node-input-legacyUtcOffset', 'Paris');
+                await page.dispatchEvent('#node-input-legacyUtcOffset', 'change');
+                await page.waitForSelector('#node-input-legacyUtcOffset.input-error', { timeout: 5000 });
+
+                const help = await page.evaluate(() => $('script[data-help-name="picochain-decode"]').html() || '');
+                assert.ok(help.includes(want.help), `help in ${locale}: ${help.slice(0, 120)}`);
+                assert.deepStrictEqual(errors, []);
+            } finally {
+                await context.close();
+            }
+        });
+    }
+});
