@@ -1,0 +1,33 @@
+// Shared helpers of the firmware tests: one MicroPython instance with the firmware on its path.
+'use strict';
+const { createPython } = require('../../sim/pico-host');
+
+/** An instance plus py(expr) -> value (through JSON) and exec(code). */
+async function firmwarePython(opts = {}) {
+    const lines = [];
+    const inst = await createPython({ log: (l) => lines.push(l), ...opts });
+    const { mp } = inst;
+    mp.runPython('import json');
+    const exec = (code) => mp.runPython(code);
+    const py = (expr) => {
+        mp.runPython(`__r = json.dumps(${expr})`);
+        return JSON.parse(mp.globals.get('__r'));
+    };
+    /** Passes a JS value into Python as global `name`. */
+    const set = (name, value) => { mp.globals.set('__j', JSON.stringify(value)); mp.runPython(`${name} = json.loads(__j)`); };
+    return { ...inst, exec, py, set, lines };
+}
+
+/** Mulberry32: a small seeded PRNG so random series are reproducible. */
+function rng(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+module.exports = { firmwarePython, rng };
