@@ -264,7 +264,8 @@ interface DeviceSeqState {
 
 /**
  * Per-device window sequence tracking with uint16 wrap. Memory is bounded: at most `maxDevices`
- * devices (least recently seen dropped first), each with the last SEQ_HISTORY (seq, ts) pairs.
+ * devices (least recently seen dropped first), each with the last SEQ_HISTORY (seq, ts) pairs of
+ * its window stream and of its raw-sample stream (about 0.7 KiB per device at most).
  *
  * - seq already seen with the same ts: replay (passed on, marked).
  * - seq ahead by d (d < 32768, modulo 65536): d - 1 windows were lost (gap).
@@ -272,28 +273,24 @@ interface DeviceSeqState {
  * - anything else (seq seen with another ts, or far behind): the device restarted its counter.
  */
 export class SeqTracker {
-    private readonly devices = new Map<string, DeviceSeqState>();
+    private readonly devices = new Map<string, DeviceEntry>();
 
     constructor(public readonly maxDevices = DEFAULT_OPTIONS.maxTrackedDevices) {}
 
+    /** Devices currently remembered. */
     get size(): number {
         return this.devices.size;
     }
 
-    observe(device: string, seq: number, ts: number): SeqInfo {
-        let st = this.devices.get(device);
-        if (st !== undefined) {
-            // refresh LRU position: a Map iterates in insertion order
-            this.devices.delete(device);
-            this.devices.set(device, st);
-        } else {
-            if (this.devices.size >= this.maxDevices) {
-                const oldest = this.devices.keys().next().value as string;
-                this.devices.delete(oldest);
-            }
-            st = { last: seq, lastTs: ts, seqs: new Uint16Array(SEQ_HISTORY), ts: new Float64Array(SEQ_HISTORY), size: 0, next: 0 };
-            this.devices.set(device, st);
-            remember(st, seq, ts);
+    /**
+     * Classifies one frame of `device`. Raw-sample frames count their own seq on the board
+     * (firmware/main.py `raw_seq`), so they are tracked as a separate stream.
+     */
+    observe(device: string, seq: number, ts: number, stream: SeqStream = 'stats'): SeqInfo {
+        const entry = this.entry(device);
+        const st = entry[stream];
+        if (st === undefined) {
+            entry[stream] = newSeqState(seq, ts);
             return { event: 'first', gap: 0, replay: false };
         }
         const seenTs = recall(st, seq);
@@ -318,6 +315,22 @@ export class SeqTracker {
         return { event: 'reset', gap: 0, replay: false };
     }
 
+    /**
+     * Notes the boot counter of a device's birth message. When it differs from the one noted
+     * before, the board restarted and its counters began again at 0: its sequence state is
+     * dropped (the next frame is 'first', not a replay or a huge gap). Returns true then.
+     */
+    noteBoot(device: string, boot: number): boolean {
+        const entry = this.entry(device);
+        const rebooted = entry.boot !== null && entry.boot !== boot;
+        entry.boot = boot;
+        if (rebooted) {
+            entry.stats = undefined;
+            entry.raw = undefined;
+        }
+        return rebooted;
+    }
+
     forget(device: string): void {
         this.devices.delete(device);
     }
@@ -325,6 +338,35 @@ export class SeqTracker {
     clear(): void {
         this.devices.clear();
     }
+
+    /** The device's entry, created if needed, moved to the most recent end of the LRU order. */
+    private entry(device: string): DeviceEntry {
+        let e = this.devices.get(device);
+        if (e !== undefined) {
+            // a Map iterates in insertion order: re-inserting makes it the most recent
+            this.devices.delete(device);
+        } else {
+            if (this.devices.size >= this.maxDevices) this.devices.delete(this.devices.keys().next().value as string);
+            e = { boot: null };
+        }
+        this.devices.set(device, e);
+        return e;
+    }
+}
+
+export type SeqStream = 'stats' | 'raw';
+
+interface DeviceEntry {
+    /** Boot counter of the last birth message, null before one was seen. */
+    boot: number | null;
+    stats?: DeviceSeqState;
+    raw?: DeviceSeqState;
+}
+
+function newSeqState(seq: number, ts: number): DeviceSeqState {
+    const st: DeviceSeqState = { last: seq, lastTs: ts, seqs: new Uint16Array(SEQ_HISTORY), ts: new Float64Array(SEQ_HISTORY), size: 0, next: 0 };
+    remember(st, seq, ts);
+    return st;
 }
 
 function remember(st: DeviceSeqState, seq: number, ts: number): void {
@@ -413,10 +455,12 @@ export interface DecodeCounters {
     replays: number;
     late: number;
     resets: number;
+    /** Birth messages with a new boot counter (sequence state dropped). */
+    reboots: number;
 }
 
 function newCounters(): DecodeCounters {
-    return { ok: 0, readings: 0, err: 0, errors: {}, status: 0, ignored: 0, missing: 0, gaps: 0, replays: 0, late: 0, resets: 0 };
+    return { ok: 0, readings: 0, err: 0, errors: {}, status: 0, ignored: 0, missing: 0, gaps: 0, replays: 0, late: 0, resets: 0, reboots: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -885,6 +929,7 @@ export class Decoder {
             if (typeof obj.synced !== 'boolean') fail('type', { field: 'synced', expected: 'a boolean', actual: describe(obj.synced), where: `${base}.synced` });
             status.synced = obj.synced as boolean;
         }
+        if (status.boot !== undefined && this.options.trackSeq && this.seq.noteBoot(device, status.boot)) this.counters.reboots++;
         return { kind: 'status', status };
     }
 
@@ -938,7 +983,7 @@ export class Decoder {
         // Sequence state only changes for frames that passed every check.
         let seqInfo: SeqInfo = { event: 'none', gap: 0, replay: false };
         if (this.options.trackSeq) {
-            seqInfo = this.seq.observe(device, frame.seq, frame.ts);
+            seqInfo = this.seq.observe(device, frame.seq, frame.ts, frame.window === 0 ? 'raw' : 'stats');
             if (seqInfo.replay) for (const r of readings) r.replay = true;
         }
         return { kind: 'readings', format: source, device, site, seq: frame.seq, seqInfo, readings };

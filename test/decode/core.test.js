@@ -448,6 +448,29 @@ describe('picochain-decode core', function () {
                 }
             });
         }
+        it('tracks raw-sample frames (window 0, their own counter on the board) apart from window frames', function () {
+            const d = new Decoder();
+            const ev = (f) => d.decode(f, undefined, NOW).seqInfo.event;
+            assert.strictEqual(ev(frame({ seq: 100 })), 'first');
+            assert.strictEqual(ev(frame({ seq: 5000, window: 0, ts: NOW_S - 50 })), 'first');
+            assert.strictEqual(ev(frame({ seq: 5001, window: 0, ts: NOW_S - 40 })), 'next');
+            assert.strictEqual(ev(frame({ seq: 101, ts: NOW_S })), 'next');
+            assert.strictEqual(d.counters.resets + d.counters.gaps, 0);
+        });
+        it('a birth message with a new boot counter drops the device\'s sequence state', function () {
+            const d = new Decoder();
+            const ev = (f) => d.decode(f, undefined, NOW).seqInfo.event;
+            const birth = (boot) => d.decode({ state: 'online', boot }, 'picochain/foodbank/fridge-1/status', NOW);
+            birth(3);
+            assert.strictEqual(ev(frame({ seq: 10, ts: 100, synced: false })), 'first');
+            assert.strictEqual(ev(frame({ seq: 11, ts: 160, synced: false })), 'next');
+            birth(3); // a reconnection, same boot: state kept
+            assert.strictEqual(ev(frame({ seq: 13, ts: 280, synced: false })), 'gap');
+            birth(4); // rebooted: counters start again, and an unsynced clock too
+            assert.strictEqual(ev(frame({ seq: 11, ts: 160, synced: false })), 'first', 'not taken for a replay');
+            assert.strictEqual(d.counters.reboots, 1);
+            assert.strictEqual(d.counters.replays, 0);
+        });
         it('keeps devices apart', function () {
             const t = new SeqTracker();
             t.observe('a', 1, 1);
