@@ -327,20 +327,22 @@ function ui1Hourly() {
 }
 
 // ---- Dashboard 2.0 (Vue) templates -------------------------------------------------------------
-const ui2Methods = `
-        L() { return PC_I18N[pcLang()]; },
-        ago(ms) { return pcAgo(ms, this.L()); },
-        num: pcNum, signed: pcSigned, time: pcTime, toggleLang: pcToggleLang,
-        stateName(s) { const L = this.L(); return s === 0 ? L.ok : s === 1 ? L.warning : s === 2 ? L.alarm : L.none; },`;
-
+// Dashboard 2.0 runs the <script> as a Vue component: everything lives inside `export default`.
 const ui2Script = (extraMethods = '') => `<script>
-${CLIENT_LIB.replace(/^function (\w+)/gm, 'window.$1 = function $1').replace(/^var PC_I18N/m, 'window.PC_I18N')}
 export default {
-    data() { return { tick: 0 }; },
+    data() { return { tick: 0, I18N: ${JSON.stringify(I18N)} }; },
     mounted() { this.timer = setInterval(() => { this.tick++; }, 5000); },
     unmounted() { clearInterval(this.timer); },
     computed: { p() { return (this.msg && this.msg.payload) || {}; } },
-    methods: {${ui2Methods}
+    methods: {
+        lang() { const l = (window.localStorage && localStorage.getItem('picochain-lang')) || navigator.language || 'en'; return l.slice(0, 2) === 'fr' ? 'fr' : 'en'; },
+        L() { return this.I18N[this.lang()]; },
+        toggleLang() { localStorage.setItem('picochain-lang', this.lang() === 'fr' ? 'en' : 'fr'); location.reload(); },
+        ago(ms) { const L = this.L(); if (!ms) return L.unknown; const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); const t = s < 60 ? s + ' s' : s < 3600 ? Math.round(s / 60) + ' min' : Math.round(s / 3600) + ' h'; return this.lang() === 'fr' ? L.ago + ' ' + t : t + ' ' + L.ago; },
+        num(v, d) { return v === null || v === undefined ? '—' : Number(v).toFixed(d === undefined ? 1 : d); },
+        signed(v) { return v === null || v === undefined ? '—' : (v > 0 ? '+' : '') + Number(v).toFixed(2); },
+        time(v) { return v ? new Date(v).toLocaleString(this.lang() === 'fr' ? 'fr-FR' : 'en-GB') : '—'; },
+        stateName(s) { const L = this.L(); return s === 0 ? L.ok : s === 1 ? L.warning : s === 2 ? L.alarm : L.none; },
 ${extraMethods}
     },
 };

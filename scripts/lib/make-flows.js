@@ -154,7 +154,7 @@ function dashboard1(prefix, linked) {
     const gHistTable = group('hist-table', 'Hourly', 'History', 24, 3);
     const gAlerts = group('alerts', 'Alerts', 'Alerts', 24);
     const gFleet = group('fleet', 'Fleet', 'Fleet', 24);
-    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: '24', height: '1', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
+    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: '0', height: '0', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
 
     P('c', 'comment', { name: 'node-red-dashboard pages: /ui (Overview, History, Alerts, Fleet)', info: T.UI1_INFO }, [], 0, 0);
     P('model-in', 'link in', { name: 'fleet model', links: linked ? [LINKS.modelOut] : [] }, [['overview', 'fleet', 'devices']], 0, 1);
