@@ -101,8 +101,8 @@ export interface DecodeOptions {
     /** Plausible range of °C values (min, max, mean, last). */
     tempMin: number;
     tempMax: number;
-    /** UTC offset of legacy boards' hand-made dates, "+01:00" style ("Z" = UTC). */
-    legacyUtcOffset: string;
+    /** Time zone of legacy boards' hand-made dates: a UTC offset ("+01:00", "Z") or an IANA zone ("Europe/Paris", daylight saving included). */
+    legacyTimeZone: string;
     /** When not empty, only these devices are accepted. */
     allowedDevices: readonly string[];
     /** Synced timestamps later than now + this are rejected (ms). */
@@ -121,7 +121,7 @@ export const DEFAULT_OPTIONS: Readonly<DecodeOptions> = Object.freeze({
     maxBytes: 16 * 1024,
     tempMin: -60,
     tempMax: 150,
-    legacyUtcOffset: '+00:00',
+    legacyTimeZone: '+00:00',
     allowedDevices: [],
     maxFutureMs: 24 * 3600 * 1000,
     minTimeMs: Date.UTC(2020, 0, 1),
@@ -216,13 +216,62 @@ export function parseUtcOffset(s: string): number | null {
     return (m[1] === '-' ? -1 : 1) * (h * 60 + min);
 }
 
+/** A legacy time zone setting: a fixed offset in minutes east of UTC, or an IANA zone name. */
+export type TimeZoneSetting = number | string;
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(zone: string): Intl.DateTimeFormat {
+    let f = zoneFormats.get(zone);
+    if (f === undefined) {
+        f = new Intl.DateTimeFormat('en-US', {
+            timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+            hour: 'numeric', minute: 'numeric', second: 'numeric',
+        });
+        zoneFormats.set(zone, f);
+    }
+    return f;
+}
+
+/** "+01:00" -> 60, "Europe/Paris" -> "Europe/Paris", anything else -> null. */
+export function parseTimeZone(s: string): TimeZoneSetting | null {
+    const off = parseUtcOffset(s);
+    if (off !== null) return off;
+    const zone = s.trim();
+    if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(zone)) return null;
+    try {
+        zoneFormat(zone);
+        return zone;
+    } catch {
+        return null;
+    }
+}
+
+/** Minutes east of UTC of `zone` at the instant `utcMs`. */
+export function zoneOffsetMin(zone: string, utcMs: number): number {
+    const p: Record<string, number> = {};
+    for (const part of zoneFormat(zone).formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    return Math.round((wall - Math.floor(utcMs / 1000) * 1000) / 60000);
+}
+
+/** A wall-clock time (given as if it were UTC) in `zone` -> the UTC instant. */
+function wallToUtc(wallMs: number, zone: TimeZoneSetting): number {
+    if (typeof zone === 'number') return wallMs - zone * 60000;
+    // the offset at the wall time read as UTC is right except within hours of a DST change: check once more
+    let t = wallMs - zoneOffsetMin(zone, wallMs) * 60000;
+    const again = zoneOffsetMin(zone, t);
+    if (wallMs - again * 60000 !== t) t = wallMs - again * 60000;
+    return t;
+}
+
 /**
  * Reads the original boards' hand-made dates leniently: "2024-3-12 14:5:10.25", with or without
  * zero padding, seconds, fraction, a "T" separator or a zone suffix ("Z", "+01:00"). Without a
- * zone the date is local time at `defaultOffsetMin` minutes east of UTC. Null when unreadable
- * or impossible (month 13, 31 April, hour 24).
+ * suffix the date is wall-clock time in `zone` (minutes east of UTC, or an IANA zone name).
+ * Null when unreadable or impossible (month 13, 31 April, hour 24).
  */
-export function parseLegacyDate(s: string, defaultOffsetMin = 0): Date | null {
+export function parseLegacyDate(s: string, zone: TimeZoneSetting = 0): Date | null {
     const m = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?\s*$/i.exec(s);
     if (!m) return null;
     const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => (m[i] === undefined ? 0 : Number(m[i])));
@@ -230,9 +279,10 @@ export function parseLegacyDate(s: string, defaultOffsetMin = 0): Date | null {
     const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
     if (d > daysInMonth) return null;
     const ms = m[7] === undefined ? 0 : Math.round(Number(`0.${m[7]}`) * 1000);
-    const offset = m[8] === undefined ? defaultOffsetMin : parseUtcOffset(m[8]);
-    if (offset === null) return null;
-    return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset * 60000);
+    const wall = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+    if (m[8] === undefined) return new Date(wallToUtc(wall, zone));
+    const offset = parseUtcOffset(m[8]);
+    return offset === null ? null : new Date(wall - offset * 60000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,7 +656,7 @@ export class Decoder {
     readonly counters: DecodeCounters = newCounters();
     readonly seq: SeqTracker;
     private readonly topic: TopicMatcher;
-    private readonly legacyOffsetMin: number;
+    private readonly legacyZone: TimeZoneSetting;
     private readonly allowed: Set<string> | null;
 
     constructor(options: Partial<DecodeOptions> = {}) {
@@ -616,12 +666,12 @@ export class Decoder {
         if (!(Number.isFinite(o.tempMin) && Number.isFinite(o.tempMax) && o.tempMin < o.tempMax)) {
             throw new Error(`temperature range ${o.tempMin} … ${o.tempMax} is not a range`);
         }
-        const off = parseUtcOffset(o.legacyUtcOffset);
-        if (off === null) throw new Error(`UTC offset "${o.legacyUtcOffset}" is not like +01:00`);
+        const zone = parseTimeZone(o.legacyTimeZone);
+        if (zone === null) throw new Error(`time zone "${o.legacyTimeZone}" is neither a UTC offset like +01:00 nor a zone like Europe/Paris`);
         for (const d of o.allowedDevices) if (!ID_PATTERN.test(d)) throw new Error(`allow-list entry "${d}" is not a valid device id`);
         this.options = o;
         this.topic = compileTopicPattern(o.topicPattern);
-        this.legacyOffsetMin = off;
+        this.legacyZone = zone;
         this.allowed = o.allowedDevices.length > 0 ? new Set(o.allowedDevices) : null;
         this.seq = new SeqTracker(o.maxTrackedDevices);
     }
@@ -884,7 +934,7 @@ export class Decoder {
 
         const dt = req(obj, 'datetime', '$');
         if (typeof dt !== 'string') return fail('type', { field: 'datetime', expected: 'a date string', actual: describe(dt), where: '$.datetime' });
-        const time = parseLegacyDate(dt, this.legacyOffsetMin);
+        const time = parseLegacyDate(dt, this.legacyZone);
         if (time === null) return fail('bad-date', { value: dt, where: '$.datetime' });
         this.checkTime(time.getTime(), receivedAt, '$.datetime');
 

@@ -15,7 +15,7 @@ export interface DecodeConfig {
     maxBytes: number | string;
     tempMin: number | string;
     tempMax: number | string;
-    legacyUtcOffset: string;
+    legacyTimeZone: string;
     allowList: string;
     trackSeq: boolean;
     version: number;
@@ -32,7 +32,7 @@ export const CONFIG_DEFAULTS: Readonly<DecodeConfig> = Object.freeze({
     maxBytes: DEFAULT_OPTIONS.maxBytes,
     tempMin: DEFAULT_OPTIONS.tempMin,
     tempMax: DEFAULT_OPTIONS.tempMax,
-    legacyUtcOffset: DEFAULT_OPTIONS.legacyUtcOffset,
+    legacyTimeZone: DEFAULT_OPTIONS.legacyTimeZone,
     allowList: '',
     trackSeq: DEFAULT_OPTIONS.trackSeq,
     version: CURRENT_VERSION,
@@ -70,7 +70,7 @@ export function optionsFromConfig(c: DecodeConfig): Partial<DecodeOptions> {
         maxBytes: num(c.maxBytes, DEFAULT_OPTIONS.maxBytes),
         tempMin: num(c.tempMin, DEFAULT_OPTIONS.tempMin),
         tempMax: num(c.tempMax, DEFAULT_OPTIONS.tempMax),
-        legacyUtcOffset: c.legacyUtcOffset ?? '',
+        legacyTimeZone: c.legacyTimeZone ?? '',
         allowedDevices: String(c.allowList ?? '').split(/[\s,;]+/).filter((s) => s.length > 0),
         trackSeq: c.trackSeq !== false,
     };

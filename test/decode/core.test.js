@@ -9,7 +9,7 @@ const schema = require('../../nodes/shared/reading.schema.json');
 const core = require('../../dist/nodes/picochain-decode/core');
 const { encodeBinaryFrame, encodeJsonFrame } = require('../../dist/nodes/shared/codec');
 
-const { Decoder, DecodeError, SeqTracker, parseLegacyDate, parseUtcOffset, compileTopicPattern, topicPatternProblem, looksLikeText, checkTree } = core;
+const { Decoder, DecodeError, SeqTracker, parseLegacyDate, parseUtcOffset, parseTimeZone, compileTopicPattern, topicPatternProblem, looksLikeText, checkTree } = core;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
@@ -258,7 +258,7 @@ describe('picochain-decode core', function () {
             assert.strictEqual(r.unit, '%');
         });
         it('applies the configured UTC offset to dates without a zone, not to dates with one', function () {
-            const d = new Decoder({ legacyUtcOffset: '+01:00' });
+            const d = new Decoder({ legacyTimeZone: '+01:00' });
             assert.strictEqual(d.decode(legacy({ datetime: '2024-3-12 14:5:10' }), 'TOUCAN', NOW).readings[0].time.toISOString(), '2024-03-12T13:05:10.000Z');
             assert.strictEqual(d.decode(legacy({ datetime: '2024-3-12T14:5:10Z' }), 'TOUCAN', NOW).readings[0].time.toISOString(), '2024-03-12T14:05:10.000Z');
         });
@@ -288,6 +288,15 @@ describe('picochain-decode core', function () {
             ['2024-3-12 14:05:10+02:00', 60, '2024-03-12T12:05:10.000Z'],
             ['2024-3-12 14:05:10Z', 60, '2024-03-12T14:05:10.000Z'],
             ['2024-2-29 1:1:1', 0, '2024-02-29T01:01:01.000Z'],
+            // a named zone follows daylight saving time (the original system ran in France)
+            ['2024-1-15 12:0:0', 'Europe/Paris', '2024-01-15T11:00:00.000Z'],
+            ['2024-7-15 12:0:0', 'Europe/Paris', '2024-07-15T10:00:00.000Z'],
+            ['2024-3-31 1:59:59', 'Europe/Paris', '2024-03-31T00:59:59.000Z'],
+            ['2024-3-31 3:0:0', 'Europe/Paris', '2024-03-31T01:00:00.000Z'],
+            ['2024-10-27 1:30:0', 'Europe/Paris', '2024-10-26T23:30:00.000Z'],
+            ['2024-10-27 4:0:0', 'Europe/Paris', '2024-10-27T03:00:00.000Z'],
+            ['2024-7-15 12:0:0', 'America/New_York', '2024-07-15T16:00:00.000Z'],
+            ['2024-7-15 12:0:0+00:00', 'Europe/Paris', '2024-07-15T12:00:00.000Z'],
         ];
         for (const [text, off, iso] of table) {
             it(`"${text}" at ${off} min -> ${iso}`, function () {
@@ -304,6 +313,15 @@ describe('picochain-decode core', function () {
                 assert.strictEqual(parseUtcOffset(text), min);
             });
         }
+        for (const [text, zone] of [['+01:00', 60], ['Europe/Paris', 'Europe/Paris'], ['America/Argentina/Buenos_Aires', 'America/Argentina/Buenos_Aires'], ['Paris', null], ['Europe/Atlantis', null], ['../etc', null]]) {
+            it(`time zone setting "${text}" -> ${zone}`, function () {
+                assert.strictEqual(parseTimeZone(text), zone);
+            });
+        }
+        it('a Decoder with a named zone reads legacy dates in it', function () {
+            const d = new Decoder({ legacyTimeZone: 'Europe/Paris' });
+            assert.strictEqual(d.decode(legacy({ datetime: '2024-7-1 8:0:0' }), 'TOUCAN', NOW).readings[0].time.toISOString(), '2024-07-01T06:00:00.000Z');
+        });
     });
 
     describe('device status messages', function () {
@@ -532,7 +550,7 @@ describe('picochain-decode core', function () {
             assert.throws(() => new Decoder({ format: 'xml' }), /unknown format/);
             assert.throws(() => new Decoder({ maxBytes: 0 }), /maxBytes/);
             assert.throws(() => new Decoder({ tempMin: 10, tempMax: 5 }), /temperature range/);
-            assert.throws(() => new Decoder({ legacyUtcOffset: 'Paris' }), /UTC offset/);
+            assert.throws(() => new Decoder({ legacyTimeZone: 'Paris' }), /time zone "Paris" is neither/);
             assert.throws(() => new Decoder({ allowedDevices: ['ok', 'not ok'] }), /allow-list/);
         });
         it('tells text from binary', function () {

@@ -45,8 +45,8 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
         };`);
         fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
             { id: 't1', type: 'tab', label: 'decode' },
-            { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyUtcOffset: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
-            { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyUtcOffset: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
+            { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
+            { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
         ]));
         port = await freePort();
         red = spawn(process.execPath, [require.resolve('node-red/red.js'), '-u', userDir, '-p', String(port), '-s', path.join(userDir, 'settings.js')], {
@@ -113,7 +113,7 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
                 await page.waitForSelector('#node-input-topicPattern', { state: 'visible', timeout: 15000 });
                 assert.strictEqual((await page.textContent('label[for="node-input-format"]')).trim(), want.format);
                 assert.strictEqual((await page.textContent('label[for="node-input-output"]')).trim(), want.output);
-                assert.strictEqual(await page.inputValue('#node-input-legacyUtcOffset'), '+01:00');
+                assert.strictEqual(await page.inputValue('#node-input-legacyTimeZone'), '+01:00');
                 assert.strictEqual(await page.inputValue('#node-input-maxBytes'), '16384');
                 assert.strictEqual(await page.isChecked('#node-input-trackSeq'), true);
                 const formats = await page.$$eval('#node-input-format option', (os) => os.map((o) => o.value));
@@ -122,9 +122,9 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
                 await page.fill('#node-input-tempMax', '-70');
                 await page.dispatchEvent('#node-input-tempMax', 'change');
                 await page.waitForSelector('#node-input-tempMax.input-error', { timeout: 5000 });
-                await page.fill('#node-input-legacyUtcOffset', 'Paris');
-                await page.dispatchEvent('#node-input-legacyUtcOffset', 'change');
-                await page.waitForSelector('#node-input-legacyUtcOffset.input-error', { timeout: 5000 });
+                await page.fill('#node-input-legacyTimeZone', 'Paris');
+                await page.dispatchEvent('#node-input-legacyTimeZone', 'change');
+                await page.waitForSelector('#node-input-legacyTimeZone.input-error', { timeout: 5000 });
 
                 const help = await page.evaluate(() => $('script[data-help-name="picochain-decode"]').html() || '');
                 assert.ok(help.includes(want.help), `help in ${locale}: ${help.slice(0, 120)}`);

@@ -120,19 +120,20 @@ describe('picochain-decode editor and locales', function () {
             ['tempMin', 'cold', 'T:picochain-decode.validation.temp-min'],
             ['tempMax', '150', true],
             ['tempMax', '-70', 'T:picochain-decode.validation.temp-max'],
-            ['legacyUtcOffset', '+01:00', true],
-            ['legacyUtcOffset', '-5:30', true],
-            ['legacyUtcOffset', 'Z', true],
-            ['legacyUtcOffset', '', true],
-            ['legacyUtcOffset', 'Paris', 'T:picochain-decode.validation.offset'],
+            ['legacyTimeZone', '+01:00', true],
+            ['legacyTimeZone', '-5:30', true],
+            ['legacyTimeZone', 'Z', true],
+            ['legacyTimeZone', '', true],
+            ['legacyTimeZone', 'Europe/Paris', true],
+            ['legacyTimeZone', 'Paris', 'T:picochain-decode.validation.time-zone'],
             ['allowList', '', true],
             ['allowList', 'fridge-1, fridge_2\nfreezer-3', true],
             ['allowList', 'fridge-1, fridge.2', 'T:picochain-decode.validation.allow-list'],
         ];
         for (const [field, value, want] of cases) assert.strictEqual(v(field, value), want, `${field} = ${JSON.stringify(value)}`);
         // the editor and the runtime agree on offsets
-        for (const s of ['+01:00', '-5:30', 'Z', '', 'UTC+2', 'Paris', '+15:00']) {
-            assert.strictEqual(v('legacyUtcOffset', s) === true, core.parseUtcOffset(s) !== null, s);
+        for (const s of ['+01:00', '-5:30', 'Z', '', 'UTC+2', 'Paris', '+15:00', 'Europe/Paris', 'Asia/Kolkata', 'Mars/Olympus']) {
+            assert.strictEqual(v('legacyTimeZone', s) === true, core.parseTimeZone(s) !== null, s);
         }
     });
 });

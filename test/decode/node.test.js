@@ -194,7 +194,7 @@ describe('picochain-decode node (Node-RED runtime)', function () {
     });
 
     it('decodes a legacy TOUCAN message', async function () {
-        const { out } = await load({ legacyUtcOffset: '+01:00' });
+        const { out } = await load({ legacyTimeZone: '+01:00' });
         const legacy = '{"datetime":"2024-3-12 14:5:10.25","noeud":"pico_1","capteur":"humidite","metrique":"moy_10_min","valeur":55.5}';
         helper.getNode('d1').receive({ topic: 'TOUCAN', payload: Buffer.from(legacy) });
         await until(() => out.readings.length === 1, 'a reading');
