@@ -339,7 +339,7 @@ async function createPico(opts = {}) {
                 } catch { /* main not imported yet */ }
             }
             return {
-                ...s, running, led: state.led, wdtResets, connects: state.connects,
+                ...s, running, led: state.led, ledChanges: state.ledChanges, wdtResets, connects: state.connects,
                 bytesOut: state.bytesOut, bytesIn: state.bytesIn,
             };
         },

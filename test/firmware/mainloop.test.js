@@ -1,0 +1,210 @@
+// The firmware's real main loop (firmware/main.py, asyncio) in MicroPython, publishing to a real
+// Mosquitto, on an accelerated clock: windows, outages, replay, last will, birth, config errors.
+'use strict';
+const assert = require('assert');
+const mqtt = require('mqtt');
+const { createPico } = require('../../sim/pico-host');
+const { startMosquitto, freePort } = require('../../scripts/lib/services');
+
+const SPEED = 60; // one 60 s window per real second
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond, timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await sleep(25);
+    }
+}
+
+function subscriber(url, topic) {
+    const got = [];
+    const c = mqtt.connect(url, { clientId: `test-${process.pid}-${Date.now()}`, clean: false, reconnectPeriod: 200 });
+    c.on('message', (t, m, packet) => got.push({ topic: t, text: m.toString('utf8'), bytes: m, retain: packet.retain, at: Date.now() }));
+    return new Promise((resolve, reject) => {
+        c.once('error', reject);
+        c.once('connect', () => c.subscribe(topic, { qos: 1 }, (err) => (err ? reject(err) : resolve({ c, got }))));
+    });
+}
+
+function boardConfig(port, extra = {}) {
+    return {
+        device: 'fridge-1', site: 'lab',
+        wifi: { ssid: 'test', password: 'x' },
+        broker: { host: '127.0.0.1', port, keepalive_s: 60 },
+        sample_s: 10, window_s: 60,
+        // short backoff so reconnection after an outage takes a few real ms at 60x
+        backoff: { base_ms: 1000, max_ms: 20000, jitter: 0.5 },
+        ...extra,
+    };
+}
+
+describe('firmware main loop against a real Mosquitto (accelerated clock)', function () {
+    this.timeout(60000);
+    let broker;
+    let sub;
+    let pico;
+
+    before(async () => { broker = await startMosquitto(); });
+    after(async () => { if (broker) await broker.cleanup(); });
+    afterEach(async () => {
+        if (pico) { await pico.stop(); pico = null; }
+        if (sub) { sub.c.end(true); sub = null; }
+    });
+
+    it('delivers every window once, in order, with original seq and ts across a broker outage and a Wi-Fi loss', async () => {
+        sub = await subscriber(broker.url, 'picochain/lab/fridge-1/#');
+        let wifi = true;
+        const t0 = 1764000000000; // the board's wall clock at start (2025-11-24T16:00:00Z)
+        pico = await createPico({
+            config: boardConfig(broker.port),
+            hardware: {
+                adcRaw: () => 14050, // about 23.6 °C
+                probes: [{ rom: '28aa000000000001', readC: () => 4.25 }],
+                wifiUp: () => wifi,
+            },
+            clock: { speed: SPEED, wallStartMs: t0 },
+        });
+        const bootS = pico.now() / 1000;
+        await pico.start();
+        const stats = () => sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => ({ ...JSON.parse(m.text), at: m.at }));
+        await until(() => stats().length >= 3, 15000, '3 windows before the outage');
+
+        // 1) the broker goes away for about 5 windows
+        await broker.stop();
+        const cutAt = pico.stats().seq;
+        await sleep(5000);
+        const during = pico.stats();
+        assert.ok(during.buffered >= 3, `frames wait in the ring during the outage (buffered ${during.buffered})`);
+        assert.strictEqual(during.connected, false);
+        await broker.restart();
+
+        // 2) after the replay, Wi-Fi drops for about 4 windows: the broker publishes the last will
+        await until(() => pico.stats().buffered === 0 && pico.stats().connected, 15000, 'replay after the broker came back');
+        await until(() => stats().length >= pico.stats().seq, 10000, 'the subscriber to catch up');
+        wifi = false;
+        await sleep(4000);
+        assert.ok(pico.stats().buffered >= 2, 'frames wait in the ring while Wi-Fi is down');
+        wifi = true;
+        await until(() => pico.stats().buffered === 0 && pico.stats().connected, 15000, 'replay after Wi-Fi came back');
+        const lastSeq = pico.stats().seq; // windows closed so far: 0 .. lastSeq-1
+        await until(() => stats().length >= lastSeq, 10000, 'every window at the subscriber');
+
+        const frames = stats();
+        const seqs = frames.map((f) => f.seq);
+        assert.deepStrictEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), 'each window once, in order');
+        assert.ok(seqs.length >= lastSeq);
+        assert.ok(lastSeq >= cutAt + 8, `windows kept closing during the outages (${cutAt} -> ${lastSeq})`);
+        // original timestamps: the board's window ends, 60 s apart, whenever they were delivered
+        for (let i = 1; i < frames.length; i++) {
+            const d = frames[i].ts - frames[i - 1].ts;
+            assert.ok(Math.abs(d - 60) <= 1, `ts step ${d} s between seq ${i - 1} and ${i}`);
+        }
+        assert.ok(frames.every((f) => f.synced === true && f.window === 60), 'synced 60 s windows');
+        assert.ok(bootS >= t0 / 1000, 'the board clock starts at wallStartMs');
+        assert.ok(frames[0].ts - bootS >= 60 && frames[0].ts - bootS <= 70, `first window ends 60 s after boot (${frames[0].ts - bootS})`);
+        // replayed frames arrived minutes after their window ended, in board time, ts unchanged
+        const boardS = (realMs) => (pico.clock.wallStartMs + (realMs - pico.clock.epochMs) * SPEED) / 1000;
+        const late = frames.filter((f) => f.seq >= cutAt && f.seq < cutAt + 3); // closed in the outage
+        assert.ok(late.length === 3);
+        for (const f of late) assert.ok(boardS(f.at) - f.ts > 120, `seq ${f.seq} replayed ${boardS(f.at) - f.ts} s after its window`);
+        for (const f of frames) {
+            assert.strictEqual(f.sensors.length, 2);
+            const [onboard, probe] = f.sensors;
+            assert.strictEqual(onboard.sensor, 'temperature');
+            assert.strictEqual(onboard.count, 6);
+            assert.strictEqual(probe.sensor, 'probe1');
+            assert.strictEqual(probe.mean, 4.25);
+            assert.strictEqual(probe.std, 0);
+            assert.strictEqual(probe.state, 0);
+            assert.strictEqual(onboard.state, 2, 'onboard 23.6 °C is above the 10 °C alarm bound');
+        }
+        // status: births after each connection, `offline` from the will while Wi-Fi was down
+        const status = sub.got.filter((m) => m.topic.endsWith('/status')).map((m) => m.text);
+        const births = status.filter((t) => t.startsWith('{')).map((t) => JSON.parse(t));
+        assert.ok(births.length >= 3, `a birth per connection (${births.length})`);
+        assert.ok(births.every((b) => b.state === 'online' && b.fw === '1.0.0' && b.boot >= 1));
+        assert.ok(births.some((b) => b.buffered >= 3), 'a birth reports the backlog it is about to replay');
+        assert.ok(status.includes('offline'), 'the last will was published when the board dropped off');
+        const st = pico.stats();
+        assert.ok(st.replayed >= 6, `replayed ${st.replayed}`);
+        assert.strictEqual(st.dropped, 0);
+    });
+
+    it('sends binary frames and raw samples when configured, and the retained status stays `offline` after stop', async () => {
+        sub = await subscriber(broker.url, 'picochain/lab/fridge-2/#');
+        pico = await createPico({
+            config: { ...boardConfig(broker.port), device: 'fridge-2', format: 'binary', send: 'both', onewire_pin: null },
+            hardware: { adcRaw: () => 14050, probes: [] },
+            clock: { speed: SPEED },
+        });
+        await pico.start();
+        await until(() => sub.got.filter((m) => m.topic.endsWith('/stats')).length >= 2, 15000, 'two binary windows');
+        const bin = sub.got.filter((m) => m.topic.endsWith('/stats'));
+        for (const m of bin) {
+            assert.strictEqual(m.bytes.length, 24, 'one 24-byte record (onboard sensor only)');
+            assert.strictEqual(m.bytes[0] >> 4, 1, 'version 1');
+            assert.strictEqual(m.bytes[1], 0, 'sensor temperature');
+            assert.strictEqual(m.bytes.readUInt16LE(10), 6, 'count');
+        }
+        assert.strictEqual(bin[1].bytes.readUInt16LE(2), bin[0].bytes.readUInt16LE(2) + 1, 'seq + 1');
+        const raw = sub.got.filter((m) => m.topic.endsWith('/raw'));
+        assert.ok(raw.length >= 12, `raw frames every sample (${raw.length})`);
+        assert.ok(raw.every((m) => m.bytes.length === 24 && m.bytes.readUInt16LE(8) === 0), 'raw: window 0');
+        await pico.stop();
+        pico = null;
+        // a fresh subscriber gets the retained status: the goodbye `offline`
+        const late = await subscriber(broker.url, 'picochain/lab/fridge-2/status');
+        await until(() => late.got.length > 0, 5000, 'retained status');
+        assert.strictEqual(late.got[0].text, 'offline');
+        assert.strictEqual(late.got[0].retain, true);
+        late.c.end(true);
+    });
+
+    it('legacy mode publishes the original TOUCAN messages (QoS 0)', async () => {
+        sub = await subscriber(broker.url, 'TOUCAN');
+        pico = await createPico({
+            config: { ...boardConfig(broker.port), device: 'pico_1', legacy: 'raw', onewire_pin: null },
+            hardware: { adcRaw: () => 14050, probes: [] },
+            clock: { speed: SPEED, wallStartMs: Date.UTC(2024, 2, 12, 14, 5, 0) },
+        });
+        await pico.start();
+        await until(() => sub.got.length >= 3, 15000, 'three TOUCAN messages');
+        const m = JSON.parse(sub.got[0].text);
+        assert.deepStrictEqual(Object.keys(m), ['datetime', 'noeud', 'capteur', 'metrique', 'valeur']);
+        assert.strictEqual(m.noeud, 'pico_1');
+        assert.strictEqual(m.capteur, 'temperature');
+        assert.strictEqual(m.metrique, 'brute');
+        assert.match(m.datetime, /^2024-3-12 14:5:\d{1,2}$/, 'the original hand-made date, no zero padding');
+        assert.ok(Math.abs(m.valeur - (27 - (14050 * 3.3 / 65535 - 0.706) / 0.001721)) < 1e-4);
+    });
+
+    it('the emulated watchdog resets a board whose sampler hangs', async () => {
+        let exit = null;
+        const port = await freePort(); // nothing listens: the link just retries
+        pico = await createPico({
+            config: boardConfig(port),
+            hardware: { adcRaw: () => 14050, probes: [] },
+            clock: { speed: SPEED },
+            onExit: (e) => { exit = e; },
+        });
+        await pico.start();
+        await sleep(500);
+        assert.strictEqual(exit, null, 'fed while the sampler runs');
+        // hang the sampler: its next sensor read never returns
+        pico.runPython('import main\nasync def _hang():\n    import asyncio\n    await asyncio.Event().wait()\nmain._app.sensors.read = _hang');
+        await until(() => exit !== null, 10000, 'the watchdog reset');
+        assert.strictEqual(exit.code, 'WDT');
+    });
+
+    it('a missing config.json: clear console message and the config LED pattern, no crash', async () => {
+        const lines = [];
+        pico = await createPico({ config: null, hardware: {}, clock: { speed: 10 }, log: (l) => lines.push(l) });
+        await pico.start();
+        await sleep(600);
+        assert.ok(lines.some((l) => /CONFIG ERROR: no config.json on the board/.test(l)), lines.join('\n'));
+        const st = pico.stats();
+        assert.strictEqual(st.running, true, 'the firmware keeps running (blinking), it does not crash');
+        assert.ok(st.ledChanges >= 4, `the LED blinks the config pattern (${st.ledChanges} changes)`);
+    });
+});
