@@ -71,11 +71,12 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         const flow = [
             { id: 'broker', type: 'mqtt-broker', name: 'mosquitto', broker: '127.0.0.1', port: String(broker.port),
                 clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-            { id: 'in', type: 'mqtt in', name: '', topic: `picochain/${site}/+/stats`, qos: '1', datatype,
+            { id: 'in', type: 'mqtt in', name: '', topic: `picochain/${site}/#`, qos: '1', datatype,
                 broker: 'broker', nl: false, rap: true, rh: 0, inputs: 0, wires: [['decode']] },
-            // decode options left at their defaults except one message per reading when supported
-            { id: 'decode', type: 'picochain-decode', name: '', output: 'split', wires: [['out'], ['out'], ['out']] },
+            // decode options left at their defaults except one message per reading
+            { id: 'decode', type: 'picochain-decode', name: '', output: 'split', wires: [['out'], ['status']] },
             { id: 'out', type: 'helper' },
+            { id: 'status', type: 'helper' },
         ];
         await helper.load([mqttNodes, decodeNode], flow);
         const out = helper.getNode('out');
@@ -86,6 +87,8 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
                 byDevice.get(r.device).push(r);
             }
         });
+        byDevice.status = new Map(); // device -> last decoded status message (output 2)
+        helper.getNode('status').on('input', (msg) => byDevice.status.set(msg.device, msg.payload));
         return byDevice;
     }
 
@@ -119,6 +122,8 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
             for (const r of probe) assert.ok(r.mean >= lo && r.mean <= hi, `${id} ${r.sensor} mean ${r.mean} °C outside ${lo}..${hi}`);
             const board = rs.filter((r) => r.sensor === 'temperature' && r.count > 0);
             for (const r of board) assert.ok(r.mean > 5 && r.mean < 40, `${id} onboard sensor reads the room: ${r.mean} °C`);
+            const st = byDevice.status.get(id);
+            assert.ok(st, `${id} published its retained birth status`);
         }
     });
 
