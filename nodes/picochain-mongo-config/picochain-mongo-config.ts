@@ -4,6 +4,7 @@
  */
 import type { NodeAPI, NodeDef } from 'node-red';
 import type { MongoConfigNode } from './api';
+import { translator } from '../shared/catalog';
 import { checkSettings, ConnectionState, DEFAULT_CONNECT_TIMEOUT_MS, expandEnv, MongoConnection, MongoSettings, redact } from './core';
 
 interface MongoConfigDef extends NodeDef {
@@ -53,7 +54,7 @@ export = function (RED: NodeAPI): void {
         });
         const problem = checkSettings(settings);
         if (problem) {
-            node.error(RED._('picochain-mongo-config.errors.invalid', { problem: scrub(problem) }));
+            node.error(translator(RED._ as never, __dirname, 'picochain-mongo-config')('errors.invalid', { problem: scrub(problem) }));
         }
 
         node.databaseName = settings.database;

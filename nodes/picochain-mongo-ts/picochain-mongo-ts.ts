@@ -11,6 +11,7 @@ import { mapPayload } from './document';
 import { parseWriterSettings, WriterDefProps } from './settings';
 import { prepareStore } from './store';
 import { compactCount } from '../shared/node-status';
+import { translator } from '../shared/catalog';
 
 interface WriterDef extends NodeDef, WriterDefProps {
     mongo: string;
@@ -19,6 +20,9 @@ interface WriterDef extends NodeDef, WriterDefProps {
 
 // Bounded flush on close: leaves the config node time to close the client within the runtime's 15 s.
 const CLOSE_FLUSH_MS = 8000;
+// With the database already away at close, one short chance for it to return: a redeploy
+// during an outage should not hang for the full bound.
+const CLOSE_FLUSH_OFFLINE_MS = 2000;
 /** Status updates at most this often, ms (buffering N changes with every message). */
 const STATUS_MIN_MS = 250;
 const PREPARE_RETRY_MAX_MS = 10000;
@@ -27,7 +31,7 @@ export = function (RED: NodeAPI): void {
     function PicochainMongoTs(this: Node, def: WriterDef): void {
         RED.nodes.createNode(this, def);
         const node = this;
-        const t = (key: string, params?: Record<string, string | number>): string => RED._(`picochain-mongo-ts.${key}`, params);
+        const t = translator(RED._ as never, __dirname, 'picochain-mongo-ts');
         const config = RED.nodes.getNode(def.mongo) as MongoConfigNode | null;
         const parsed = parseWriterSettings(def);
         const setupError = !config ? t('errors.no-config') : parsed.error ? t('errors.invalid', { problem: parsed.error }) : null;
@@ -83,6 +87,8 @@ export = function (RED: NodeAPI): void {
             },
         });
         applyStatus(core.status());
+        // read-only view for tests and debugging: counters, mode, readings held
+        (node as Node & { stats?: () => unknown }).stats = () => ({ ...core.counters, mode: core.mode, pending: core.pending, online: core.isOnline });
 
         const onState = (state: string): void => {
             if (closing) return;
@@ -175,7 +181,7 @@ export = function (RED: NodeAPI): void {
             if (statusTimer) clearTimeout(statusTimer);
             events.removeListener('state', onState);
             const held = core.pending;
-            core.close(CLOSE_FLUSH_MS).then(({ written, lost }) => {
+            core.close(core.isOnline ? CLOSE_FLUSH_MS : CLOSE_FLUSH_OFFLINE_MS).then(({ written, lost }) => {
                 if (lost > 0) node.error(t('log.close-lost', { lost, held }));
                 else if (written > 0) node.log(t('log.close-flushed', { n: written }));
             }, (err) => node.error(scrub(err))).finally(() => {

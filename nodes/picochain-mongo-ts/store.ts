@@ -54,8 +54,12 @@ export class MongoStore implements Store {
             return { inserted: r.insertedCount, duplicateIndexes: [], failed: [] };
         } catch (err) {
             const e = err as { name?: string; writeErrors?: unknown; result?: { insertedCount?: number }; insertedCount?: number; writeConcernError?: unknown };
-            if (e && e.name === 'MongoBulkWriteError' && e.writeErrors && !e.writeConcernError) {
-                const list = (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) as { index: number; code: number; errmsg?: string; message?: string }[];
+            // A bulk error carries per-document write errors, or none at all when the whole command
+            // failed (e.g. "connect ECONNREFUSED" while the server is away): that is not a success.
+            const list = (e && e.name === 'MongoBulkWriteError' && !e.writeConcernError
+                ? (Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [])
+                : []) as { index: number; code: number; errmsg?: string; message?: string }[];
+            if (list.length > 0) {
                 const duplicateIndexes: number[] = [];
                 const failed: { index: number; message: string }[] = [];
                 for (const w of list) {

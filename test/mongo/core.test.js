@@ -426,6 +426,37 @@ describe('picochain-mongo-ts writer core (fake clock, fake store)', function () 
     });
 });
 
+describe('picochain-mongo-ts MongoStore.insert error handling (fake collection)', function () {
+    const { MongoStore } = require('../../dist/nodes/picochain-mongo-ts/store');
+    const bulk = (writeErrors, message = 'E11000 duplicate key') => Object.assign(new Error(message), { name: 'MongoBulkWriteError', code: writeErrors.length ? writeErrors[0].code : undefined, writeErrors, insertedCount: 1 });
+    const storeThrowing = (err) => new MongoStore('fallback', { insertMany: async () => { throw err; } }, FIELDS);
+    const docs = [mapped(0).doc, mapped(1).doc, mapped(2).doc];
+
+    it('duplicate-key write errors (11000) are duplicates, other write errors are per-document failures', async function () {
+        const r = await storeThrowing(bulk([{ index: 0, code: 11000 }, { index: 2, code: 121, errmsg: 'Document failed validation' }])).insert(docs);
+        assert.deepStrictEqual(r.duplicateIndexes, [0]);
+        assert.deepStrictEqual(r.failed, [{ index: 2, message: 'Document failed validation (code 121)' }]);
+    });
+
+    it('a bulk error without write errors (server unreachable) is thrown as transient, never taken as success', async function () {
+        const err = bulk([], 'connect ECONNREFUSED 127.0.0.1:27017');
+        await assert.rejects(storeThrowing(err).insert(docs), (e) => e === err && e.transient === true);
+        const closed = bulk([], 'connection 1 to 127.0.0.1:27017 closed');
+        await assert.rejects(storeThrowing(closed).insert(docs), (e) => e.transient === true);
+    });
+
+    it('a transient per-document error (shutdown) retries the whole batch', async function () {
+        await assert.rejects(storeThrowing(bulk([{ index: 1, code: 11600, errmsg: 'interrupted at shutdown' }])).insert(docs));
+    });
+
+    it('renames time and meta fields for an existing time-series collection with other names', async function () {
+        let got = null;
+        const s = new MongoStore('native', { insertMany: async (d) => { got = d; return { insertedCount: d.length }; } }, FIELDS, { timeField: 'ts', metaField: 'tags' });
+        await s.insert([mapped(0).doc]);
+        assert.ok(got[0].ts instanceof Date && got[0].tags.device === 'fridge-1' && !('time' in got[0]) && !('meta' in got[0]));
+    });
+});
+
 describe('picochain-mongo-ts settings', function () {
     it('defaults: readings, time/meta, minutes, keep, 100 / 1000 ms / 10000 / drop-oldest', function () {
         const { settings } = parseWriterSettings({});
