@@ -27,7 +27,7 @@ export const ERROR_MESSAGES = {
     'not-json': 'payload is not JSON: __detail__ (at __where__)',
     'not-object': 'payload must be a JSON object, got __actual__ (at __where__)',
     'non-finite': 'non-finite number __value__ (at __where__)',
-    'forbidden-key': 'key "__key__" is not allowed: keys may not start with $ or contain a dot (at __where__)',
+    'forbidden-key': 'key "__key__" is not allowed: keys may not contain $ or a dot (at __where__)',
     'too-deep': 'payload is nested deeper than __max__ levels (at __where__)',
     'missing': 'required field "__field__" is missing (at __where__)',
     'type': '"__field__" must be __expected__, got __actual__ (at __where__)',
@@ -536,8 +536,8 @@ function childPath(path: string, key: string | number): string {
 }
 
 /**
- * Walks a parsed payload: no key may start with `$` or contain `.` (they would become MongoDB
- * operators or paths downstream), no number may be NaN/Infinity, nesting stays bounded.
+ * Walks a parsed payload: no key may contain `$` or `.` (a leading `$` is a MongoDB operator, a dot
+ * a path; no picochain or TTN key holds either), no number may be NaN/Infinity, nesting stays bounded.
  */
 export function checkTree(value: unknown, path = '$', depth = 0): void {
     // the common case (nothing wrong) runs without building paths; a failure walks again to say where
@@ -553,7 +553,7 @@ export function checkTree(value: unknown, path = '$', depth = 0): void {
         return;
     }
     for (const key of Object.keys(value)) {
-        if (key.startsWith('$') || key.includes('.')) fail('forbidden-key', { key, where: childPath(path, key) });
+        if (key.includes('$') || key.includes('.')) fail('forbidden-key', { key, where: childPath(path, key) });
         checkTree((value as Record<string, unknown>)[key], childPath(path, key), depth + 1);
     }
 }
@@ -568,7 +568,7 @@ function treeOk(value: unknown, depth: number): boolean {
     }
     for (const key in value) {
         if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-        if (key.charCodeAt(0) === 36 /* $ */ || key.includes('.')) return false;
+        if (key.includes('$') || key.includes('.')) return false;
         if (!treeOk((value as Record<string, unknown>)[key], depth + 1)) return false;
     }
     return true;

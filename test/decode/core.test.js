@@ -402,6 +402,7 @@ describe('picochain-decode core', function () {
             ['a $ key at the top', { ...frame(), $where: 1 }, 'forbidden-key', '$["$where"]'],
             ['a $ key deep inside', frame({}, { extra: { nested: [{ $gt: 1 }] } }), 'forbidden-key', '$.sensors[0].extra.nested[0]["$gt"]'],
             ['a dotted key in JSON text', JSON.stringify({ ...frame(), 'a.b': 1 }), 'forbidden-key', '$["a.b"]'],
+            ['a key with $ inside', frame({ meta: { price$: 1 } }), 'forbidden-key', '$.meta["price$"]'],
             ['nesting too deep', frame({ deep: JSON.parse('['.repeat(20) + ']'.repeat(20)) }), 'too-deep', /nested deeper than 16 levels/],
             ['oversize text', big, 'oversize', '$'],
             ['oversize Buffer', Buffer.from(big), 'oversize', '$'],
