@@ -536,40 +536,64 @@ function childPath(path: string, key: string | number): string {
 }
 
 /**
- * Walks a parsed payload: no key may contain `$` or `.` (a leading `$` is a MongoDB operator, a dot
+ * Walks a parsed payload and returns an upper bound of its JSON size (bytes): no key may contain `$` or `.` (a leading `$` is a MongoDB operator, a dot
  * a path; no picochain or TTN key holds either), no number may be NaN/Infinity, nesting stays bounded.
  */
-export function checkTree(value: unknown, path = '$', depth = 0): void {
+export function checkTree(value: unknown, path = '$', depth = 0): number {
     // the common case (nothing wrong) runs without building paths; a failure walks again to say where
-    if (depth === 0 && treeOk(value, 0)) return;
+    if (depth === 0) {
+        const acc = { bound: 0 };
+        if (treeOk(value, 0, acc)) return acc.bound;
+    }
     if (typeof value === 'number') {
         if (!Number.isFinite(value)) fail('non-finite', { value: String(value), where: path });
-        return;
+        return 0;
     }
-    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date) return;
+    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date) return 0;
     if (depth >= MAX_DEPTH) fail('too-deep', { max: MAX_DEPTH, where: path });
     if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) checkTree(value[i], childPath(path, i), depth + 1);
-        return;
+        return 0;
     }
     for (const key of Object.keys(value)) {
         if (key.includes('$') || key.includes('.')) fail('forbidden-key', { key, where: childPath(path, key) });
         checkTree((value as Record<string, unknown>)[key], childPath(path, key), depth + 1);
     }
+    // the size bound only matters at depth 0, and there this walk runs because the fast pass found
+    // a fault, which it throws above; Infinity just forces the exact size check should it not
+    return Infinity;
 }
 
-function treeOk(value: unknown, depth: number): boolean {
-    if (typeof value === 'number') return Number.isFinite(value);
-    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date) return true;
+/**
+ * The fast pass of checkTree: true when nothing is wrong. Adds to `acc.bound` an upper bound of
+ * the value's JSON size in bytes (a UTF-16 unit is at most 6 bytes escaped, a number at most 24
+ * characters), so the exact JSON.stringify size check is only needed for large payloads.
+ */
+function treeOk(value: unknown, depth: number, acc: { bound: number }): boolean {
+    if (typeof value === 'number') {
+        acc.bound += 25;
+        return Number.isFinite(value);
+    }
+    if (typeof value === 'string') {
+        acc.bound += 6 * value.length + 3;
+        return true;
+    }
+    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date) {
+        // Buffers and Dates serialise to much more than this: force the exact check
+        acc.bound += typeof value === 'object' && value !== null ? Infinity : 6;
+        return true;
+    }
     if (depth >= MAX_DEPTH) return false;
+    acc.bound += 2;
     if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!treeOk(value[i], depth + 1)) return false;
+        for (let i = 0; i < value.length; i++) if (!treeOk(value[i], depth + 1, acc)) return false;
         return true;
     }
     for (const key in value) {
         if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
         if (key.includes('$') || key.includes('.')) return false;
-        if (!treeOk((value as Record<string, unknown>)[key], depth + 1)) return false;
+        acc.bound += 6 * key.length + 4;
+        if (!treeOk((value as Record<string, unknown>)[key], depth + 1, acc)) return false;
     }
     return true;
 }
@@ -774,9 +798,11 @@ export class Decoder {
             return { text: payload };
         }
         if (isPlainObject(payload)) {
-            checkTree(payload);
-            const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
-            if (size > max) fail('oversize', { size, max, where: '$' });
+            const bound = checkTree(payload);
+            if (bound > max) {
+                const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+                if (size > max) fail('oversize', { size, max, where: '$' });
+            }
             return { obj: payload };
         }
         return fail('type', { field: 'payload', expected: 'a Buffer, a string or an object', actual: describe(payload), where: '$' });
