@@ -159,6 +159,11 @@ describe('picochain-decode core', function () {
                 assert.deepStrictEqual(o.readings, outs[0].readings);
             }
         });
+        it('sizes an object payload exactly when its quick upper bound is over the limit', function () {
+            // 3000 characters: bound 6 x 3000 > 16 KiB, real JSON size about 3.3 KiB
+            assert.strictEqual(decodeOne(frame({ note: 'x'.repeat(3000) })).kind, 'readings');
+            assertRejects(frame({ note: 'x'.repeat(17000) }), 'oversize', '$');
+        });
         it('takes device and site from the topic when the JSON frame has none', function () {
             const f = frame();
             delete f.device;
