@@ -1052,6 +1052,8 @@ export class Decoder {
                 seq: frame.seq, state: s.state ?? null, source,
             };
             if (s.fault !== undefined) r.fault = s.fault;
+            // binary frames have no fault text: an empty window reads as the firmware's JSON would say it
+            else if (source !== 'json-v1' && s.count === 0) r.fault = 'no-samples';
             this.checkPlausible(r, (f) => loc.sensor(i, f));
             return r;
         });

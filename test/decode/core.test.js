@@ -123,7 +123,7 @@ describe('picochain-decode core', function () {
                 assert.strictEqual(out.site, 'site-x', 'site from the topic');
                 out.readings.forEach((r, i) => {
                     const j = fromJson.readings[i];
-                    for (const k of ['sensor', 'unit', 'window', 'count', 'seq', 'state']) assert.strictEqual(r[k], j[k], k);
+                    for (const k of ['sensor', 'unit', 'window', 'count', 'seq', 'state', 'fault']) assert.strictEqual(r[k], j[k], k);
                     assert.strictEqual(r.time.getTime(), j.time.getTime());
                     assert.strictEqual(r.source, 'binary-v1');
                     for (const [k, lo, hi, res] of [['min', -327.67, 327.67, 0.005], ['max', -327.67, 327.67, 0.005], ['mean', -327.67, 327.67, 0.005], ['last', -327.67, 327.67, 0.005], ['std', 0, 655.34, 0.005], ['slope', -32.767, 32.767, 0.0005]]) {
