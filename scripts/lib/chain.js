@@ -237,7 +237,9 @@ async function startChain(options = {}) {
         const flowFile = path.join(userDir, 'flows.json');
         let flowsNote = 'your flows (data/node-red/flows.json)';
         if (opts.resetFlows || !fs.existsSync(flowFile)) {
-            fs.writeFileSync(flowFile, JSON.stringify(shippedFlows(), null, 2));
+            // options.flowPatch (tests): adjusts the shipped flows before the first deploy
+            const flows = typeof options.flowPatch === 'function' ? options.flowPatch(shippedFlows()) : shippedFlows();
+            fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
             flowsNote = 'the shipped flows';
         }
         const settings = { ...require(path.join(ROOT, 'settings', 'settings.js')) };

@@ -242,6 +242,7 @@ const CSS = `
 .pc-badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; background: #9aa5b1; }
 .pc-b0 { background: #2e9e48; } .pc-b1 { background: #e6a100; } .pc-b2 { background: #d1242f; }
 .pc-on { background: #2e9e48; } .pc-off { background: #d1242f; }
+.pc-badge.pc-firing { background: #d1242f; } .pc-badge.pc-pending { background: #e6a100; }
 .pc-warning { background: #e6a100; } .pc-critical { background: #d1242f; } .pc-acknowledged { background: #57606a; } .pc-resolved { background: #2e9e48; }
 .pc-table { width: 100%; border-collapse: collapse; font-size: 14px; color: #1b1f23; background: #fff; }
 .pc-table th, .pc-table td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; }
@@ -303,8 +304,8 @@ function ui1Alerts() {
 <div class="pc-sub" ng-if="!msg.payload.active.length" data-pc="no-alerts">{{L.noAlerts}}</div>
 <table class="pc-table" ng-if="msg.payload.active.length" data-pc="active">
   <tr><th></th><th>{{L.device}}</th><th>{{L.sensor}}</th><th>{{L.value}}</th><th>{{L.threshold}}</th><th>{{L.since}}</th><th></th><th></th></tr>
-  <tr ng-repeat="a in msg.payload.active track by a.id" data-pc="alert" data-id="{{a.id}}" data-device="{{a.device}}" data-state="{{a.state}}">
-    <td><span class="pc-badge pc-{{a.severity}}">{{L[a.severity] || a.severity}}</span></td><td>{{a.device}}</td><td>{{a.sensor || a.rule}}</td>
+  <tr ng-repeat="a in msg.payload.active track by a.id" data-pc="alert" data-id="{{a.id}}" data-device="{{a.device}}" data-rule="{{a.rule}}" data-state="{{a.state}}">
+    <td><span class="pc-badge pc-{{a.severity}}">{{L[a.severity] || a.severity}}</span></td><td>{{a.device}}</td><td>{{a.sensor ? a.sensor + ' · ' + a.rule : a.rule}}</td>
     <td class="n">{{num(a.value, 2)}} {{a.unit}}</td><td class="n">{{num(a.threshold, 1)}}</td><td>{{time(a.startedAt)}}</td>
     <td><span class="pc-badge pc-{{a.state}}" data-pc="alert-state">{{L[a.state] || a.state}}</span></td>
     <td><button class="pc-btn" ng-if="a.state !== 'acknowledged'" ng-click="ackAlert(a)" data-pc="ack">{{L.ack}}</button></td>
@@ -396,8 +397,8 @@ function ui2Alerts() {
   <div class="pc-sub" v-if="!(p.active || []).length" data-pc="no-alerts">{{ L().noAlerts }}</div>
   <table class="pc-table" v-else data-pc="active">
     <tr><th></th><th>{{ L().device }}</th><th>{{ L().sensor }}</th><th>{{ L().value }}</th><th>{{ L().threshold }}</th><th>{{ L().since }}</th><th></th><th></th></tr>
-    <tr v-for="a in p.active" :key="a.id" data-pc="alert" :data-id="a.id" :data-device="a.device" :data-state="a.state">
-      <td><span :class="['pc-badge', 'pc-' + a.severity]">{{ L()[a.severity] || a.severity }}</span></td><td>{{ a.device }}</td><td>{{ a.sensor || a.rule }}</td>
+    <tr v-for="a in p.active" :key="a.id" data-pc="alert" :data-id="a.id" :data-device="a.device" :data-rule="a.rule" :data-state="a.state">
+      <td><span :class="['pc-badge', 'pc-' + a.severity]">{{ L()[a.severity] || a.severity }}</span></td><td>{{ a.device }}</td><td>{{ a.sensor ? a.sensor + ' · ' + a.rule : a.rule }}</td>
       <td class="n">{{ num(a.value, 2) }} {{ a.unit }}</td><td class="n">{{ num(a.threshold, 1) }}</td><td>{{ time(a.startedAt) }}</td>
       <td><span :class="['pc-badge', 'pc-' + a.state]" data-pc="alert-state">{{ L()[a.state] || a.state }}</span></td>
       <td><button class="pc-btn" v-if="a.state !== 'acknowledged'" @click="ackAlert(a)" data-pc="ack">{{ L().ack }}</button></td>

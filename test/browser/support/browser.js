@@ -1,0 +1,51 @@
+// Chromium through playwright-core with the launch options of scripts/lib/services.js.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { chromiumLaunchOptions, tmpDir } = require('../../../scripts/lib/services');
+
+const RESULTS = path.join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
+const DOCS = path.join(__dirname, '..', '..', '..', 'docs', 'screenshots');
+
+/** A persistent Chromium context (fresh user data dir); close() removes the dir. */
+async function launch() {
+    const { chromium } = require('playwright-core');
+    const dir = tmpDir('chromium');
+    const o = chromiumLaunchOptions(dir);
+    // playwright wants the user data dir as an argument of launchPersistentContext
+    o.args = o.args.filter((a) => !a.startsWith('--user-data-dir='));
+    const context = await chromium.launchPersistentContext(dir, { ...o, viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+    return {
+        context,
+        async close() { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); },
+    };
+}
+
+/** Saves a screenshot under test-results/screenshots, and under docs/screenshots when PICOCHAIN_SCREENSHOTS=docs. */
+async function shot(page, name) {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const file = path.join(RESULTS, `${name}.png`);
+    await page.screenshot({ path: file });
+    if (process.env.PICOCHAIN_SCREENSHOTS === 'docs') {
+        fs.mkdirSync(DOCS, { recursive: true });
+        fs.copyFileSync(file, path.join(DOCS, `${name}.png`));
+    }
+    return file;
+}
+
+/**
+ * Collects the numbers after "x": in what the page receives over socket.io (chart points), from
+ * websocket frames and from long-polling responses (node-red-dashboard starts with polling).
+ */
+function watchChartFrames(page) {
+    const xs = [];
+    const scan = (text) => { for (const m of text.matchAll(/"x":(\d{12,14})/g)) xs.push(Number(m[1])); };
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => scan(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'))));
+    page.on('response', async (r) => {
+        if (!/socket\.io\/.*transport=polling/.test(r.url())) return;
+        try { scan(await r.text()); } catch { /* the page moved on */ }
+    });
+    return xs;
+}
+
+module.exports = { launch, shot, watchChartFrames, RESULTS, DOCS };

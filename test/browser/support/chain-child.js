@@ -1,0 +1,46 @@
+// Runs scripts/lib/chain.js's startChain() in its own process (Node-RED is a singleton per
+// process, and the mocha run holds other Node-RED instances): options as JSON in argv[2]; prints
+// one line `READY <json>` when up; reads commands from stdin, one JSON per line:
+//   {"cmd":"inject","device":"fridge-1","fault":"door"}  → `OK <id>` / `ERR <id> <message>`
+//   {"cmd":"status"}                                   → `OK <id> <fleet status json>`
+// SIGTERM stops the chain (flushing) and exits.
+'use strict';
+const path = require('path');
+const readline = require('readline');
+const { startChain } = require(path.join(__dirname, '..', '..', '..', 'scripts', 'lib', 'chain'));
+
+const opts = JSON.parse(process.argv[2] || '{}');
+const forTime = opts.alertForS;
+delete opts.alertForS;
+let chain;
+(async () => {
+    chain = await startChain({
+        ...opts,
+        log: (l) => process.stderr.write(`${l}\n`),
+        nodeRedLog: (level, m) => { if (level <= 30) process.stderr.write(`[node-red ${level}] ${m}\n`); },
+        // alerts fire after a shorter "for" time, so a test does not wait a real minute
+        flowPatch: forTime === undefined ? undefined : (flows) => flows.map((n) => (n.type === 'picochain-alert' ? { ...n, forTime: String(forTime) } : n)),
+    });
+    const { editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs } = chain;
+    process.stdout.write(`READY ${JSON.stringify({ editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs, devices: chain.fleet ? chain.fleet.devices : [] })}\n`);
+})().catch((e) => { process.stdout.write(`FAILED ${JSON.stringify(e.message)}\n`); process.exit(1); });
+
+readline.createInterface({ input: process.stdin }).on('line', async (line) => {
+    let req;
+    try { req = JSON.parse(line); } catch { return; }
+    try {
+        if (!chain || !chain.fleet) throw new Error('no fleet');
+        if (req.cmd === 'inject') await chain.fleet.inject(req.device, req.fault, req.opts || {});
+        const out = req.cmd === 'status' ? ` ${JSON.stringify(chain.fleet.status())}` : '';
+        process.stdout.write(`OK ${req.id}${out}\n`);
+    } catch (e) {
+        process.stdout.write(`ERR ${req.id} ${e.message}\n`);
+    }
+});
+
+async function shutdown() {
+    if (chain) await chain.stop();
+    process.exit(0);
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
