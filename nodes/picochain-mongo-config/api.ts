@@ -22,8 +22,8 @@ export interface MongoConfigNode extends Node<MongoConfigCredentials> {
     connection: MongoConnection;
     /** Call in the user's constructor; the client connects while at least one user is registered. */
     register(user: Node): void;
-    /** Call on the user's close, after its last database operation. */
-    deregister(user: Node): void;
+    /** Call on the user's close, after its last database operation; `done` is called once deregistered. */
+    deregister(user: Node, done?: () => void): void;
     /** Resolves once connected (waits while the server is unreachable); rejects when closing or misconfigured. */
     getDb(): Promise<Db>;
     isConnected(): boolean;

@@ -63,7 +63,12 @@ export = function (RED: NodeAPI): void {
             if (problem) { node.emit('state', 'error'); return; }
             conn.register(user);
         };
-        node.deregister = (user) => conn.deregister(user);
+        node.deregister = (user, done) => {
+            conn.deregister(user);
+            if (typeof done === 'function') done();
+        };
+        // every writer and history node listens to 'state': no leak warning at 11 users
+        (node as unknown as { setMaxListeners(n: number): void }).setMaxListeners(0);
         node.getDb = () => (problem ? Promise.reject(new Error(scrub(problem))) : conn.getDb());
         node.isConnected = () => conn.isConnected();
         node.state = () => (problem ? 'error' : conn.currentState);

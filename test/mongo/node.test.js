@@ -265,7 +265,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
             } else {
                 assert.strictEqual(s.dropped, 5);
                 assert.strictEqual(out.caught.length, 0);
-                await until(() => lastStatus(w).text === 'buffer 10, lost 5', `status, got ${lastStatus(w).text}`);
+                await until(() => lastStatus(w).text === 'buf 10 lost 5', `status, got ${lastStatus(w).text}`);
                 assert.strictEqual(lastStatus(w).fill, 'red');
             }
         });
