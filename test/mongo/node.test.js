@@ -322,14 +322,16 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         }
     });
 
-    it('credentials are registered as credentials of the config type (user text, password hidden)', async function () {
-        await helper.load([configNode, writerNode], flow().nodes, { cfg: { user: 'u', password: 'p' } });
+    it('credentials are registered as credentials of the config type and kept out of the flow config', async function () {
+        const pw = 'flow-file-must-not-hold-this';
+        await helper.load([configNode, writerNode], flow().nodes, { cfg: { user: 'u', password: pw } });
         const RED = helper._RED;
-        const def = RED.nodes.getCredentialDefinition ? RED.nodes.getCredentialDefinition('picochain-mongo-config') : null;
-        if (def) assert.deepStrictEqual(def, { user: { type: 'text' }, password: { type: 'password' } });
-        // what the runtime exports as the flow: no credential values in it
-        const exported = JSON.stringify(RED.nodes.getFlows ? RED.nodes.getFlows() : {});
-        assert.ok(!exported.includes('"password":"p"'));
+        assert.deepStrictEqual(RED.nodes.getCredentialDefinition('picochain-mongo-config'), { user: { type: 'text' }, password: { type: 'password' } });
+        // what the runtime saves as flows.json: no credential in it; the credential store has it apart
+        const flows = JSON.stringify(RED.nodes.getFlows());
+        assert.ok(flows.includes('picochain-mongo-config'));
+        assert.ok(!flows.includes(pw) && !flows.includes('"user"') && !flows.includes('"password"'), flows);
+        assert.strictEqual(RED.nodes.getCredentials('cfg').password, pw);
     });
 
     it('${VAR} environment variables work in the connection string and the database', async function () {
