@@ -58,6 +58,13 @@ export function migrate(config: Record<string, unknown>): DecodeConfig {
     let c: Record<string, unknown> = { ...config };
     const from = typeof c.version === 'number' ? c.version : Number(c.version) || 0;
     for (const m of MIGRATIONS) if (m.version > from) c = m.up(c);
+    // `legacyUtcOffset` was the legacy zone setting's name before it took zone names too (some
+    // generated flows still carry it next to the default legacyTimeZone)
+    const old = c.legacyUtcOffset;
+    if (typeof old === 'string' && old.trim() !== '' && (c.legacyTimeZone === undefined || c.legacyTimeZone === CONFIG_DEFAULTS.legacyTimeZone)) {
+        c.legacyTimeZone = old;
+    }
+    delete c.legacyUtcOffset;
     return { ...CONFIG_DEFAULTS, ...stripUndefined(c) } as DecodeConfig;
 }
 

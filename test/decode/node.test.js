@@ -194,7 +194,7 @@ describe('picochain-decode node (Node-RED runtime)', function () {
     });
 
     it('decodes a legacy TOUCAN message', async function () {
-        const { out } = await load({ legacyTimeZone: '+01:00' });
+        const { out } = await load({ legacyTimeZone: 'Europe/Paris' });
         const legacy = '{"datetime":"2024-3-12 14:5:10.25","noeud":"pico_1","capteur":"humidite","metrique":"moy_10_min","valeur":55.5}';
         helper.getNode('d1').receive({ topic: 'TOUCAN', payload: Buffer.from(legacy) });
         await until(() => out.readings.length === 1, 'a reading');
@@ -253,6 +253,13 @@ describe('picochain-decode node (Node-RED runtime)', function () {
         assert.strictEqual(out.readings[1].replay, true, 'sequence tracking on by default');
         assert.ok(!Array.isArray(out.readings[0].payload), 'default output: one reading');
         assert.strictEqual(out.caught.length, 0);
+    });
+
+    it('reads the pre-rename legacyUtcOffset property when legacyTimeZone is left at its default', async function () {
+        const { out } = await load({ legacyTimeZone: '+00:00', legacyUtcOffset: '+01:00' });
+        helper.getNode('d1').receive({ topic: 'TOUCAN', payload: '{"datetime":"2024-3-12 14:5:10","noeud":"pico_1","capteur":"temperature","metrique":"brute","valeur":5}' });
+        await until(() => out.readings.length === 1, 'a reading');
+        assert.strictEqual(out.readings[0].payload.time.toISOString(), '2024-03-12T13:05:10.000Z');
     });
 
     it('closes promptly and stops updating the status', async function () {
