@@ -4,6 +4,7 @@
  * the users that register (docs/TEAM_CONTRACTS.md, "picochain-mongo-config runtime API").
  */
 import { EventEmitter } from 'events';
+import * as fs from 'fs';
 import { Db, MongoClient, MongoClientOptions } from 'mongodb';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -42,6 +43,7 @@ export function checkSettings(s: MongoSettings): string | null {
     if (typeof s.database !== 'string' || !DB_NAME_PATTERN.test(s.database)) return 'database name is empty or has one of / \\ . " $ * < > : | ? or a space';
     if (!Number.isFinite(s.connectTimeoutMs) || s.connectTimeoutMs < 100 || s.connectTimeoutMs > 120000) return 'connect timeout must be 100..120000 ms';
     if (s.password && !s.user) return 'a password needs a username';
+    if (s.tls && s.tlsCAFile && !fs.existsSync(s.tlsCAFile)) return `CA file ${s.tlsCAFile} does not exist`;
     return null;
 }
 

@@ -10,6 +10,7 @@ import { errorText, WriterCore, WriterStatus } from './core';
 import { mapPayload } from './document';
 import { parseWriterSettings, WriterDefProps } from './settings';
 import { prepareStore } from './store';
+import { migrate } from './migrations';
 import { compactCount } from '../shared/node-status';
 import { translator } from '../shared/catalog';
 
@@ -28,8 +29,9 @@ const STATUS_MIN_MS = 250;
 const PREPARE_RETRY_MAX_MS = 10000;
 
 export = function (RED: NodeAPI): void {
-    function PicochainMongoTs(this: Node, def: WriterDef): void {
-        RED.nodes.createNode(this, def);
+    function PicochainMongoTs(this: Node, original: WriterDef): void {
+        RED.nodes.createNode(this, original);
+        const def = migrate(original as unknown as Record<string, unknown>) as unknown as WriterDef;
         const node = this;
         const t = translator(RED._ as never, __dirname, 'picochain-mongo-ts');
         const config = RED.nodes.getNode(def.mongo) as MongoConfigNode | null;
@@ -127,6 +129,11 @@ export = function (RED: NodeAPI): void {
                 if (closing) return;
                 const delay = Math.min(PREPARE_RETRY_MAX_MS, 500 * Math.pow(2, Math.min(attempt, 10)));
                 if (attempt === 0 || attempt % 10 === 0) node.warn(t('log.prepare-failed', { error: scrub(err), ms: delay }));
+                if ((err as { transient?: boolean }).transient === false) {
+                    // e.g. the collection is a view, or the user may not create it: say so in red
+                    node.status({ fill: 'red', shape: 'ring', text: t('status.db-error') });
+                    lastStatus = '';
+                }
                 prepareTimer = setTimeout(() => void prepare(attempt + 1), delay);
             }
         };

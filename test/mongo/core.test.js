@@ -478,6 +478,22 @@ describe('picochain-mongo-ts settings', function () {
     }
 });
 
+describe('picochain-mongo-ts config migrations', function () {
+    const { migrate, CONFIG_VERSION } = require('../../dist/nodes/picochain-mongo-ts/migrations');
+    it('v0 (no version): retention was expireAfterSeconds -> unit "s"; an output port by default', function () {
+        const old = { id: 'w', type: 'picochain-mongo-ts', mongo: 'cfg', collection: 'readings', retention: 604800 };
+        const m = migrate(old);
+        assert.deepStrictEqual([m.version, m.retentionUnit, m.outputs, m.retention], [CONFIG_VERSION, 's', 1, 604800]);
+        assert.strictEqual(parseWriterSettings(m).settings.retentionS, 604800);
+        assert.strictEqual(migrate({ id: 'w' }).retentionUnit, 'd');
+        assert.ok(!('version' in old), 'the original config is not modified');
+    });
+    it('v1 configs pass unchanged', function () {
+        const v1 = { version: 1, retention: 30, retentionUnit: 'd', outputs: 0 };
+        assert.deepStrictEqual(migrate(v1), v1);
+    });
+});
+
 describe('picochain-mongo-config core', function () {
     it('redact() removes the password, its URL-encoded form and any URI password', function () {
         const pw = 's3cr:t/p@ss';
@@ -501,6 +517,8 @@ describe('picochain-mongo-config core', function () {
         assert.match(checkSettings({ ...ok, uri: 'http://h' }), /mongodb:\/\//);
         assert.match(checkSettings({ ...ok, database: 'a.b' }), /database name/);
         assert.match(checkSettings({ ...ok, connectTimeoutMs: 5 }), /timeout/);
+        assert.match(checkSettings({ ...ok, tls: true, tlsCAFile: '/nonexistent/ca.pem' }), /CA file .* does not exist/);
+        assert.match(checkSettings({ ...ok, password: 'x' }), /needs a username/);
         const o = clientOptions({ ...ok, user: 'bob', password: 'pw', tls: true, tlsCAFile: '/ca.pem', tlsAllowInvalidCertificates: true });
         assert.deepStrictEqual(o.auth, { username: 'bob', password: 'pw' });
         assert.deepStrictEqual([o.tls, o.tlsCAFile, o.tlsAllowInvalidCertificates], [true, '/ca.pem', true]);

@@ -183,6 +183,20 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         assert.ok(w.log.getCalls().some((c) => /existing regular collection/.test(String(c.args[0]))), 'existing collection used as it is');
     });
 
+    it('migrates a v0 config (no version, retention in seconds) and purges by it', async function () {
+        const f = flow();
+        const w0 = f.nodes[2];
+        for (const k of ['version', 'retentionUnit', 'outputs']) delete w0[k];
+        w0.retention = 3600; // v0: expireAfterSeconds
+        const coll = client.db(f.db).collection('readings');
+        const now = Date.now();
+        await coll.insertMany([{ _id: 'old', time: new Date(now - 3 * 3600 * 1000) }, { _id: 'recent', time: new Date(now - 1800 * 1000) }]);
+        const { w } = await load(f);
+        await until(async () => (await coll.countDocuments({ _id: 'old' })) === 0, 'the 3 h old document purged (retention 3600 s)');
+        assert.strictEqual(await coll.countDocuments({ _id: 'recent' }), 1);
+        assert.strictEqual(w.stats().purged, 1);
+    });
+
     it('FerretDB killed mid-stream and restarted on the same port: every reading present exactly once', async function () {
         this.timeout(90000);
         const own = await startFerretDB();
