@@ -232,6 +232,7 @@ function pcTime(v) { return v ? new Date(v).toLocaleString(pcLang() === 'fr' ? '
 `;
 
 const CSS = `
+.nr-dashboard-template { overflow-y: auto; }
 .pc-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; width: 100%; }
 .pc-card { border-radius: 8px; padding: 10px 12px; background: #fff; border: 1px solid #d0d7de; border-left: 8px solid #9aa5b1; color: #1b1f23; font-size: 14px; }
 .pc-card.pc-s0 { border-left-color: #2e9e48; } .pc-card.pc-s1 { border-left-color: #e6a100; } .pc-card.pc-s2 { border-left-color: #d1242f; }

@@ -73,14 +73,14 @@ module.exports = function examples(h) {
             const base = b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: h.T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
             void base;
             const tab = b.add('ui-tab', 'ui_tab', { name: 'picochain example', icon: 'dashboard', order: 10, disabled: false, hidden: false });
-            const g = b.add('ui-group', 'ui_group', { name: 'Fridges', tab: tab.id, order: 1, disp: true, width: '24', collapse: false, className: '' });
+            const g = b.add('ui-group', 'ui_group', { name: 'Fridges', tab: tab.id, order: 1, disp: true, width: '22', collapse: false, className: '' });
             P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
             P('latest', 'function', fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1), [['cards']], 2, 1);
-            P('cards', 'ui_template', { name: 'cards', group: g.id, order: 1, width: '0', height: '0', format: h.T.ui1Overview(), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
+            P('cards', 'ui_template', { name: 'cards', group: g.id, order: 1, width: '22', height: '10', format: h.T.ui1Overview(), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
             P('open', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['history']], 0, 3);
             P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', device: 'fridge-1', sensor: '', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: false }, [['chart'], []], 1, 3);
-            P('chart', 'ui_chart', { name: 'fridge-1, 24 h', group: g.id, order: 2, width: '24', height: '8', label: 'fridge-1, last 24 h', chartType: 'line', legend: 'true', xformat: 'HH:mm', interpolate: 'linear', nodata: '', dot: false, removeOlder: '1', removeOlderUnit: '86400', removeOlderPoints: '', className: '' }, [[]], 2, 3);
+            P('chart', 'ui_chart', { name: 'fridge-1, 24 h', group: g.id, order: 2, width: '22', height: '8', label: 'fridge-1, last 24 h', chartType: 'line', legend: 'true', xformat: 'HH:mm', interpolate: 'linear', nodata: '', dot: false, removeOlder: '1', removeOlderUnit: '86400', removeOlderPoints: '', className: '' }, [[]], 2, 3);
             return b.nodes;
         },
 

@@ -148,18 +148,21 @@ function dashboard1(prefix, linked) {
         tabs[name] = b.add(`tab-${name}`, 'ui_tab', { name, icon: ['dashboard', 'show_chart', 'notifications', 'router'][i], order: i + 1, disabled: false, hidden: false });
     });
     const group = (key, name, tabName, width, order = 1) => b.add(`g-${key}`, 'ui_group', { name, tab: tabs[tabName].id, order, disp: false, width: String(width), collapse: false, className: '' });
-    const gOverview = group('overview', 'Overview', 'Overview', 24);
-    const gHistCtl = group('hist-ctl', 'History', 'History', 24, 1);
-    const gHistChart = group('hist-chart', 'Chart', 'History', 24, 2);
-    const gHistTable = group('hist-table', 'Hourly', 'History', 24, 3);
-    const gAlerts = group('alerts', 'Alerts', 'Alerts', 24);
-    const gFleet = group('fleet', 'Fleet', 'Fleet', 24);
-    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: '0', height: '0', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
+    // 22 units of 48 px + gaps: fits a 1280 px office screen
+    const gOverview = group('overview', 'Overview', 'Overview', 22);
+    const gHistCtl = group('hist-ctl', 'History', 'History', 22, 1);
+    const gHistChart = group('hist-chart', 'Chart', 'History', 22, 2);
+    const gHistTable = group('hist-table', 'Hourly', 'History', 22, 3);
+    const gAlerts = group('alerts', 'Alerts', 'Alerts', 22);
+    const gFleet = group('fleet', 'Fleet', 'Fleet', 22);
+    // fixed sizes (grid units; the content scrolls): node-red-dashboard sizes an "auto" template
+    // once, on its first (empty) render
+    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: '22', height: '15', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
 
     P('c', 'comment', { name: 'node-red-dashboard pages: /ui (Overview, History, Alerts, Fleet)', info: T.UI1_INFO }, [], 0, 0);
     P('model-in', 'link in', { name: 'fleet model', links: linked ? [LINKS.modelOut] : [] }, [['overview', 'fleet', 'devices']], 0, 1);
     P('overview', 'ui_template', tpl('Overview cards', gOverview, T.ui1Overview(), 1), [[]], 1, 1);
-    P('fleet', 'ui_template', tpl('Fleet table', gFleet, T.ui1Fleet(), 1), [[]], 1, 2);
+    P('fleet', 'ui_template', tpl('Fleet table', gFleet, T.ui1Fleet(), 1, { height: '10' }), [[]], 1, 2);
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
     P('alerts', 'ui_template', tpl('Alerts list + acknowledge', gAlerts, T.ui1Alerts(), 1, { fwdInMessages: false }), [['ack-out']], 1, 3);
     P('ack-out', 'link out', { name: 'ack to picochain-alert', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
@@ -170,8 +173,8 @@ function dashboard1(prefix, linked) {
     P('control', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['hist-req']], 2, 7);
     P('hist-req', 'function', fn('history request (device, range, page open)', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
     P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: true }, [['chart'], ['hourly']], 4, 6);
-    P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: '24', height: '8', label: 'History', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
-    P('hourly', 'ui_template', tpl('hourly statistics', gHistTable, T.ui1Hourly(), 1), [[]], 5, 7);
+    P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: '22', height: '8', label: 'History', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
+    P('hourly', 'ui_template', tpl('hourly statistics', gHistTable, T.ui1Hourly(), 1, { height: '10' }), [[]], 5, 7);
     P('live-in', 'link in', { name: 'live readings', links: linked ? [LINKS.liveOut] : [] }, [['live']], 3, 8);
     P('live', 'function', fn('live points for the chosen device', T.FN_LIVE_UI1, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);

@@ -1,0 +1,133 @@
+'use strict';
+// flows/*.json and examples/*.json: they parse, hang together, hold no credentials, use only node
+// types a real Node-RED with our package and both dashboards has, and deploy into the real runtime
+// (the embedded start of scripts/lib/chain.js, in a child process).
+const assert = require('assert');
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { startChainProcess } = require('../browser/support/chain');
+const services = require('../../scripts/lib/services');
+
+const ROOT = path.join(__dirname, '..', '..');
+const FILES = [
+    ...fs.readdirSync(path.join(ROOT, 'flows')).filter((f) => f.endsWith('.json')).map((f) => `flows/${f}`),
+    ...fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => `examples/${f}`),
+];
+const read = (f) => JSON.parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+const STRUCTURAL = new Set(['tab', 'subflow', 'group', 'junction']);
+
+function request(method, url, body, headers = {}) {
+    return new Promise((resolve, reject) => {
+        const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+        const req = http.request(url, { method, headers: { accept: 'application/json', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
+            let text = '';
+            res.on('data', (d) => { text += d; });
+            res.on('end', () => resolve({ status: res.statusCode, text }));
+        });
+        req.on('error', reject);
+        if (data) req.write(data);
+        req.end();
+    });
+}
+
+describe('shipped flows and examples', function () {
+    it('there are the full chain, the Dashboard 2.0 pages and the six examples', function () {
+        assert.ok(FILES.includes('flows/picochain.json'));
+        assert.ok(FILES.includes('flows/picochain-dashboard2.json'));
+        for (const label of ['basic chain', 'alerts and notification', 'dashboard (node-red-dashboard)', 'dashboard (FlowFuse Dashboard 2.0)', 'migration from TOUCAN', 'LoRaWAN uplink from The Things Stack']) {
+            assert.ok(FILES.includes(`examples/${label}.json`), `examples/${label}.json`);
+        }
+    });
+
+    it('the committed files are what scripts/lib/make-flows.js generates', function () {
+        const { mainFlow, dashboard2Flow } = require('../../scripts/lib/make-flows');
+        assert.deepStrictEqual(read('flows/picochain.json'), JSON.parse(JSON.stringify(mainFlow())), 'run node scripts/lib/make-flows.js');
+        assert.deepStrictEqual(read('flows/picochain-dashboard2.json'), JSON.parse(JSON.stringify(dashboard2Flow())), 'run node scripts/lib/make-flows.js');
+    });
+
+    for (const file of FILES) {
+        describe(file, function () {
+            const nodes = read(file);
+            it('is a flow array whose ids are unique and whose wires and tabs point inside it', function () {
+                assert.ok(Array.isArray(nodes) && nodes.length > 0);
+                const ids = new Set();
+                for (const n of nodes) {
+                    assert.ok(typeof n.id === 'string' && n.id && typeof n.type === 'string', JSON.stringify(n).slice(0, 80));
+                    assert.ok(!ids.has(n.id), `duplicate id ${n.id}`);
+                    ids.add(n.id);
+                }
+                const tabs = new Set(nodes.filter((n) => n.type === 'tab').map((n) => n.id));
+                const all = file.startsWith('flows/') ? new Set(FILES.filter((f) => f.startsWith('flows/')).flatMap((f) => read(f).map((n) => n.id))) : ids;
+                for (const n of nodes) {
+                    if (n.z) assert.ok(tabs.has(n.z), `${n.type} ${n.id} on a missing tab ${n.z}`);
+                    for (const port of n.wires || []) for (const w of port) assert.ok(ids.has(w), `${n.type} ${n.name || n.id} wired to missing ${w}`);
+                    // link nodes may join the two shipped flow files
+                    for (const l of n.links || []) assert.ok(all.has(l), `${n.type} ${n.name || n.id} links to missing ${l}`);
+                    if (n.type === 'catch' && Array.isArray(n.scope)) for (const s of n.scope) assert.ok(ids.has(s), `catch scope ${s}`);
+                }
+            });
+
+            it('has a comment node explaining it', function () {
+                assert.ok(nodes.some((n) => n.type === 'comment' && n.name && n.name.length > 20));
+            });
+
+            it('holds no credentials', function () {
+                for (const n of nodes) {
+                    assert.ok(!('credentials' in n), `${n.type} ${n.id} carries credentials`);
+                    for (const [k, v] of Object.entries(n)) {
+                        if (/^(password|passwd|pass|token|apikey|api_key|secret|user|username)$/i.test(k)) assert.ok(!v, `${n.type}.${k} is set`);
+                    }
+                }
+                const text = JSON.stringify(nodes);
+                assert.ok(!/mongodb(\+srv)?:\/\/[^"$\s/]+:[^"@\s]+@/.test(text), 'a connection string with a password');
+                assert.ok(!/\b\d{8,10}:[A-Za-z0-9_-]{35}\b/.test(text), 'something like a Telegram bot token');
+                assert.ok(!/https:\/\/hooks\.slack\.com\/services\/\w/.test(text), 'a Slack webhook');
+            });
+
+            if (file.startsWith('flows/')) {
+                it('takes broker and database from environment variables', function () {
+                    for (const n of nodes.filter((x) => x.type === 'mqtt-broker')) assert.deepStrictEqual([n.broker, n.port], ['${MQTT_HOST}', '${MQTT_PORT}']);
+                    for (const n of nodes.filter((x) => x.type === 'picochain-mongo-config')) assert.deepStrictEqual([n.uri, n.database], ['${MONGODB_URI}', '${MONGODB_DB}']);
+                });
+            }
+        });
+    }
+
+    describe('in the real runtime (embedded start, no simulator)', function () {
+        this.timeout(90000);
+        let chain;
+        let types;
+        before(async function () {
+            if (!services.ferretdbPath()) { console.log('      skipped: FerretDB is not built'); this.skip(); }
+            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: services.tmpDir('flows'), sim: false, logLevel: 'warn' });
+            const res = await request('GET', `${chain.info.editorUrl}nodes`);
+            assert.strictEqual(res.status, 200);
+            types = new Set(JSON.parse(res.text).filter((s) => s.enabled !== false).flatMap((s) => s.types));
+        });
+        after(async function () { if (chain) await chain.stop(); });
+
+        it('knows our nodes and both dashboards', function () {
+            for (const t of ['picochain-decode', 'picochain-mongo-config', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'ui_template', 'ui_chart', 'ui-template', 'ui-chart', 'mqtt in']) {
+                assert.ok(types.has(t), `${t} registered`);
+            }
+        });
+
+        for (const file of FILES) {
+            it(`${file}: every node type exists and a full deploy is accepted`, async function () {
+                const nodes = read(file);
+                const unknown = [...new Set(nodes.map((n) => n.type).filter((t) => !STRUCTURAL.has(t) && !types.has(t)))];
+                assert.deepStrictEqual(unknown, []);
+                const before = chain.log().length;
+                // the shipped pair deploys together (their link nodes join them)
+                const flows = file === 'flows/picochain.json' ? [...nodes, ...read('flows/picochain-dashboard2.json').filter((n) => !nodes.some((m) => m.id === n.id))] : nodes;
+                const res = await request('POST', `${chain.info.editorUrl}flows`, flows, { 'node-red-deployment-type': 'full' });
+                assert.ok(res.status === 200 || res.status === 204, `${res.status} ${res.text}`);
+                await new Promise((r) => setTimeout(r, 1500));
+                const log = chain.log().slice(before);
+                assert.ok(!/missing type|Waiting for missing/i.test(log), log);
+                assert.ok(!/\[node-red (10|20)\]/.test(log), `errors after deploy:\n${log}`);
+            });
+        }
+    });
+});

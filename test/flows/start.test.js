@@ -1,0 +1,141 @@
+'use strict';
+// scripts/start.js (npm start): safe defaults, one-line failures, Ctrl-C stops and flushes,
+// a second start reuses the data. Runs the real command in child processes.
+const assert = require('assert');
+const { spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const services = require('../../scripts/lib/services');
+const { resolveOptions, hashPassword, StartError } = require('../../scripts/lib/chain');
+
+const START = path.join(__dirname, '..', '..', 'scripts', 'start.js');
+
+/** Runs `node scripts/start.js args`; resolves {code, out, err} on exit, or the child when `until` matches stdout. */
+function run(args, { env = {}, until = null, timeoutMs = 60000 } = {}) {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [START, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timeout; out:\n${out}\nerr:\n${err}`)); }, timeoutMs);
+        child.stdout.on('data', (d) => {
+            out += d;
+            if (until && until.test(out)) { clearTimeout(timer); resolve({ child, out: () => out, err: () => err }); }
+        });
+        child.stderr.on('data', (d) => { err += d; });
+        child.on('exit', (code) => { clearTimeout(timer); resolve({ code, out, err }); });
+    });
+}
+
+function waitExit(child, ms = 30000) {
+    return new Promise((resolve, reject) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        const t = setTimeout(() => reject(new Error('did not exit')), ms);
+        child.once('exit', (code) => { clearTimeout(t); resolve(code); });
+    });
+}
+
+function portOpen(port) {
+    return new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => { s.destroy(); resolve(true); });
+        s.once('error', () => resolve(false));
+    });
+}
+
+describe('npm start (scripts/start.js)', function () {
+    this.timeout(90000);
+    const noEnv = { HOST: '', PORT: '', MQTT_URL: '', MONGODB_URI: '', NODE_RED_PASSWORD: '', NODE_RED_PASSWORD_HASH: '', MQTT_USERNAME: '', MQTT_PASSWORD: '' };
+
+    it('--help explains the flags', async function () {
+        const r = await run(['--help'], { env: noEnv });
+        assert.strictEqual(r.code, 0);
+        for (const f of ['--port', '--mqtt-port', '--devices', '--speed', '--no-sim', '--mqtt-url', '--mongodb-uri', '--host']) assert.ok(r.out.includes(f), f);
+    });
+
+    it('refuses a non-loopback address without an editor password and broker credentials, in one line', async function () {
+        const r = await run(['--host', '0.0.0.0'], { env: noEnv });
+        assert.strictEqual(r.code, 1);
+        const lines = r.err.trim().split('\n');
+        assert.strictEqual(lines.length, 1, r.err);
+        assert.match(lines[0], /refusing to listen on 0\.0\.0\.0 without NODE_RED_PASSWORD .* and MQTT_USERNAME and MQTT_PASSWORD/);
+    });
+
+    it('accepts a non-loopback address once both are given, with a bcrypt hash for the editor', function () {
+        const o = resolveOptions({ host: '0.0.0.0' }, { NODE_RED_PASSWORD: 'correct horse', MQTT_USERNAME: 'pico', MQTT_PASSWORD: 'battery staple' });
+        assert.strictEqual(o.host, '0.0.0.0');
+        assert.throws(() => resolveOptions({ host: '192.168.1.10' }, { NODE_RED_PASSWORD: 'x' }), StartError);
+        assert.throws(() => resolveOptions({ host: '192.168.1.10' }, { MQTT_USERNAME: 'a', MQTT_PASSWORD: 'b' }), StartError);
+        const hash = hashPassword('correct horse');
+        assert.match(hash, /^\$2[aby]\$10\$/);
+        assert.ok(require('bcryptjs').compareSync('correct horse', hash));
+        assert.strictEqual(resolveOptions({}, {}).host, '127.0.0.1', 'loopback by default');
+    });
+
+    it('a busy port gives one line saying what to do', async function () {
+        const srv = net.createServer().listen(0, '127.0.0.1');
+        await new Promise((r) => srv.once('listening', r));
+        const port = srv.address().port;
+        try {
+            const r = await run(['--port', String(port), '--no-sim'], { env: noEnv });
+            assert.strictEqual(r.code, 1);
+            assert.strictEqual(r.err.trim().split('\n').length, 1, r.err);
+            assert.match(r.err, new RegExp(`port ${port} \\(Node-RED\\) is busy on 127\\.0\\.0\\.1: stop what uses it or pass --port`));
+        } finally {
+            srv.close();
+        }
+    });
+
+    it('a missing database gives one line saying what to do', async function () {
+        const r = await run(['--port', '0', '--mqtt-port', '0', '--no-sim'], {
+            env: { ...noEnv, PICOCHAIN_CACHE: services.tmpDir('nocache'), PATH: path.dirname(process.execPath), PICOCHAIN_NO_MONGOD: '1' },
+        });
+        assert.strictEqual(r.code, 1);
+        assert.strictEqual(r.err.trim().split('\n').length, 1, r.err);
+        assert.match(r.err, /no database: set MONGODB_URI, install mongod, or build FerretDB/);
+    });
+
+    it('starts within 60 s, stops everything on Ctrl-C (flushing), and a second start reuses the data', async function () {
+        if (!services.ferretdbPath()) this.skip();
+        const dataDir = services.tmpDir('start');
+        const [port, mqttPort, dbPort] = [await services.freePort(), await services.freePort(), await services.freePort()];
+        const args = ['--port', String(port), '--mqtt-port', String(mqttPort), '--db-port', String(dbPort), '--data', dataDir, '--no-sim'];
+        const t0 = Date.now();
+        const first = await run(args, { env: noEnv, until: /Ctrl-C stops everything/ });
+        const startupS = (Date.now() - t0) / 1000;
+        console.log(`      ready in ${startupS.toFixed(1)} s (process start to URLs printed)`);
+        assert.ok(startupS < 60);
+        assert.match(first.out(), new RegExp(`editor +http://127\\.0\\.0\\.1:${port}/`));
+        assert.match(first.out(), /dashboard +http:\/\/127\.0\.0\.1:\d+\/ui\//);
+        assert.match(first.out(), /dashboard 2 +http:\/\/127\.0\.0\.1:\d+\/dashboard\//);
+        assert.match(first.out(), /flows +the shipped flows/);
+
+        // one frame through the embedded broker into the database
+        const mqtt = require('mqtt');
+        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`);
+        const ts = Math.floor(Date.now() / 1000) - 60;
+        await client.publishAsync('picochain/test/fridge-9/stats', JSON.stringify({ v: 1, device: 'fridge-9', site: 'test', seq: 1, ts, window: 60, sensors: [{ sensor: 'probe1', unit: '°C', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4, state: 0 }] }), { qos: 1 });
+        await client.endAsync();
+        const { MongoClient } = require('mongodb');
+        const count = async () => {
+            const c = await MongoClient.connect(`mongodb://127.0.0.1:${dbPort}/`, { serverSelectionTimeoutMS: 5000 });
+            try { return await c.db('picochain').collection('readings').countDocuments({ 'meta.device': 'fridge-9' }); } finally { await c.close(); }
+        };
+
+        // Ctrl-C: the writer flushes what it holds before the database stops
+        first.child.kill('SIGINT');
+        assert.strictEqual(await waitExit(first.child), 0, first.err());
+        assert.match(first.out(), /stopped in/);
+        for (const p of [port, mqttPort, dbPort]) assert.strictEqual(await portOpen(p), false, `port ${p} closed after Ctrl-C`);
+
+        const second = await run(args, { env: noEnv, until: /Ctrl-C stops everything/ });
+        try {
+            assert.match(second.out(), /flows +your flows/);
+            assert.strictEqual(await count(), 1, 'the reading stored before the restart is still there');
+            assert.ok(fs.existsSync(path.join(dataDir, 'ferretdb')));
+        } finally {
+            second.child.kill('SIGINT');
+            await waitExit(second.child);
+        }
+    });
+});
