@@ -410,23 +410,9 @@ export class WriterCore {
         if (this.batchTimer !== null) { this.clock.clearTimeout(this.batchTimer); this.batchTimer = null; }
         const batch = this.queue.splice(0, this.opts.batchSize);
         this.inFlight = batch;
+        let verdict: { kind: 'written' | 'duplicate' | 'failed'; reason?: string }[];
         try {
-            const verdict = await this.writeEntries(store, batch);
-            this.inFlight = null;
-            batch.forEach((e, i) => {
-                const v = verdict[i];
-                if (v.kind === 'written') { this.counters.written++; this.recent.add(e.key); }
-                else if (v.kind === 'duplicate') { this.counters.duplicates++; this.recent.add(e.key); }
-                else {
-                    this.counters.failed++;
-                    this.log.log('refused', 'error', `the server refused reading ${e.key}: ${v.reason}`);
-                }
-                e.ticket.settle(v.kind, v.reason);
-            });
-            this.counters.batches++;
-            this.online = true;
-            this.failing = false;
-            this.attempt = 0;
+            verdict = await this.writeEntries(store, batch);
         } catch (err) {
             this.inFlight = null;
             this.queue.unshift(...batch);
@@ -439,7 +425,29 @@ export class WriterCore {
             if (!this.closing) {
                 this.retryTimer = this.clock.setTimeout(() => { this.retryTimer = null; this.schedule(); }, delay);
             }
+            this.emitStatus();
+            return;
         }
+        this.inFlight = null;
+        this.counters.batches++;
+        this.online = true;
+        this.failing = false;
+        this.attempt = 0;
+        batch.forEach((e, i) => {
+            const v = verdict[i];
+            if (v.kind === 'written') { this.counters.written++; this.recent.add(e.key); }
+            else if (v.kind === 'duplicate') { this.counters.duplicates++; this.recent.add(e.key); }
+            else {
+                this.counters.failed++;
+                this.log.log('refused', 'error', `the server refused reading ${e.key}: ${v.reason}`);
+            }
+            // the batch is stored whatever a message callback does: its errors are only logged
+            try {
+                e.ticket.settle(v.kind, v.reason);
+            } catch (cbErr) {
+                this.log.log('callback', 'error', `after writing ${e.key}: ${errorText(cbErr)}`);
+            }
+        });
         this.emitStatus();
     }
 

@@ -56,9 +56,17 @@ export class MongoStore implements Store {
             const e = err as { name?: string; writeErrors?: unknown; result?: { insertedCount?: number }; insertedCount?: number; writeConcernError?: unknown };
             // A bulk error carries per-document write errors, or none at all when the whole command
             // failed (e.g. "connect ECONNREFUSED" while the server is away): that is not a success.
-            const list = (e && e.name === 'MongoBulkWriteError' && !e.writeConcernError
-                ? (Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [])
-                : []) as { index: number; code: number; errmsg?: string; message?: string }[];
+            let list: { index: number; code: number; errmsg?: string; message?: string }[] = [];
+            let inserted = 0;
+            try {
+                // the driver's getters read its result object, which a failed command may lack
+                if (e && e.name === 'MongoBulkWriteError' && !e.writeConcernError) {
+                    list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors as never] : [];
+                    if (list.length > 0) inserted = e.insertedCount ?? e.result?.insertedCount ?? docs.length - list.length;
+                }
+            } catch {
+                list = [];
+            }
             if (list.length > 0) {
                 const duplicateIndexes: number[] = [];
                 const failed: { index: number; message: string }[] = [];
@@ -68,7 +76,7 @@ export class MongoStore implements Store {
                 }
                 // a write error that is itself transient (e.g. shutdown) means: retry the whole batch
                 if (failed.length === 0 || list.every((w) => w.code === DUPLICATE_KEY || !isTransientError({ code: w.code }))) {
-                    return { inserted: e.insertedCount ?? e.result?.insertedCount ?? docs.length - list.length, duplicateIndexes, failed };
+                    return { inserted, duplicateIndexes, failed };
                 }
             }
             throw tag(err);

@@ -405,6 +405,17 @@ describe('picochain-mongo-ts writer core (fake clock, fake store)', function () 
         assert.strictEqual(nat.purges.length, 0);
     });
 
+    it('a message callback that throws does not make a stored batch look failed (no rewrite, logged)', async function () {
+        const { core, clock, logs } = makeWriter({ batchSize: 2 });
+        const store = new FakeStore();
+        core.setStore(store);
+        core.accept([mapped(0), mapped(1)], { onRelease() {}, onFinish() { throw new Error('downstream blew up'); } });
+        await clock.advance(2000);
+        assert.strictEqual(store.calls.length, 1);
+        assert.strictEqual(core.counters.written, 2);
+        assert.ok(logs.some((l) => /downstream blew up/.test(l.text)));
+    });
+
     it('counts bad readings in the status', async function () {
         const { core } = makeWriter();
         core.setStore(new FakeStore());
