@@ -68,6 +68,13 @@ function resolveOptions(o = {}, env = process.env) {
     if (!Number.isInteger(opts.devices) || opts.devices < 0 || opts.devices > 500) throw new StartError(`--devices must be 0..500, not "${opts.devices}"`);
     if (!(opts.speed > 0 && opts.speed <= 3600)) throw new StartError(`--speed must be > 0 and ≤ 3600, not "${opts.speed}"`);
     if (opts.devices === 0) opts.sim = false;
+    if (opts.mqttUrl && !opts.mqttUser) {
+        // credentials inside MQTT_URL (mqtt://user:pass@host) count as broker credentials
+        try {
+            const u = new URL(opts.mqttUrl);
+            if (u.username) { opts.mqttUser = decodeURIComponent(u.username); opts.mqttPassword = decodeURIComponent(u.password); }
+        } catch { throw new StartError(`MQTT_URL "${opts.mqttUrl}" is not a URL such as mqtt://host:1883`); }
+    }
     if (!isLoopback(opts.host)) {
         const missing = [];
         if (!opts.editorPassword && !opts.editorPasswordHash) missing.push('NODE_RED_PASSWORD (or NODE_RED_PASSWORD_HASH)');
@@ -169,6 +176,54 @@ function shippedFlows(files = SHIPPED_FLOWS) {
     return out;
 }
 
+/** The dashboards' paths (pages and their socket.io endpoints). */
+const DASHBOARD_PATHS = /^\/(ui|dashboard)(\/|$|\?)/;
+
+/**
+ * HTTP basic auth (the editor's user and bcrypt hash) in front of both dashboards, including their
+ * socket.io endpoints, which bypass express: an embedding app must do what node-red's own launcher
+ * does with settings.httpNodeAuth. Accepted headers are remembered so bcrypt runs once per client.
+ */
+function guardDashboards(server, { user, pass }) {
+    const bcrypt = require('bcryptjs');
+    const ok = new Set();
+    const authorized = (req) => {
+        const h = req.headers.authorization || '';
+        if (ok.has(h)) return true;
+        const m = /^Basic (.+)$/i.exec(h);
+        if (!m) return false;
+        const text = Buffer.from(m[1], 'base64').toString('utf8');
+        const i = text.indexOf(':');
+        if (i < 0 || text.slice(0, i) !== user || !bcrypt.compareSync(text.slice(i + 1), pass)) return false;
+        if (ok.size < 1000) ok.add(h);
+        return true;
+    };
+    const emit = server.emit;
+    server.emit = function (event, req, resOrSocket) {
+        if ((event === 'request' || event === 'upgrade') && DASHBOARD_PATHS.test(req.url || '') && !authorized(req)) {
+            if (event === 'upgrade') { resOrSocket.destroy(); return true; }
+            resOrSocket.writeHead(401, { 'WWW-Authenticate': 'Basic realm="picochain dashboard"' });
+            resOrSocket.end('authentication required');
+            return true;
+        }
+        return emit.apply(this, arguments);
+    };
+}
+
+/**
+ * Gives the flows' env-configured broker nodes (broker "${MQTT_HOST}") the broker credentials, as
+ * Node-RED credentials (encrypted in flows_cred.json, never in flows.json), and redeploys.
+ */
+async function setBrokerCredentials(RED, flowFile, user, password) {
+    let changed = false;
+    const flows = JSON.parse(fs.readFileSync(flowFile, 'utf8')).map((n) => {
+        if (n.type !== 'mqtt-broker' || n.broker !== '${MQTT_HOST}') return n;
+        changed = true;
+        return { ...n, credentials: { user, password } };
+    });
+    if (changed) await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+}
+
 /** Node types a flow list uses that the runtime does not know (subflow instances excluded). */
 function unknownTypes(RED, flows) {
     const subflows = new Set(flows.filter((n) => n.type === 'subflow').map((n) => `subflow:${n.id}`));
@@ -218,6 +273,8 @@ async function startChain(options = {}) {
         // 3. what the flows read from the environment (config nodes use ${MQTT_HOST} etc.);
         // restored on stop so a later startChain() in the same process starts afresh
         const bu = new URL(broker.url);
+        bu.username = '';
+        bu.password = '';
         const envKeys = ['MQTT_HOST', 'MQTT_PORT', 'MQTT_TLS', 'MONGODB_URI', 'MONGODB_DB', 'PICOCHAIN_SITE', 'MQTT_USERNAME', 'MQTT_PASSWORD'];
         const savedEnv = Object.fromEntries(envKeys.map((k) => [k, process.env[k]]));
         stops.push({ what: 'environment', fn: async () => { for (const k of envKeys) { if (savedEnv[k] === undefined) delete process.env[k]; else process.env[k] = savedEnv[k]; } } });
@@ -254,7 +311,8 @@ async function startChain(options = {}) {
                 ...(opts.nodeRedLog ? { sink: { level: 'info', metrics: false, audit: false, handler: () => (m) => opts.nodeRedLog(m.level, m.msg) } } : {}),
             },
         });
-        if (!isLoopback(opts.host)) {
+        // required off loopback; used on loopback too whenever a password is given
+        if (!isLoopback(opts.host) || opts.editorPassword || opts.editorPasswordHash) {
             const hash = opts.editorPasswordHash || hashPassword(opts.editorPassword);
             settings.adminAuth = { type: 'credentials', users: [{ username: opts.editorUser, password: hash, permissions: '*' }] };
             settings.httpNodeAuth = { user: opts.editorUser, pass: hash };
@@ -263,6 +321,7 @@ async function startChain(options = {}) {
         const RED = require('node-red');
         const app = express();
         const server = http.createServer(app);
+        if (settings.httpNodeAuth) guardDashboards(server, settings.httpNodeAuth);
         RED.init(server, settings);
         app.use(settings.httpAdminRoot, RED.httpAdmin);
         app.use(settings.httpNodeRoot, RED.httpNode);
@@ -279,6 +338,7 @@ async function startChain(options = {}) {
             },
         });
         await RED.start();
+        if (opts.mqttUser) await setBrokerCredentials(RED, flowFile, opts.mqttUser, opts.mqttPassword || '');
         const missing = unknownTypes(RED, JSON.parse(fs.readFileSync(flowFile, 'utf8')));
         if (missing.length) log(`picochain: the flows use node types this Node-RED does not have: ${missing.join(', ')}`);
 

@@ -139,3 +139,62 @@ describe('npm start (scripts/start.js)', function () {
         }
     });
 });
+
+describe('npm start with broker credentials', function () {
+    this.timeout(60000);
+    it('the embedded broker refuses clients without them; the shipped flow and the fleet use them; an editor password protects editor and dashboards', async function () {
+        if (!services.ferretdbPath()) this.skip();
+        const { startChainProcess } = require('../browser/support/chain');
+        const env = { MQTT_USERNAME: 'pico', MQTT_PASSWORD: 's3cret pass', NODE_RED_PASSWORD: 'editor pass' };
+        const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+        Object.assign(process.env, env); // inherited by the chain's process
+        let chain;
+        try {
+            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: services.tmpDir('auth'), devices: 1, scenario: null, logLevel: 'warn' });
+        } finally {
+            for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+        }
+        try {
+            const mqtt = require('mqtt');
+            const refused = await mqtt.connectAsync(chain.info.mqttUrl, { reconnectPeriod: 0, connectTimeout: 3000 }).then((c) => { c.end(true); return false; }, () => true);
+            assert.ok(refused, 'anonymous client refused');
+            const c = await mqtt.connectAsync(chain.info.mqttUrl, { username: 'pico', password: 's3cret pass', reconnectPeriod: 0 });
+            await c.endAsync();
+            // the simulated board (through the broker, with the credentials) reaches the database through the flow
+            const { MongoClient } = require('mongodb');
+            const db = await MongoClient.connect(chain.info.mongodbUri);
+            try {
+                const deadline = Date.now() + 40000;
+                let n = 0;
+                while (Date.now() < deadline && (n = await db.db(chain.info.database).collection('readings').countDocuments()) === 0) await new Promise((r) => setTimeout(r, 500));
+                assert.ok(n > 0, `readings stored: ${n}\n${chain.log().slice(-2000)}`);
+            } finally {
+                await db.close();
+            }
+            // the editor API needs the password (adminAuth, bcrypt), the dashboards too (httpNodeAuth)
+            const http = require('http');
+            const get = (url, headers = {}) => new Promise((resolve, reject) => http.get(url, { headers }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject));
+            assert.strictEqual(await get(`${chain.info.editorUrl}flows`), 401);
+            assert.strictEqual(await get(chain.info.dashboardUrl), 401);
+            assert.strictEqual(await get(`${chain.info.dashboard2Url}socket.io/?EIO=4&transport=polling`), 401);
+            assert.strictEqual(await get(chain.info.dashboardUrl, { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` }), 401);
+            assert.strictEqual(await get(chain.info.dashboardUrl, { authorization: `Basic ${Buffer.from('admin:editor pass').toString('base64')}` }), 200);
+            const token = await new Promise((resolve, reject) => {
+                const body = 'client_id=node-red-admin&grant_type=password&scope=*&username=admin&password=editor%20pass';
+                const req = http.request(`${chain.info.editorUrl}auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
+                    let t = '';
+                    res.on('data', (d) => { t += d; });
+                    res.on('end', () => resolve({ status: res.statusCode, body: t }));
+                });
+                req.on('error', reject);
+                req.end(body);
+            });
+            assert.strictEqual(token.status, 200, token.body);
+            assert.strictEqual(await get(`${chain.info.editorUrl}flows`, { authorization: `Bearer ${JSON.parse(token.body).access_token}` }), 200);
+            const flows = JSON.parse(fs.readFileSync(path.join(chain.info.dataDir || '', 'node-red', 'flows.json'), 'utf8').toString() || '[]');
+            assert.ok(!JSON.stringify(flows).includes('s3cret'), 'the password is not in flows.json');
+        } finally {
+            await chain.stop();
+        }
+    });
+});

@@ -22,7 +22,7 @@ let chain;
         flowPatch: forTime === undefined ? undefined : (flows) => flows.map((n) => (n.type === 'picochain-alert' ? { ...n, forTime: String(forTime) } : n)),
     });
     const { editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs } = chain;
-    process.stdout.write(`READY ${JSON.stringify({ editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs, devices: chain.fleet ? chain.fleet.devices : [] })}\n`);
+    process.stdout.write(`READY ${JSON.stringify({ editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs, dataDir: opts.dataDir, devices: chain.fleet ? chain.fleet.devices : [] })}\n`);
 })().catch((e) => { process.stdout.write(`FAILED ${JSON.stringify(e.message)}\n`); process.exit(1); });
 
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
