@@ -287,8 +287,11 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
 
     it('close flushes what it holds within 15 s (batch delay 60 s)', async function () {
         const f = flow({ batchSize: 1000, batchDelay: 60000, bufferSize: 10000 });
-        const { w, coll } = await load(f);
+        const { w, cfg, coll } = await load(f);
         await until(() => w.stats().online, 'online');
+        const conn = cfg.connection;
+        assert.strictEqual(conn.userCount, 1);
+        assert.ok(cfg.isConnected());
         for (let i = 0; i < 500; i++) w.receive({ payload: reading(i) });
         await sleep(50);
         assert.strictEqual(await coll.countDocuments(), 0, 'still waiting for the delay');
@@ -297,6 +300,10 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const took = Date.now() - t0;
         assert.ok(took < 15000, `closed in ${took} ms`);
         assert.strictEqual(await coll.countDocuments(), 500);
+        // the config node closed its client after its user had flushed
+        assert.strictEqual(conn.userCount, 0);
+        assert.strictEqual(conn.currentState, 'disconnected');
+        await assert.rejects(conn.getDb(), /closed/);
     });
 
     it('close with the database away ends within 15 s and logs what was lost', async function () {
