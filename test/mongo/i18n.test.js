@@ -5,6 +5,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
+const vm = require('vm');
 
 const dist = path.join(__dirname, '..', '..', 'dist', 'nodes');
 const src = path.join(__dirname, '..', '..', 'nodes');
@@ -70,6 +71,49 @@ describe('picochain-mongo-config / picochain-mongo-ts catalogs and editors', fun
                 assert.ok(text.length <= 20, `${lang} status.${k}: "${text}" (${text.length})`);
             }
         }
+    });
+
+    /** Runs an editor html's script with a stub RED and returns the registered definition. */
+    function editorDef(type) {
+        const script = editor(type).match(/<script type="text\/javascript">([\s\S]*?)<\/script>/)[1];
+        let def = null;
+        const cat = catalog(type, 'en-US');
+        const translate = (key) => String(lookup({ [type]: cat }, key) || key);
+        const RED = { nodes: { registerType: (t, d) => { assert.strictEqual(t, type); def = d; } } };
+        const $ = () => ({ length: 0, val: () => undefined, on() {}, toggle() {}, is: () => false, prop() {} });
+        vm.runInNewContext(script, { RED, $, Number, String, Math });
+        def._ = translate;
+        return def;
+    }
+    const check = (def, field, value, node = {}) => def.defaults[field].validate.call({ _def: def, ...node }, value);
+
+    it('config editor validators refuse what the runtime refuses, with a catalog message', function () {
+        const def = editorDef('picochain-mongo-config');
+        assert.strictEqual(check(def, 'uri', 'mongodb://db:27017/'), true);
+        assert.strictEqual(check(def, 'uri', 'mongodb+srv://cluster0.example.net/'), true);
+        assert.strictEqual(check(def, 'uri', '${MONGODB_URI}'), true);
+        assert.match(check(def, 'uri', 'http://db'), /must start with mongodb:\/\//);
+        assert.strictEqual(check(def, 'database', 'picochain'), true);
+        assert.match(check(def, 'database', 'a.b'), /Database name/);
+        assert.match(check(def, 'connectTimeout', '5'), /100 to 120000/);
+        assert.ok(!('user' in def.defaults) && !('password' in def.defaults), 'credentials are not defaults');
+        assert.strictEqual(def.label.call({ uri: 'mongodb://bob:pw@db:27017/x', database: 'picochain' }), 'picochain @ db:27017', 'no credentials in the label');
+    });
+
+    it('writer editor validators refuse what the runtime refuses, with a catalog message', function () {
+        const def = editorDef('picochain-mongo-ts');
+        assert.strictEqual(check(def, 'timeField', 'time', { metaField: 'meta' }), true);
+        assert.match(check(def, 'timeField', 'count', { metaField: 'meta' }), /plain name/);
+        assert.match(check(def, 'timeField', '$t', { metaField: 'meta' }), /plain name/);
+        assert.match(check(def, 'metaField', 'time', { timeField: 'time' }), /must differ/);
+        assert.match(check(def, 'batchSize', '0'), /Batch size/);
+        assert.strictEqual(check(def, 'batchSize', '100'), true);
+        assert.match(check(def, 'bufferSize', '50', { batchSize: 100 }), /Buffer/);
+        assert.strictEqual(check(def, 'bufferSize', '10000', { batchSize: 100 }), true);
+        assert.match(check(def, 'retention', '-1'), /0 = keep/);
+        assert.match(check(def, 'collection', 'system.x'), /collection name/);
+        assert.strictEqual(def.defaults.mongo.type, 'picochain-mongo-config');
+        assert.deepStrictEqual([def.category, def.inputs, def.outputs, def.defaults.version.value], ['picochain', 1, 1, 1]);
     });
 
     it('the config editor declares user and password as credentials, the writer requires the config node', function () {
