@@ -27,7 +27,7 @@
 //   });
 //   await pico.start();      // boots: runs firmware main.main() (asyncio) until stop(); resolves once running
 //   pico.stats()             // { running, device, seq, buffered, dropped, replayed, published, connected,
-//                            //   synced, boot, state, heapBytes (gc.mem_alloc), wdtResets, bytesOut, bytesIn,
+//                            //   synced, boot, state, heapBytes (gc.mem_alloc), wdtResets, bytesOut, bytesIn, writes, reads,
 //                            //   connects, uptimeS, ... }
 //   pico.now()               // the firmware's wall clock (ms)
 //   pico.files()             // { path: Buffer } of the VFS root (for a power cut that keeps flash)
@@ -190,6 +190,7 @@ function hostModule(state, hardware, opts) {
             });
             sock.on('data', (d) => {
                 state.bytesIn += d.length;
+                state.reads++;
                 if (s.waiter) { const w = s.waiter; s.waiter = null; w(d); } else s.chunks.push(d);
             });
             const end = () => {
@@ -215,6 +216,7 @@ function hostModule(state, hardware, opts) {
             if (!s || s.closed || !wifiUp()) { if (s && !wifiUp()) dropSocket(id, 'wifi down'); return resolve(-104); } // ECONNRESET
             const b = Buffer.from(hex, 'hex');
             state.bytesOut += b.length;
+            state.writes++;
             s.sock.write(b, (err) => resolve(err ? -104 : b.length));
         })),
         tcpClose: (id) => { dropSocket(id); return 0; },
@@ -243,7 +245,7 @@ async function createPython(opts = {}) {
     const name = opts.name || (opts.config && opts.config.device) || 'pico';
     const log = opts.log || ((line) => { lines.push(line); if (lines.length > LOG_KEEP) lines.shift(); });
     const state = {
-        clock, led: 0, ledChanges: 0, wdtMs: 0, wdtFedAt: 0, connects: 0, bytesIn: 0, bytesOut: 0,
+        clock, led: 0, ledChanges: 0, wdtMs: 0, wdtFedAt: 0, connects: 0, bytesIn: 0, bytesOut: 0, writes: 0, reads: 0,
         resetRequested: null,
     };
     const mp = await loadIsolated(clock, { stdout: (l) => log(l), heapsize: opts.heapsize });
@@ -340,7 +342,7 @@ async function createPico(opts = {}) {
             }
             return {
                 ...s, running, led: state.led, ledChanges: state.ledChanges, wdtResets, connects: state.connects,
-                bytesOut: state.bytesOut, bytesIn: state.bytesIn,
+                bytesOut: state.bytesOut, bytesIn: state.bytesIn, writes: state.writes, reads: state.reads,
             };
         },
         files() {
