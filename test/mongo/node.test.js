@@ -227,6 +227,8 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
                 assert.strictEqual(statuses[0].fill, 'yellow');
                 assert.strictEqual(out.caught.length, 0);
                 await until(() => out.written.length === N, 'every message sent on after its write');
+                assert.deepStrictEqual(out.written.map((m) => m.payload.seq), Array.from({ length: N }, (_, i) => i), 'written in arrival order across the outage');
+                assert.strictEqual(out.written.reduce((a, m) => a + m.written + m.duplicates, 0), N);
             } finally {
                 await c.close();
             }
