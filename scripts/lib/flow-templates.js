@@ -240,7 +240,7 @@ const CSS = `
 .pc-head { display: flex; justify-content: space-between; font-weight: 600; }
 .pc-value { font-size: 30px; font-weight: 600; margin: 4px 0; }
 .pc-sub { color: #57606a; font-size: 12px; }
-.pc-badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; background: #9aa5b1; }
+.pc-badge { display: inline-block; white-space: nowrap; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; background: #9aa5b1; }
 .pc-b0 { background: #2e9e48; } .pc-b1 { background: #e6a100; } .pc-b2 { background: #d1242f; }
 .pc-on { background: #2e9e48; } .pc-off { background: #d1242f; }
 .pc-badge.pc-firing { background: #d1242f; } .pc-badge.pc-pending { background: #e6a100; }

@@ -146,6 +146,17 @@ describe('the chain in a browser (Chromium)', function () {
         it('an injected fault raises an alert on Alerts; acknowledge changes its state', async function () {
             await alertAppearsAndAck(`${chain.info.dashboard2Url}alerts`, 'dashboard2-alerts', fridges[1]);
         });
+        it('the pages follow the user\'s language choice (French), on both dashboards', async function () {
+            await page.goto(`${chain.info.dashboard2Url}overview`);
+            await page.click('[data-pc=lang]');
+            await page.waitForFunction(() => [...document.querySelectorAll('[data-pc=online]')].some((e) => e.textContent.trim() === 'en ligne'), null, { timeout: 20000 });
+            await shot(page, 'dashboard2-overview-fr');
+            await page.goto('about:blank');
+            await page.goto(`${chain.info.dashboardUrl}#!/0`);
+            await page.waitForFunction(() => [...document.querySelectorAll('[data-pc=online]')].some((e) => e.textContent.trim() === 'en ligne'), null, { timeout: 20000 });
+            await page.click('[data-pc=lang]'); // back to English
+            await page.waitForFunction(() => [...document.querySelectorAll('[data-pc=online]')].some((e) => e.textContent.trim() === 'online'), null, { timeout: 20000 });
+        });
     });
 
     describe('editor', function () {
