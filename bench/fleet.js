@@ -22,8 +22,8 @@ const { startFleet } = require('../sim/fleet');
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
 const SPEED = Number(opt('speed', 60));
-const STEPS = String(opt('steps', '1,5,10,20,40,80')).split(',').map(Number);
-const MEASURE_S = Number(opt('measure', 15)); // real seconds of steady measurement per step
+const STEPS = String(opt('steps', '1,5,10,20,30,40,60')).split(',').map(Number);
+const MEASURE_S = Number(opt('measure', 12)); // real seconds of steady measurement per step
 const BUDGET_S = Number(opt('budget', 170)); // the whole run stays under 3 minutes
 const BOOT_TIMEOUT_S = 40; // real seconds for every board of a step to publish its first window
 const KEEP_UP = 0.95; // a step keeps up when >= 95 % of expected windows and samples arrive
@@ -35,6 +35,16 @@ const t0 = Date.now();
 const elapsed = () => (Date.now() - t0) / 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const gc = () => { if (global.gc) { global.gc(); global.gc(); } };
+
+/** Busy and total jiffies of all cores (Linux /proc/stat), to see what else the machine runs. */
+function cpuTimes() {
+    try {
+        const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+        const idle = f[3] + (f[4] || 0);
+        const total = f.reduce((a, b) => a + b, 0);
+        return { busy: total - idle, total };
+    } catch { return null; }
+}
 
 /** RSS of this process once settled (after a GC when --expose-gc). */
 async function settledRss() {
@@ -81,9 +91,14 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
     const perBoard = new Map();
     const fleet = await startFleet({
         brokerUrl, devices: n, speed: SPEED, scenario: null, site: `bench${n}`, seed: 1,
-        hostPath: HOST_PATH, log: (line, { level }) => { if (level === 'error') console.error(`  ${line}`); },
+        hostPath: HOST_PATH,
+        log: (line, { level }) => {
+            if (/watchdog reset/.test(line)) { if (measuring) wdtResets++; else wdtResetsBoot++; } else if (level === 'error') console.error(`  ${line}`);
+        },
     });
+    let wdtResets = 0; let wdtResetsBoot = 0; let maxLoopDelayMs = 0;
     let measuring = false;
+    fleet.on('state', (id, s) => { if (measuring && s.loopDelayMaxMs > maxLoopDelayMs) maxLoopDelayMs = s.loopDelayMaxMs; });
     fleet.on('frame', (id, seq, payload) => {
         if (!measuring) return;
         frames++;
@@ -105,12 +120,14 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
     let result = { n, booted, bootS };
     if (booted) {
         await sleep(2000); // let the boot burst settle
-        const cpu0 = process.cpuUsage(); const w0 = Date.now();
+        const cpu0 = process.cpuUsage(); const w0 = Date.now(); const m0 = cpuTimes();
         measuring = true;
         await sleep(Math.max(3, Math.min(MEASURE_S, budgetLeftS - bootS - 8)) * 1000);
         measuring = false;
         const wall = (Date.now() - w0) / 1000;
         const cpu = process.cpuUsage(cpu0); // every thread of this process: boards, monitor, MQTT
+        const m1 = cpuTimes();
+        const machineCores = m0 && m1 ? (m1.busy - m0.busy) / (m1.total - m0.total) * os.cpus().length : null;
         const st = fleet.status();
         const { windowS, sampleS } = fleet.opts;
         const expected = n * wall * SPEED / windowS;
@@ -125,7 +142,10 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
             samplesPerWindow: sampleFrames ? sampleSum / sampleFrames : null,
             sampleRatio: sampleFrames ? sampleSum / sampleFrames / (windowS / sampleS) : null,
             silentBoards: st.filter((d) => !perBoard.get(d.id)).length,
-            firmwareCrashes: st.reduce((s, d) => s + d.firmwareCrashes + d.workerRestarts, 0),
+            wdtResets, wdtResetsBoot, maxLoopDelayMs,
+            // CPU the rest of the machine used meanwhile (other processes): figures are only clean when ~0
+            otherCores: machineCores === null ? null : Math.max(0, machineCores - cpuCores),
+            workerRestarts: st.reduce((s, d) => s + d.workerRestarts, 0),
         };
         result.keepsUp = result.frameRatio >= KEEP_UP && (result.sampleRatio === null || result.sampleRatio >= KEEP_UP)
             && result.silentBoards === 0;
@@ -175,7 +195,8 @@ async function main() {
         out.idle = { ...idle, rssMBPerInstance: (idle.rssMB - empty.rssMB) / idle.k };
         console.log(`floor: a bare Node process ${fmt(empty.rssMB)} MB RSS`);
         console.log(`baseline: idle MicroPython instance in a worker: ${fmt(out.idle.rssMBPerInstance)} MB RSS each (JS heap ${fmt(idle.heapMB)} MB, wasm/external ${fmt(idle.externalMB)} MB)`);
-        console.log('boards | boot s | RSS MB/board (×idle) | heap MB | wasm MB | CPU %/board (×1 board) | cores | frames recv/exp | samples/window | keeps up');
+        console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes compete for the ${os.cpus().length} cores: see "other cores")`);
+        console.log('boards | boot s | RSS MB/board (×idle) | heap MB | wasm MB | CPU %/board (×1 board) | cores | frames recv/exp | samples/window | loop delay max ms | WDT resets | other cores | keeps up');
         let base = null;
         for (const n of STEPS) {
             const left = BUDGET_S - elapsed();
@@ -201,6 +222,9 @@ async function main() {
                 fmt(r.cpuCores, 2).padStart(5),
                 `${r.framesReceived ?? '-'}/${fmt(r.framesExpected, 0)} (${fmt(r.frameRatio * 100, 0)} %)`.padStart(15),
                 fmt(r.samplesPerWindow, 2).padStart(14),
+                fmt(r.maxLoopDelayMs, 0).padStart(17),
+                `${r.wdtResets ?? '-'}${r.wdtResetsBoot ? ` (+${r.wdtResetsBoot} boot)` : ''}`.padStart(10),
+                fmt(r.otherCores, 2).padStart(11),
                 r.keepsUp ? 'yes' : `NO${r.error ? ` (${r.error})` : r.booted ? '' : ` (${r.publishing ?? 0}/${n} booted in ${BOOT_TIMEOUT_S} s)`}`,
             ].join(' | '));
             if (!r.keepsUp) break;

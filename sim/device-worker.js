@@ -10,11 +10,13 @@
 // wall clock the fleet and every worker share: (Date.now() - epochMs) / 1000 * speed.
 'use strict';
 const { parentPort, workerData } = require('worker_threads');
+const { monitorEventLoopDelay } = require('perf_hooks');
 const { ThermalModel, parseDuration } = require('./thermal');
 
 const POWER_POLL_MS = 50; // real ms between checks of scheduled power cuts
 const STATE_EVERY_MS = 1000; // real ms between state reports to the fleet
 const REBOOT_BACKOFF_MS = [500, 2000, 5000]; // real ms before rebooting a firmware that died
+const BOOT_SETTLE_MS = 300; // real ms a booted firmware gets (imports, first tasks) before the next boot
 
 const wd = workerData;
 const modelNow = () => Math.max(0, (Date.now() - wd.epochMs) / 1000 * wd.speed);
@@ -94,9 +96,23 @@ let rebootPendingUntil = 0; // real ms: no power-up boot before a crash reboot's
 
 let flash = null; // the board's files kept across power cuts and resets (flash survives, RAM does not)
 
+// Boots take a token from the fleet first: a boot (compiling the port and the firmware) keeps a
+// core busy for a while, and on a small machine many at once starve the running boards' loops
+// past their watchdog (8.4 s of firmware time is 140 ms of real time at 60×).
+let grant = null;
+function bootToken() {
+    if (!wd.bootQueue) return Promise.resolve();
+    return new Promise((resolve) => { grant = resolve; post({ type: 'boot-request' }); });
+}
+function bootDone() {
+    if (wd.bootQueue) setTimeout(() => post({ type: 'boot-done' }), BOOT_SETTLE_MS);
+}
+
 async function boot() {
     if (starting || stopping) return;
     starting = true;
+    await bootToken();
+    if (stopping) { starting = false; bootDone(); return; }
     try {
         if (!host) host = require(wd.hostPath);
         boots++;
@@ -119,6 +135,7 @@ async function boot() {
         await onFirmwareExit(err);
     } finally {
         starting = false;
+        bootDone();
     }
 }
 
@@ -166,7 +183,11 @@ const powerTimer = setInterval(() => {
     }
 }, POWER_POLL_MS);
 
-const stateTimer = setInterval(() => post({ type: 'state', state: snapshot() }), STATE_EVERY_MS);
+// this thread's event-loop delay: a late loop is a late firmware (and, at 60×, a watchdog reset)
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+const stateTimer = setInterval(() => { post({ type: 'state', state: snapshot() }); loopDelay.reset(); }, STATE_EVERY_MS);
 
 function snapshot() {
     const t = modelNow();
@@ -181,12 +202,14 @@ function snapshot() {
         faults: s.faults.concat(other), running, boots, crashes, lastError, pico: stats,
         // this thread's own JS heap and wasm/external memory (rss is process-wide)
         heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers,
+        loopDelayMaxMs: loopDelay.max / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, // since the last report
     };
 }
 
 parentPort.on('message', async (msg) => {
     try {
         switch (msg.type) {
+            case 'boot-grant': if (grant) { const g = grant; grant = null; g(); } break;
             case 'fault': addFault(msg.spec); post({ type: 'ack', id: msg.id }); break;
             case 'clear': clearFault(msg.fault); post({ type: 'ack', id: msg.id }); break;
             case 'snapshot': post({ type: 'ack', id: msg.id, value: snapshot() }); break;

@@ -17,6 +17,8 @@
 //       seed: 1,             // thermal model seed (each board gets seed + its index)
 //       firmware: {},        // extra firmware config keys, merged over the generated config
 //       monitor: true,       // subscribe to the boards' topics and count frames (fleet.status())
+//       maxBoots: 1,         // boards booting at once (default: cores - 1, at least 1)
+//       wallStart, ntp,      // the boards' clock: see wallStart() below
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
 //   });
 //   fleet.devices            // [{ id, kind, probes }]
@@ -51,6 +53,7 @@
 const { Worker } = require('worker_threads');
 const { EventEmitter } = require('events');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { parseDuration } = require('./thermal');
 
@@ -185,6 +188,8 @@ class Fleet extends EventEmitter {
         this._stopping = false;
         this._mqtt = null;
         this._reqId = 0;
+        this._bootQueue = []; // boards waiting for a boot token
+        this._booting = 0;
     }
 
     /** Model time: seconds since the fleet started, on the accelerated clock. */
@@ -202,7 +207,7 @@ class Fleet extends EventEmitter {
                 device: b.id, kind: b.kind, seed: b.seed, roms: b.roms, speed: this.speed,
                 epochMs: this.epochMs, wallStartMs: this.wallStartMs, ntp: this.opts.ntp,
                 config: b.config, thermal: b.thermal, faults: b.faults,
-                hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions,
+                hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions, bootQueue: true,
             },
             // a runaway instance must not take the fleet's memory with it
             resourceLimits: { maxOldGenerationSizeMb: 256 },
@@ -225,6 +230,8 @@ class Fleet extends EventEmitter {
                 case 'log': this._log(b.id, m.level, m.line); break;
                 case 'state': b.state = m.state; this.emit('state', b.id, m.state); break;
                 case 'crash': b.firmwareCrashes = m.crashes; this.emit('crash', b.id, m.error); break;
+                case 'boot-request': this._bootQueue.push(b); this._grantBoots(); break;
+                case 'boot-done': if (b.booting) { b.booting = false; this._booting--; } this._grantBoots(); break;
                 case 'power': this._log(b.id, 'info', m.on ? 'power back: booting' : 'power cut'); break;
                 case 'ack': {
                     const p = b.pending.get(m.id);
@@ -240,6 +247,9 @@ class Fleet extends EventEmitter {
             this.emit('crash', b.id, b.lastError);
         });
         w.on('exit', (code) => {
+            if (b.booting) { b.booting = false; this._booting--; }
+            this._bootQueue = this._bootQueue.filter((x) => x !== b);
+            this._grantBoots();
             for (const p of b.pending.values()) p.reject(new Error(`${b.id} worker exited`));
             b.pending.clear();
             b.worker = null;
@@ -249,6 +259,17 @@ class Fleet extends EventEmitter {
             this._log(b.id, 'warn', `worker exited (code ${code}); restarting in ${wait} ms`);
             b.restartTimer = setTimeout(() => { if (!this._stopping) this._spawn(b); }, wait);
         });
+    }
+
+    /** Lets queued boards boot, at most opts.maxBoots at a time. */
+    _grantBoots() {
+        while (this._booting < this.opts.maxBoots && this._bootQueue.length) {
+            const b = this._bootQueue.shift();
+            if (!b.worker) continue;
+            b.booting = true;
+            this._booting++;
+            b.worker.postMessage({ type: 'boot-grant' });
+        }
     }
 
     _request(b, msg) {
@@ -315,6 +336,7 @@ class Fleet extends EventEmitter {
                 firmwareCrashes: s.crashes || 0, workerRestarts: b.workerRestarts,
                 frames: b.frames, windows: b.seqs.size, duplicates: b.duplicates, expectedWindows: expected,
                 lastSeq: b.lastSeq, online: b.online, heapUsed: s.heapUsed, external: s.external,
+                loopDelayMaxMs: s.loopDelayMaxMs, loopDelayP99Ms: s.loopDelayP99Ms,
                 elu: b.worker ? b.worker.performance.eventLoopUtilization().utilization : null,
                 pico: s.pico,
             };
@@ -437,6 +459,7 @@ async function startFleet(options = {}) {
     const wallStartMs = wallStart(options.wallStart, speed);
     const fleet = new Fleet({
         ...options, speed, format, site, windowS, sampleS, wallStartMs, ntp: options.ntp !== false,
+        maxBoots: options.maxBoots || Math.max(1, os.cpus().length - 1),
         seed: options.seed === undefined ? (scenario.seed || 1) : options.seed,
         monitor: options.monitor !== false,
         deviceList: defaultDevices(n, scenario.devices),
