@@ -24,6 +24,9 @@
 //     firmwareDir,   // default <repo>/firmware
 //     ntp: true,     // whether ntptime.settime() succeeds (when Wi-Fi is up)
 //     heapsize,      // MicroPython GC heap bytes (default 512 KiB)
+//     wdtMinRealMs,  // (added for sim/fleet.js) the emulated watchdog also waits this many real ms
+//                    // unfed before it fires: at 60x its 8.4 s is 140 real ms, which a busy host
+//                    // (many boards on few cores) misses without any firmware fault. Default 0.
 //   });
 //   await pico.start();      // boots: runs firmware main.main() (asyncio) until stop(); resolves once running
 //   pico.stats()             // { running, device, seq, buffered, dropped, replayed, published, connected,
@@ -321,7 +324,8 @@ async function createPico(opts = {}) {
                     return;
                 }
                 if (!state.wdtMs || !running) return;
-                if ((Date.now() - state.wdtFedAt) * clock.speed > state.wdtMs) {
+                const unfedMs = Date.now() - state.wdtFedAt;
+                if (unfedMs * clock.speed > state.wdtMs && unfedMs > (opts.wdtMinRealMs || 0)) {
                     wdtResets++;
                     killInstance();
                     if (!exitReported) { exitReported = true; const e = new Error('watchdog reset'); e.code = 'WDT'; onExit(e); }
