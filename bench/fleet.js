@@ -36,6 +36,12 @@ const elapsed = () => (Date.now() - t0) / 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const gc = () => { if (global.gc) { global.gc(); global.gc(); } };
 
+function quantile(a, q) {
+    if (!a.length) return null;
+    const s = [...a].sort((x, y) => x - y);
+    return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
 /** Busy and total jiffies of all cores (Linux /proc/stat), to see what else the machine runs. */
 function cpuTimes() {
     try {
@@ -96,7 +102,7 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
             if (/watchdog reset/.test(line)) { if (measuring) wdtResets++; else wdtResetsBoot++; } else if (level === 'error') console.error(`  ${line}`);
         },
     });
-    let wdtResets = 0; let wdtResetsBoot = 0; let maxLoopDelayMs = 0;
+    let wdtResets = 0; let wdtResetsBoot = 0; let maxLoopDelayMs = 0; const lags = [];
     let measuring = false;
     fleet.on('state', (id, s) => { if (measuring && s.loopDelayMaxMs > maxLoopDelayMs) maxLoopDelayMs = s.loopDelayMaxMs; });
     fleet.on('frame', (id, seq, payload) => {
@@ -109,6 +115,10 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
             try { count = Math.max(...JSON.parse(payload).sensors.map((s) => s.count)); } catch { /* not counted */ }
         } else if (payload.length >= 24) count = payload.readUInt16LE(10);
         if (count !== null) { sampleSum += count; sampleFrames++; }
+        // delivery lag: the boards' clock now minus the frame's window end, in model seconds
+        let ts = null;
+        if (payload[0] === 0x7b) { try { ts = JSON.parse(payload).ts; } catch { /* none */ } } else if (payload.length >= 24) ts = payload.readUInt32LE(4);
+        if (Number.isFinite(ts)) lags.push((fleet.wallStartMs + (Date.now() - fleet.epochMs) * SPEED) / 1000 - ts);
     });
     const bootStart = Date.now();
     let booted = false;
@@ -143,6 +153,7 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
             sampleRatio: sampleFrames ? sampleSum / sampleFrames / (windowS / sampleS) : null,
             silentBoards: st.filter((d) => !perBoard.get(d.id)).length,
             wdtResets, wdtResetsBoot, maxLoopDelayMs,
+            lagP50S: quantile(lags, 0.5), lagP95S: quantile(lags, 0.95),
             // CPU the rest of the machine used meanwhile (other processes): figures are only clean when ~0
             otherCores: machineCores === null ? null : Math.max(0, machineCores - cpuCores),
             workerRestarts: st.reduce((s, d) => s + d.workerRestarts, 0),
@@ -196,7 +207,7 @@ async function main() {
         console.log(`floor: a bare Node process ${fmt(empty.rssMB)} MB RSS`);
         console.log(`baseline: idle MicroPython instance in a worker: ${fmt(out.idle.rssMBPerInstance)} MB RSS each (JS heap ${fmt(idle.heapMB)} MB, wasm/external ${fmt(idle.externalMB)} MB)`);
         console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes compete for the ${os.cpus().length} cores: see "other cores")`);
-        console.log('boards | boot s | RSS MB/board (×idle) | heap MB | wasm MB | CPU %/board (×1 board) | cores | frames recv/exp | samples/window | loop delay max ms | WDT resets | other cores | keeps up');
+        console.log('boards | boot s | RSS MB/board (×idle) | heap MB | wasm MB | CPU %/board (×1 board) | cores | frames recv/exp | samples/window | lag p50/p95 model s | loop delay max ms | WDT resets | other cores | keeps up');
         let base = null;
         for (const n of STEPS) {
             const left = BUDGET_S - elapsed();
@@ -222,6 +233,7 @@ async function main() {
                 fmt(r.cpuCores, 2).padStart(5),
                 `${r.framesReceived ?? '-'}/${fmt(r.framesExpected, 0)} (${fmt(r.frameRatio * 100, 0)} %)`.padStart(15),
                 fmt(r.samplesPerWindow, 2).padStart(14),
+                `${fmt(r.lagP50S, 0)}/${fmt(r.lagP95S, 0)}`.padStart(19),
                 fmt(r.maxLoopDelayMs, 0).padStart(17),
                 `${r.wdtResets ?? '-'}${r.wdtResetsBoot ? ` (+${r.wdtResetsBoot} boot)` : ''}`.padStart(10),
                 fmt(r.otherCores, 2).padStart(11),

@@ -124,6 +124,7 @@ async function boot() {
             log: (line) => log('info', line),
             onExit: (err) => onFirmwareExit(err),
             ntp: wd.ntp !== false,
+            wdtMinRealMs: wd.wdtMinRealMs,
             ...(flash ? { files: flash } : {}),
             ...(wd.hostOptions || {}),
         });

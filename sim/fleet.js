@@ -18,6 +18,7 @@
 //       firmware: {},        // extra firmware config keys, merged over the generated config
 //       monitor: true,       // subscribe to the boards' topics and count frames (fleet.status())
 //       maxBoots: 1,         // boards booting at once (default: cores - 1, at least 1)
+//       wdtMinRealMs: 1000,  // real-time floor of the emulated watchdog (see WDT_MIN_REAL_MS)
 //       wallStart, ntp,      // the boards' clock: see wallStart() below
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
 //   });
@@ -63,6 +64,10 @@ const FAULTS = Object.freeze(['compressor', 'door', 'probe', 'wifi', 'power']);
 const WORKER_RESTART_MS = [1000, 3000, 10000]; // real ms before restarting a dead worker
 const STOP_WAIT_MS = 5000; // real ms a worker gets to stop its firmware before it is terminated
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+// The boards' watchdog (8.4 s of firmware time: 140 real ms at 60×) also waits this long in real
+// time before it resets a board, so a busy host is not taken for a hung firmware; a firmware that
+// really hangs still resets (after 1 s, i.e. one model minute at 60×). 0 = firmware time only.
+const WDT_MIN_REAL_MS = 1000;
 
 /** The default board mix: fridge, fridge, freezer, repeated; ids counted per kind. */
 function defaultDevices(n, existing = []) {
@@ -205,7 +210,7 @@ class Fleet extends EventEmitter {
         const w = new Worker(path.join(__dirname, 'device-worker.js'), {
             workerData: {
                 device: b.id, kind: b.kind, seed: b.seed, roms: b.roms, speed: this.speed,
-                epochMs: this.epochMs, wallStartMs: this.wallStartMs, ntp: this.opts.ntp,
+                epochMs: this.epochMs, wallStartMs: this.wallStartMs, ntp: this.opts.ntp, wdtMinRealMs: this.opts.wdtMinRealMs,
                 config: b.config, thermal: b.thermal, faults: b.faults,
                 hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions, bootQueue: true,
             },
@@ -460,6 +465,7 @@ async function startFleet(options = {}) {
     const fleet = new Fleet({
         ...options, speed, format, site, windowS, sampleS, wallStartMs, ntp: options.ntp !== false,
         maxBoots: options.maxBoots || Math.max(1, os.cpus().length - 1),
+        wdtMinRealMs: options.wdtMinRealMs === undefined ? WDT_MIN_REAL_MS : options.wdtMinRealMs,
         seed: options.seed === undefined ? (scenario.seed || 1) : options.seed,
         monitor: options.monitor !== false,
         deviceList: defaultDevices(n, scenario.devices),
