@@ -10,6 +10,7 @@ import {
     parseRequest, parseStats, toChartPoints, toStoredWindow, toUiChart,
 } from './core';
 import { toError } from '../shared/errors';
+import { migrate } from './migrations';
 
 /** Longest wait for the database before a request fails (ms). */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -62,8 +63,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
 }
 
 export = function (RED: any) {
-    function PicochainHistoryNode(this: any, config: HistoryConfig) {
-        RED.nodes.createNode(this, config);
+    function PicochainHistoryNode(this: any, saved: HistoryConfig) {
+        RED.nodes.createNode(this, saved);
+        const config = migrate(saved as unknown as Record<string, unknown>) as unknown as HistoryConfig;
         const node = this;
         const mongo: MongoConfigApi | null = RED.nodes.getNode(config.mongo);
         const fields: DocFields = { timeField: config.timeField || 'time', metaField: config.metaField || 'meta' };

@@ -110,7 +110,7 @@ module.exports = function examples(h) {
             P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
             P('mqtt', 'mqtt in', mqttIn('original boards', 'TOUCAN', '0'), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample TOUCAN message', 'TOUCAN', LEGACY), [['decode']], 0, 2);
-            P('decode', 'picochain-decode', { name: 'legacy', format: 'legacy', output: 'split', legacyUtcOffset: '+01:00' }, [['writer', 'debug'], []], 1, 1);
+            P('decode', 'picochain-decode', { name: 'legacy', format: 'legacy', output: 'split', legacyTimeZone: 'Europe/Paris' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
             P('debug', 'debug', debug('readings from old boards'), [], 2, 2);
             P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);

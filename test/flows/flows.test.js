@@ -70,6 +70,18 @@ describe('shipped flows and examples', function () {
                 }
             });
 
+            it('gives our nodes only properties their editor defines', function () {
+                const { readHtml } = require('../../scripts/lib/node-defaults');
+                const NODE_KEYS = new Set(['id', 'type', 'z', 'x', 'y', 'wires', 'g', 'd', 'name', 'l']);
+                for (const n of nodes.filter((x) => x.type.startsWith('picochain-'))) {
+                    const html = path.join(ROOT, 'nodes', n.type, `${n.type}.html`);
+                    const defs = readHtml(html)[n.type];
+                    assert.ok(defs, `${n.type} editor definition`);
+                    const extra = Object.keys(n).filter((k) => !NODE_KEYS.has(k) && !(k in defs.defaults));
+                    assert.deepStrictEqual(extra, [], `${n.type} ${n.id}: properties unknown to its editor`);
+                }
+            });
+
             it('has a comment node explaining it', function () {
                 assert.ok(nodes.some((n) => n.type === 'comment' && n.name && n.name.length > 20));
             });
