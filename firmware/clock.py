@@ -32,11 +32,11 @@ def unix_s():
     return int(time.time())
 
 
-def stamp():
-    """(ts, synced) for a frame closed now."""
+def stamp(ago_ms=0):
+    """(ts, synced) of the instant `ago_ms` before now (a window's scheduled end)."""
     if synced:
-        return unix_s(), True
-    return uptime_ms() // 1000, False
+        return int(time.time() - ago_ms / 1000 + 0.5), True
+    return (uptime_ms() - ago_ms + 500) // 1000, False
 
 
 def localtime():

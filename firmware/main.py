@@ -83,8 +83,8 @@ class App:
             return encode_binary(fr)
         return encode_json(fr).encode()
 
-    def _frame(self, seq, window, sensors):
-        ts, synced = clock.stamp()
+    def _frame(self, seq, window, sensors, ago_ms=0):
+        ts, synced = clock.stamp(ago_ms)
         return {"device": self.cfg["device"], "site": self.cfg["site"], "seq": seq, "ts": ts,
                 "synced": synced, "window": window, "sensors": sensors}
 
@@ -95,7 +95,7 @@ class App:
             if v is not None:
                 self.ring.push(LEGACY_TOPIC, encode_legacy(dt, self.cfg["device"], name, metric, v).encode(), 0)
 
-    def on_sample(self, t_s, values):
+    def on_sample(self, t_s, values, ago_ms=0):
         for name in self.names:
             self.windows[name].add(t_s, values.get(name))
         if self.cfg["send"] in ("raw", "both"):
@@ -109,13 +109,15 @@ class App:
                 if v is None:
                     d["fault"] = self.sensors.faults.get(name, "no-samples")
                 out.append(d)
-            self.ring.push(self.t_raw, self._encode(self._frame(self.raw_seq, 0, out)), 1)
+            self.ring.push(self.t_raw, self._encode(self._frame(self.raw_seq, 0, out, ago_ms)), 1)
             self.raw_seq = (self.raw_seq + 1) & 0xFFFF
         if self.cfg["legacy"] == "raw":
             self._legacy("brute", [(n, values.get(n)) for n in self.names])
         self.link.kick.set()
 
-    def close_window(self):
+    def close_window(self, ago_ms=0):
+        """Closes every sensor's window; ago_ms = how long ago the window's scheduled end was
+        (sensor reads take time): ts is the scheduled end, so windows are exactly window_s apart."""
         out = []
         means = []
         for name in self.names:
@@ -130,7 +132,7 @@ class App:
             out.append(d)
             means.append((name, d["mean"]))
             w.reset()
-        fr = self._frame(self.seq, self.cfg["window_s"], out)
+        fr = self._frame(self.seq, self.cfg["window_s"], out, ago_ms)
         if self.cfg["send"] in ("stats", "both"):
             self.ring.push(self.t_stats, self._encode(fr), 1)
         if self.cfg["legacy"] == "mean":
@@ -157,9 +159,10 @@ class App:
             values = await self.sensors.read()
             self.alive = clock.ticks_ms()
             # sample time within the window, s (slope), from the schedule rather than the clock
-            self.on_sample(((k - 1) % per_window) * self.cfg["sample_s"], values)
+            self.on_sample(((k - 1) % per_window) * self.cfg["sample_s"], values,
+                           max(0, clock.ticks_diff(clock.ticks_ms(), due)))
             if k % per_window == 0:
-                self.close_window()
+                self.close_window(max(0, clock.ticks_diff(clock.ticks_ms(), due)))
             if k >= per_window * 1000:  # keep k small; schedule restarts from this window's end
                 start = clock.ticks_add(start, k * sample_ms)
                 k = 0

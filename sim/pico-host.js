@@ -27,6 +27,8 @@
 //     wdtMinRealMs,  // (added for sim/fleet.js) the emulated watchdog also waits this many real ms
 //                    // unfed before it fires: at 60x its 8.4 s is 140 real ms, which a busy host
 //                    // (many boards on few cores) misses without any firmware fault. Default 0.
+//                    // (The watchdog also only fires once the instance's own event loop has run
+//                    // past the deadline unfed, so host starvation alone does not trip it.)
 //   });
 //   await pico.start();      // boots: runs firmware main.main() (asyncio) until stop(); resolves once running
 //   pico.stats()             // { running, device, seq, buffered, dropped, replayed, published, connected,
@@ -101,7 +103,7 @@ function makeClock(opts = {}) {
 async function loadIsolated(clock, { stdout, heapsize }) {
     const s = glue();
     const timers = new Set();
-    const ctl = { dead: false, timers };
+    const ctl = { dead: false, timers, lastDueFired: 0 };
     const RealDate = Date;
     class VDate extends RealDate {
         constructor(...a) { if (a.length === 0) super(clock.now()); else super(...a); }
@@ -114,7 +116,16 @@ async function loadIsolated(clock, { stdout, heapsize }) {
         Date: VDate,
         setTimeout: (fn, ms, ...a) => {
             if (ctl.dead) return 0;
-            const t = setTimeout(() => { timers.delete(t); if (!ctl.dead) fn(...a); }, Math.max(0, (ms || 0) / clock.speed));
+            const delay = Math.max(0, (ms || 0) / clock.speed);
+            const due = Date.now() + delay;
+            const t = setTimeout(() => {
+                timers.delete(t);
+                if (ctl.dead) return;
+                // the latest (real) due time the instance's loop has caught up with: the
+                // watchdog emulation only counts time the firmware actually had to run
+                if (due > ctl.lastDueFired) ctl.lastDueFired = due;
+                fn(...a);
+            }, delay);
             timers.add(t);
             return t;
         },
@@ -325,7 +336,10 @@ async function createPico(opts = {}) {
                 }
                 if (!state.wdtMs || !running) return;
                 const unfedMs = Date.now() - state.wdtFedAt;
-                if (unfedMs * clock.speed > state.wdtMs && unfedMs > (opts.wdtMinRealMs || 0)) {
+                // expired only once the firmware's event loop has run past the deadline without a
+                // feed: a host too loaded to run the instance on time is not a firmware hang
+                const deadline = state.wdtFedAt + state.wdtMs / clock.speed;
+                if (mp.ctl.lastDueFired > deadline && unfedMs > (opts.wdtMinRealMs || 0)) {
                     wdtResets++;
                     killInstance();
                     if (!exitReported) { exitReported = true; const e = new Error('watchdog reset'); e.code = 'WDT'; onExit(e); }

@@ -173,10 +173,14 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         await pico.start();
         await until(() => pico.stats().published >= 2, 15000, 'two frames published');
         await broker.stop();
-        await sleep(3000);
-        const buffered = pico.stats().buffered;
+        let buffered;
+        try {
+            await sleep(3000);
+            buffered = pico.stats().buffered;
+        } finally {
+            await broker.restart(); // the next tests need it, whatever happened
+        }
         assert.ok(buffered >= 2, `frames wait in the ring (${buffered})`);
-        await broker.restart();
         // watch the broker side: a subscriber from now on sees the board's replay
         sub = await subscriber(broker.url, 'picochain/lab/fridge-9/stats');
         await until(() => pico.stats().buffered === 0 && pico.stats().connected, 15000, 'replay after the restart');
