@@ -107,14 +107,19 @@ export = function (RED: NodeAPI): void {
 
         // find or create the collection, once the database is reachable; retry until it works
         let prepareTimer: NodeJS.Timeout | null = null;
+        // Preparation goes on while the node closes (until its flush ends): readings that came
+        // before the collection was ready are still written by the close flush.
+        let stopped = false;
+        let preparing = false;
         const prepare = async (attempt: number): Promise<void> => {
             prepareTimer = null;
-            if (closing) return;
+            if (stopped || preparing || core.mode !== null) return;
+            preparing = true;
             try {
                 const db = await config.getDb();
-                if (closing) return;
+                if (stopped) return;
                 const { store, decision } = await prepareStore(db, settings);
-                if (closing) return;
+                if (stopped) return;
                 const retention = settings.retentionS > 0 ? t('log.retention', { s: settings.retentionS }) : t('log.keep');
                 if (decision.mode === 'native') {
                     node.log(t('log.native', { collection: settings.collection, time: decision.timeField, meta: decision.metaField, granularity: settings.granularity, retention, reason: decision.reason }));
@@ -126,7 +131,7 @@ export = function (RED: NodeAPI): void {
                 }
                 core.setStore(store);
             } catch (err) {
-                if (closing) return;
+                if (stopped) return;
                 const delay = Math.min(PREPARE_RETRY_MAX_MS, 500 * Math.pow(2, Math.min(attempt, 10)));
                 if (attempt === 0 || attempt % 10 === 0) node.warn(t('log.prepare-failed', { error: scrub(err), ms: delay }));
                 if ((err as { transient?: boolean }).transient === false) {
@@ -134,7 +139,9 @@ export = function (RED: NodeAPI): void {
                     node.status({ fill: 'red', shape: 'ring', text: t('status.db-error') });
                     lastStatus = '';
                 }
-                prepareTimer = setTimeout(() => void prepare(attempt + 1), delay);
+                prepareTimer = setTimeout(() => void prepare(attempt + 1), closing ? Math.min(delay, 200) : delay);
+            } finally {
+                preparing = false;
             }
         };
         void prepare(0);
@@ -184,14 +191,21 @@ export = function (RED: NodeAPI): void {
 
         node.on('close', (_removed: boolean, done: () => void) => {
             closing = true;
-            if (prepareTimer) clearTimeout(prepareTimer);
             if (statusTimer) clearTimeout(statusTimer);
             events.removeListener('state', onState);
             const held = core.pending;
-            core.close(core.isOnline ? CLOSE_FLUSH_MS : CLOSE_FLUSH_OFFLINE_MS).then(({ written, lost }) => {
+            if (core.mode === null && held > 0 && prepareTimer) {
+                // not prepared yet: try now rather than after the backoff
+                clearTimeout(prepareTimer);
+                void prepare(0);
+            }
+            const budget = core.isOnline || (core.mode === null && config.isConnected()) ? CLOSE_FLUSH_MS : CLOSE_FLUSH_OFFLINE_MS;
+            core.close(budget).then(({ written, lost }) => {
                 if (lost > 0) node.error(t('log.close-lost', { lost, held }));
                 else if (written > 0) node.log(t('log.close-flushed', { n: written }));
             }, (err) => node.error(scrub(err))).finally(() => {
+                stopped = true;
+                if (prepareTimer) clearTimeout(prepareTimer);
                 config.deregister(node);
                 node.status({});
                 done();

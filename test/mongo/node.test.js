@@ -308,6 +308,15 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         await assert.rejects(conn.getDb(), /closed/);
     });
 
+    it('a close that comes before the collection is prepared still writes what it holds (Ctrl-C right after start)', async function () {
+        const f = flow({ batchDelay: 5000 });
+        const { w, coll } = await load(f);
+        assert.strictEqual(w.stats().mode, null, 'not prepared yet');
+        for (let i = 0; i < 5; i++) w.receive({ payload: reading(i) });
+        await helper.unload();
+        assert.strictEqual(await coll.countDocuments(), 5);
+    });
+
     it('close with the database away ends within 15 s and logs what was lost', async function () {
         const port = await freePort();
         const { w } = await load(flow({}, {}, `mongodb://127.0.0.1:${port}/`));
