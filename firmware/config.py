@@ -15,7 +15,7 @@ DEFAULTS = {
         "tls": False,  # True: TLS without certificate check (port 8883 usually)
         "user": None,
         "password": None,
-        "keepalive_s": 60,
+        "keepalive_s": 120,  # > window_s/0.75 means the frames alone keep the link alive (no pings)
         "puback_timeout_s": 10,
     },
     "sample_s": 10,  # seconds between samples of every sensor

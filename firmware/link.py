@@ -286,7 +286,9 @@ class Link:
         backlog = len(self.ring)
         self.log("mqtt up (session %s), %d frames to replay" % (c.session_present, backlog))
         await c.publish(self.status_topic, self.birth(), 1, True)
-        idle_ms = b["keepalive_s"] * 500
+        # ping after 3/4 of the keepalive without traffic (the broker allows 1.5x): with the
+        # default 120 s and 60 s windows the frames alone keep the session alive
+        idle_ms = b["keepalive_s"] * 750
         while c.up:
             e = self.ring.peek()
             if e is not None:
