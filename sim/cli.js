@@ -64,9 +64,11 @@ function summary(fleet) {
     const lines = [`-- model time ${fmtTime(fleet.now())} --`];
     for (const d of fleet.status()) {
         const temp = d.airC === undefined ? '   ?  ' : `${d.airC.toFixed(1).padStart(6)}`;
+        const p = d.pico || {};
+        const state = ['ok', 'WARN', 'ALARM'][p.state] || '-';
         const flags = [d.running ? 'up' : 'DOWN', d.compressorOn ? 'comp' : '', d.doorOpen ? 'door' : '',
-            ...d.faults.map((f) => `!${f}`)].filter(Boolean).join(' ');
-        lines.push(`${d.id.padEnd(12)} ${temp} °C  windows ${String(d.windows).padStart(4)}/${String(d.expectedWindows).padEnd(4)} ${flags}`);
+            p.buffered ? `ring ${p.buffered}` : '', ...d.faults.map((f) => `!${f}`)].filter(Boolean).join(' ');
+        lines.push(`${d.id.padEnd(12)} ${temp} °C  ${state.padEnd(5)} windows ${String(d.windows).padStart(4)}/${String(d.expectedWindows).padEnd(4)} ${flags}`);
     }
     return lines.join('\n');
 }
