@@ -212,6 +212,8 @@ export class WriterCore {
     private retryTimer: unknown = null;
     private purgeTimer: unknown = null;
     private closing = false;
+    /** After close(): nothing is accepted any more (during close, readings still join the final flush). */
+    private closed = false;
 
     constructor(opts: WriterOptions, hooks: WriterHooks = {}) {
         const retentionMs = opts.retentionS * 1000;
@@ -276,8 +278,8 @@ export class WriterCore {
         const ticket = new Ticket(mapped.length, cb);
         const now = this.clock.now();
         for (const m of mapped) {
-            if (this.closing) {
-                ticket.settle('failed', 'the writer is closing');
+            if (this.closed) {
+                ticket.settle('failed', 'the writer is closed');
                 continue;
             }
             if (this.pending >= this.opts.bufferSize) {
@@ -355,6 +357,7 @@ export class WriterCore {
             if (this.attempt > failedBefore) await sleep(Math.min(200, deadline - this.clock.now()));
         }
         if (this.retryTimer !== null) { this.clock.clearTimeout(this.retryTimer); this.retryTimer = null; }
+        this.closed = true;
         const lost = this.pending;
         return { written: this.counters.written + this.counters.duplicates - before, lost };
     }

@@ -386,6 +386,23 @@ describe('picochain-mongo-ts writer core (fake clock, fake store)', function () 
         assert.deepStrictEqual(r2, { written: 0, lost: 10 });
     });
 
+    it('readings arriving during the close flush join it; after close they are refused', async function () {
+        const { core } = makeWriter({ batchSize: 5, bufferSize: 100, batchDelayMs: 60000 }, require('../../dist/nodes/picochain-mongo-ts/core').systemClock);
+        const store = new FakeStore();
+        const slowInsert = store.insert.bind(store);
+        store.insert = async (docs) => { await new Promise((r) => setTimeout(r, 30)); return slowInsert(docs); };
+        core.setStore(store);
+        for (let i = 0; i < 3; i++) send(core, [mapped(i)]);
+        const closing = core.close(2000);
+        await new Promise((r) => setTimeout(r, 10));
+        const late = send(core, [mapped(3)]);
+        const r = await closing;
+        assert.deepStrictEqual(r, { written: 4, lost: 0 });
+        assert.strictEqual(late.finished.written, 1);
+        const after = send(core, [mapped(4)]);
+        assert.match(after.finished.failures[0], /closed/);
+    });
+
     it('fallback retention: purges at start and on its interval; native mode never purges', async function () {
         const { core, clock } = makeWriter({ retentionS: 3600, purgeIntervalMs: 60000 });
         clock.t = T0 + 2 * 3600 * 1000;
