@@ -53,7 +53,7 @@ function flowBuilder(prefix) {
 }
 
 /** Node-RED's "z" (tab) and x/y: nodes are laid out in columns and rows of a grid. */
-function place(n, tab, col, row) { n.z = tab; n.x = 150 + col * 210; n.y = 60 + row * 60; return n; }
+function place(n, tab, col, row) { n.z = tab; n.x = 140 + col * 270; n.y = 60 + row * 60; return n; }
 
 // ---- shared config nodes (same ids in every file that uses them) ----------------------------
 const SHARED = flowBuilder('picochain-shared');
@@ -81,10 +81,10 @@ function mainFlow() {
     // links from/to the dashboard tabs
     const ids = LINKS;
 
-    P('c-in', 'comment', { name: 'MQTT in → decode → store + alerts → dashboards', info: T.COMMENT_CHAIN }, [], 0, 0);
+    P('c-in', 'comment', { name: 'MQTT → decode → store + alerts → pages', info: T.COMMENT_CHAIN }, [], 0, 0);
     P('mqtt-stats', 'mqtt in', { name: 'window frames', topic: 'picochain/+/+/stats', qos: '1', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 1);
-    P('mqtt-status', 'mqtt in', { name: 'board status (birth / last will)', topic: 'picochain/+/+/status', qos: '1', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 2);
-    P('mqtt-legacy', 'mqtt in', { name: 'original system (TOUCAN)', topic: 'TOUCAN', qos: '0', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 3);
+    P('mqtt-status', 'mqtt in', { name: 'board status', topic: 'picochain/+/+/status', qos: '1', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 2);
+    P('mqtt-legacy', 'mqtt in', { name: 'old boards (TOUCAN)', topic: 'TOUCAN', qos: '0', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 3);
     P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'route'], ['route', 'model']], 1, 2);
     P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
     P('route', 'switch', {
@@ -97,28 +97,28 @@ function mainFlow() {
     P('alert-freezers', 'picochain-alert', { ...alertBase, name: 'freezers (°C)', highWarning: '-15', highWarningClear: '-16', highCritical: '-10', highCriticalClear: '-12', rise: '1', riseClear: '0.3' }, [['events', 'notify'], ['model', 'live-out']], 3, 1);
     P('ack-in', 'link in', { name: 'picochain ack', links: [ids.ackOut1, ids.ackOut2] }, [['ack-route']], 1, 5);
     P('ack-route', 'switch', { name: 'which alert node?', property: 'device', propertyType: 'msg', rules: [{ t: 'regex', v: '^freezer', vt: 'str', case: true }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2 }, [['alert-freezers'], ['alert-fridges']], 2, 5);
-    P('start', 'inject', { name: 'refresh pages at start', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events']], 3, 0);
-    P('model', 'function', fn('fleet model (overview, fleet pages)', T.FN_MODEL, 1), [['model-rate']], 4, 2);
+    P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events']], 3, 0);
+    P('model', 'function', fn('fleet model', T.FN_MODEL, 1), [['model-rate']], 4, 2);
     P('model-rate', 'delay', { name: 'at most 2/s', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '2', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1 }, [['model-out']], 5, 2);
     P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: [ids.modelIn1, ids.modelIn2] }, [], 6, 2);
-    P('events', 'function', fn('alerts model (alerts page)', T.FN_ALERTS, 1), [['events-out']], 4, 3);
+    P('events', 'function', fn('alerts model', T.FN_ALERTS, 1), [['events-out']], 4, 3);
     P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: [ids.alertsIn1, ids.alertsIn2] }, [], 6, 3);
     P('live-out', 'link out', { name: 'live readings', mode: 'link', links: [ids.liveIn1, ids.liveIn2] }, [], 6, 4);
     // bad input: counted and shown
-    P('c-bad', 'comment', { name: 'bad input: counted on the Fleet page, last errors in the debug sidebar', info: '' }, [], 0, 6);
+    P('c-bad', 'comment', { name: 'bad input: counted on the Fleet page', info: 'Every message picochain-decode refuses ends here: counted on the Fleet page (with the last reason) and shown in the debug sidebar.' }, [], 0, 6);
     P('catch-decode', 'catch', { name: 'decode errors', scope: [b.id('decode')], uncaught: false }, [['bad', 'bad-debug']], 0, 7);
     P('bad', 'change', { name: 'tag as bad input', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'bad-input', tot: 'str' }, { t: 'set', p: 'payload', pt: 'msg', to: '{"error": error.message, "topic": topic, "at": $millis()}', tot: 'jsonata' }] }, [['model']], 1, 7);
     P('bad-debug', 'debug', { name: 'bad input', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 1, 8);
-    P('catch-other', 'catch', { name: 'store / alert errors', scope: [b.id('writer'), b.id('alert-fridges'), b.id('alert-freezers')], uncaught: false }, [['other-debug']], 2, 7);
+    P('catch-other', 'catch', { name: 'other errors', scope: [b.id('writer'), b.id('alert-fridges'), b.id('alert-freezers')], uncaught: false }, [['other-debug']], 2, 7);
     P('other-debug', 'debug', { name: 'chain errors', active: true, tosidebar: true, console: true, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 3, 7);
     // notifications, disabled until configured
-    P('c-notify', 'comment', { name: 'notifications: enable and configure one branch (e-mail, Telegram, webhook)', info: T.COMMENT_NOTIFY }, [], 0, 9);
-    P('notify', 'switch', { name: 'fired / escalated / renotify / resolved', property: 'payload.event', propertyType: 'msg', rules: [{ t: 'regex', v: '^(fired|escalated|renotify|resolved)$', vt: 'str', case: false }], checkall: 'true', repair: false, outputs: 1 }, [['fmt-mail', 'fmt-telegram', 'fmt-webhook']], 0, 10);
+    P('c-notify', 'comment', { name: 'notifications (disabled until configured)', info: T.COMMENT_NOTIFY }, [], 0, 9);
+    P('notify', 'switch', { name: 'worth a message?', property: 'payload.event', propertyType: 'msg', rules: [{ t: 'regex', v: '^(fired|escalated|renotify|resolved)$', vt: 'str', case: false }], checkall: 'true', repair: false, outputs: 1 }, [['fmt-mail', 'fmt-telegram', 'fmt-webhook']], 0, 10);
     P('fmt-mail', 'function', fn('format e-mail', T.FN_MAIL, 1), [['mail']], 1, 10);
-    P('mail', 'debug', { name: 'e-mail: replace with an e-mail node (node-red-node-email)', d: true, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' }, [], 2, 10);
-    P('fmt-telegram', 'function', fn('format Telegram (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID)', T.FN_TELEGRAM, 1), [['telegram']], 1, 11);
+    P('mail', 'debug', { name: 'e-mail (replace me)', d: true, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' }, [], 2, 10);
+    P('fmt-telegram', 'function', fn('format for Telegram', T.FN_TELEGRAM, 1), [['telegram']], 1, 11);
     P('telegram', 'http request', { name: 'Telegram sendMessage', d: true, method: 'POST', ret: 'obj', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [] }, [['notify-debug']], 2, 11);
-    P('fmt-webhook', 'function', fn('format webhook (ALERT_WEBHOOK_URL)', T.FN_WEBHOOK, 1), [['webhook']], 1, 12);
+    P('fmt-webhook', 'function', fn('format for webhook', T.FN_WEBHOOK, 1), [['webhook']], 1, 12);
     P('webhook', 'http request', { name: 'webhook POST', d: true, method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [] }, [['notify-debug']], 2, 12);
     P('notify-debug', 'debug', { name: 'notification answers', d: true, active: true, tosidebar: true, console: false, tostatus: true, complete: 'statusCode', targetType: 'msg', statusVal: 'statusCode', statusType: 'auto' }, [], 3, 11);
 
@@ -164,19 +164,19 @@ function dashboard1(prefix, linked) {
     P('overview', 'ui_template', tpl('Overview cards', gOverview, T.ui1Overview(), 1), [[]], 1, 1);
     P('fleet', 'ui_template', tpl('Fleet table', gFleet, T.ui1Fleet(), 1, { height: '10' }), [[]], 1, 2);
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
-    P('alerts', 'ui_template', tpl('Alerts list + acknowledge', gAlerts, T.ui1Alerts(), 1, { fwdInMessages: false }), [['ack-out']], 1, 3);
-    P('ack-out', 'link out', { name: 'ack to picochain-alert', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
+    P('alerts', 'ui_template', tpl('Alerts + ack', gAlerts, T.ui1Alerts(), 1, { fwdInMessages: false }), [['ack-out']], 1, 3);
+    P('ack-out', 'link out', { name: 'ack', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
     // History: device and range pickers, chart loaded from the database, continued live
-    P('devices', 'function', fn('device list → dropdown', T.FN_DEVICE_OPTIONS_UI1, 1), [['device-pick']], 1, 5);
+    P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI1, 1), [['device-pick']], 1, 5);
     P('device-pick', 'ui_dropdown', { name: 'device', label: 'Device', tooltip: '', place: 'device', group: gHistCtl.id, order: 1, width: '6', height: '1', passthru: false, multiple: false, options: [], payload: '', topic: 'device', topicType: 'str', className: '' }, [['hist-req']], 2, 5);
     P('range-pick', 'ui_dropdown', { name: 'range', label: 'Range', tooltip: '', place: '24 h', group: gHistCtl.id, order: 2, width: '4', height: '1', passthru: false, multiple: false, options: T.RANGES.map((r) => ({ label: r.label, value: r.value, type: 'str' })), payload: '', topic: 'range', topicType: 'str', className: '' }, [['hist-req']], 2, 6);
     P('control', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['hist-req']], 2, 7);
-    P('hist-req', 'function', fn('history request (device, range, page open)', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
+    P('hist-req', 'function', fn('history request', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
     P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: true }, [['chart'], ['hourly']], 4, 6);
     P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: '22', height: '8', label: 'History', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
     P('hourly', 'ui_template', tpl('hourly statistics', gHistTable, T.ui1Hourly(), 1, { height: '10' }), [[]], 5, 7);
     P('live-in', 'link in', { name: 'live readings', links: linked ? [LINKS.liveOut] : [] }, [['live']], 3, 8);
-    P('live', 'function', fn('live points for the chosen device', T.FN_LIVE_UI1, 1), [['chart']], 4, 8);
+    P('live', 'function', fn('live points', T.FN_LIVE_UI1, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
     P('hist-debug', 'debug', { name: 'history errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 4, 9);
     return b;
@@ -206,13 +206,13 @@ function dashboard2(prefix, linked) {
     P('overview', 'ui-template', tpl('Overview cards', gOverview, T.ui2Overview(), 1), [[]], 1, 1);
     P('fleet', 'ui-template', tpl('Fleet table', gFleet, T.ui2Fleet(), 1), [[]], 1, 2);
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
-    P('alerts', 'ui-template', tpl('Alerts list + acknowledge', gAlerts, T.ui2Alerts(), 1), [['ack-out']], 1, 3);
-    P('ack-out', 'link out', { name: 'ack to picochain-alert', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
-    P('devices', 'function', fn('device list → dropdown', T.FN_DEVICE_OPTIONS_UI2, 1), [['device-pick']], 1, 5);
+    P('alerts', 'ui-template', tpl('Alerts + ack', gAlerts, T.ui2Alerts(), 1), [['ack-out']], 1, 3);
+    P('ack-out', 'link out', { name: 'ack', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
+    P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI2, 1), [['device-pick']], 1, 5);
     P('device-pick', 'ui-dropdown', { name: 'device', label: 'Device', tooltip: '', group: gHist.id, order: 1, width: '4', height: '1', passthru: false, multiple: false, chips: false, clearable: false, options: [], payload: '', topic: 'device', topicType: 'str', className: '', typeIsComboBox: true, msgTrigger: 'onChange' }, [['hist-req']], 2, 5);
     P('range-pick', 'ui-dropdown', { name: 'range', label: 'Range', tooltip: '', group: gHist.id, order: 2, width: '3', height: '1', passthru: false, multiple: false, chips: false, clearable: false, options: T.RANGES.map((r) => ({ label: r.label, value: r.value, type: 'str' })), payload: '', topic: 'range', topicType: 'str', className: '', typeIsComboBox: true, msgTrigger: 'onChange' }, [['hist-req']], 2, 6);
     P('event', 'ui-event', { ui: base.id, name: 'page opened' }, [['hist-req']], 2, 7);
-    P('hist-req', 'function', fn('history request (device, range, page open)', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
+    P('hist-req', 'function', fn('history request', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
     P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'points', engine: 'auto', hourly: true }, [['chart'], ['hourly']], 4, 6);
     P('chart', 'ui-chart', {
         name: 'history chart', group: gHist.id, label: 'History', order: 3, width: '12', height: '8', chartType: 'line', category: 'series', categoryType: 'property',
@@ -222,7 +222,7 @@ function dashboard2(prefix, linked) {
     }, [[]], 5, 6);
     P('hourly', 'ui-table', { name: 'hourly statistics', label: 'Hourly statistics', group: gHist.id, order: 4, width: '12', height: '0', maxrows: 24, passthru: false, autocols: false, showSearch: false, deselect: true, selectionType: 'none', columns: T.HOURLY_COLUMNS, mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '' }, [[]], 5, 7);
     P('live-in', 'link in', { name: 'live readings', links: linked ? [LINKS.liveOut] : [] }, [['live']], 3, 8);
-    P('live', 'function', fn('live points for the chosen device', T.FN_LIVE_UI2, 1), [['chart']], 4, 8);
+    P('live', 'function', fn('live points', T.FN_LIVE_UI2, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
     P('hist-debug', 'debug', { name: 'history errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 4, 9);
     return b;

@@ -169,6 +169,7 @@ describe('the chain in a browser (Chromium)', function () {
             await page.waitForSelector('#red-ui-palette-container-picochain', { timeout: 10000 });
             const types = await page.$$eval('#red-ui-palette-container-picochain .red-ui-palette-node', (ns) => ns.map((n) => n.getAttribute('data-palette-type')));
             for (const t of PALETTE_TYPES) assert.ok(types.includes(t), `${t} in the picochain category (found ${types})`);
+            await page.evaluate(() => document.querySelector('#red-ui-palette-container-picochain').scrollIntoView());
             await shot(page, 'editor');
         });
 
