@@ -36,7 +36,10 @@ DEFAULTS = {
             "slope_hysteresis": 0.1,  # °C per minute
         },
     },
-    "ring": {"size": 720, "flash": False, "flash_batch": 16, "flash_files": 8},
+    # frames waiting for the broker: RAM bound by count and bytes (a JSON window frame is ~250 B
+    # per sensor, binary 24 B; 40 KB is ~2.5 h of 1-sensor JSON at 60 s windows); with "flash"
+    # the overflow goes to flash in batches (flash_batch frames per file write, flash_files files)
+    "ring": {"size": 720, "max_bytes": 40000, "flash": False, "flash_batch": 16, "flash_files": 64},
     "ntp": {"host": "pool.ntp.org", "interval_s": 21600},
     "wdt_ms": 8000,  # hardware watchdog; 0 = off (rp2 maximum 8388 ms)
     "backoff": {"base_ms": 1000, "max_ms": 60000, "jitter": 0.5},

@@ -52,7 +52,7 @@ class App:
         self.cfg = cfg
         self.boot = _boot_count()
         r = cfg["ring"]
-        self.ring = Ring(r["size"], "ring" if r["flash"] else None, r["flash_batch"], r["flash_files"])
+        self.ring = Ring(r["size"], "ring" if r["flash"] else None, r["flash_batch"], r["flash_files"], r["max_bytes"])
         self.sensors = hw.Sensors(cfg, log)
         self.names = self.sensors.names
         th = cfg["thresholds"]

@@ -10,15 +10,17 @@ _HEAD_LEN = 5
 class Ring:
     """Bounded FIFO of (topic, payload bytes, qos).
 
-    RAM holds `size` entries. With `flash_dir`, entries pushed out of a full RAM ring are written
+    RAM holds at most `size` entries and `max_bytes` of payload. With `flash_dir`, entries pushed out of a full RAM ring are written
     to flash in batches of `batch` (one file write per batch keeps wear low: at the default
     one frame a minute and 16 per batch, one small file every 16 minutes of outage), at most
     `files` batch files; beyond that the oldest batch is dropped. Flash entries are older than
     RAM entries, so replay reads flash first. Batch files survive a reset.
     """
 
-    def __init__(self, size, flash_dir=None, batch=16, files=8):
+    def __init__(self, size, flash_dir=None, batch=16, files=8, max_bytes=0):
         self.size = size
+        self.max_bytes = max_bytes  # RAM budget for payloads (0 = count bound only)
+        self.ram_bytes = 0
         self._buf = [None] * size
         self._head = 0  # index of the oldest RAM entry
         self._len = 0
@@ -52,12 +54,14 @@ class Ring:
         return n
 
     def push(self, topic, payload, qos=1):
-        """Appends a frame; when full the oldest is spilled to flash or dropped (counted)."""
-        if self._len == self.size:
+        """Appends a frame; when full (count or bytes) the oldest is spilled to flash or dropped (counted)."""
+        while self._len and (self._len == self.size or
+                             (self.max_bytes and self.ram_bytes + len(payload) > self.max_bytes)):
             old = self._buf[self._head]
             self._buf[self._head] = None
             self._head = (self._head + 1) % self.size
             self._len -= 1
+            self.ram_bytes -= len(old[1])
             if self._dir:
                 self._spill.append(old)
                 if len(self._spill) >= self._batch:
@@ -66,6 +70,7 @@ class Ring:
                 self.dropped += 1
         self._buf[(self._head + self._len) % self.size] = (topic, payload, qos)
         self._len += 1
+        self.ram_bytes += len(payload)
 
     def _write_batch(self):
         if len(self._segs) >= self._files:
@@ -138,6 +143,7 @@ class Ring:
         if self._spill:
             self._spill.pop(0)
             return
+        self.ram_bytes -= len(self._buf[self._head][1])
         self._buf[self._head] = None
         self._head = (self._head + 1) % self.size
         self._len -= 1

@@ -125,7 +125,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
 
         const frames = stats();
         const seqs = frames.map((f) => f.seq);
-        assert.deepStrictEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), 'each window once, in order');
+        assert.deepStrictEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), `each window once, in order: ${seqs}`);
         assert.ok(seqs.length >= lastSeq);
         assert.ok(lastSeq >= cutAt + 8, `windows kept closing during the outages (${cutAt} -> ${lastSeq})`);
         // original timestamps: the board's window ends, 60 s apart, whenever they were delivered

@@ -131,6 +131,12 @@ describe('firmware modules in MicroPython', function () {
             assert.deepStrictEqual(r, [[4, 6], 6, 7, 8, 9, null]);
         });
 
+        it('bounds RAM by payload bytes too, dropping the oldest', () => {
+            const r = fw.py(`(lambda r: ([r.push('t', bytes([i]) * 100) for i in range(10)],
+                [len(r), r.dropped, r.ram_bytes] + [(r.peek()[1][0], r.pop())[0] for _ in range(len(r))] + [r.ram_bytes])[1])(ring.Ring(100, max_bytes=350))`);
+            assert.deepStrictEqual(r, [3, 7, 300, 7, 8, 9, 0]);
+        });
+
         it('interleaved push/pop keeps FIFO order across the wrap', () => {
             const r = fw.py(`(lambda r, out: ([(r.push('t', bytes([i])), (out.append(r.peek()[1][0]), r.pop()) if i % 3 == 2 else None) for i in range(30)],
                 [out.append((r.peek()[1][0], r.pop())[0]) for _ in range(len(r))], out, r.dropped)[2:])(ring.Ring(5), [])`);
