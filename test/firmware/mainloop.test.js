@@ -220,6 +220,25 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         late.c.end(true);
     });
 
+    it('without NTP: frames say synced false and carry seconds since boot', async () => {
+        sub = await subscriber(broker.url, 'picochain/lab/fridge-6/#');
+        pico = await createPico({
+            config: { ...boardConfig(broker.port), device: 'fridge-6', onewire_pin: null },
+            hardware: { adcRaw: () => 14050, probes: [] },
+            clock: { speed: SPEED },
+            ntp: false,
+        });
+        await pico.start();
+        const stats = () => sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => JSON.parse(m.text));
+        await until(() => stats().length >= 2, 15000, 'two windows');
+        const [a, b] = stats();
+        assert.strictEqual(a.synced, false);
+        assert.ok(a.ts >= 60 && a.ts <= 120, `ts ${a.ts} = seconds since boot`);
+        assert.strictEqual(b.ts - a.ts, 60);
+        const birth = JSON.parse(sub.got.find((m) => m.topic.endsWith('/status')).text);
+        assert.strictEqual(birth.synced, false);
+    });
+
     it('legacy mode publishes the original TOUCAN messages (QoS 0)', async () => {
         sub = await subscriber(broker.url, 'TOUCAN');
         pico = await createPico({
