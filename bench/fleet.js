@@ -9,7 +9,7 @@
 // period calls for (the firmware's loop runs late). Ratios are against a baseline measured in
 // the same run: an idle MicroPython instance in a worker (memory) and a fleet of 1 (CPU).
 //
-// Usage: node bench/fleet.js [--speed 60] [--steps 1,5,10,20,40,80] [--measure 15] [--budget 170]
+// Usage: node bench/fleet.js [--speed 60] [--steps 1,10,25,50,80,120] [--measure 12] [--budget 170] [--max-boots 2]
 //                            [--json out.json] [--broker mqtt://...]
 'use strict';
 const fs = require('fs');
@@ -22,12 +22,13 @@ const { startFleet } = require('../sim/fleet');
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
 const SPEED = Number(opt('speed', 60));
-const STEPS = String(opt('steps', '1,5,10,20,30,40,60')).split(',').map(Number);
+const STEPS = String(opt('steps', '1,10,25,50,80,120')).split(',').map(Number);
 const MEASURE_S = Number(opt('measure', 12)); // real seconds of steady measurement per step
 const BUDGET_S = Number(opt('budget', 170)); // the whole run stays under 3 minutes
 const BOOT_TIMEOUT_S = 40; // real seconds for every board of a step to publish its first window
 const KEEP_UP = 0.95; // a step keeps up when >= 95 % of expected windows and samples arrive
 const JSON_OUT = opt('json', null);
+const MAX_BOOTS = Number(opt('max-boots', 2)); // boards booting at once: boot time bounds the steps
 const HOST_PATH = opt('host', undefined); // for developing the bench only
 const MB = 1048576;
 
@@ -96,7 +97,7 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
     let frames = 0; let sampleSum = 0; let sampleFrames = 0;
     const perBoard = new Map();
     const fleet = await startFleet({
-        brokerUrl, devices: n, speed: SPEED, scenario: null, site: `bench${n}`, seed: 1,
+        brokerUrl, devices: n, speed: SPEED, scenario: null, site: `bench${n}`, seed: 1, maxBoots: MAX_BOOTS,
         hostPath: HOST_PATH,
         log: (line, { level }) => {
             if (/watchdog reset/.test(line)) { if (measuring) wdtResets++; else wdtResetsBoot++; } else if (level === 'error') console.error(`  ${line}`);
