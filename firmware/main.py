@@ -185,6 +185,8 @@ class App:
             await asyncio.sleep_ms(WDT_FEED_MS)
 
     async def blinker(self):
+        if not self.led.available:
+            return
         while True:
             mode = led_mode(self.overall(), self.link.wlan.isconnected(), self.link.connected)
             for on, off in LED_PATTERNS[mode]:
@@ -220,6 +222,8 @@ async def config_error_blink(msg):
     led = Led()
     while not _stop.is_set():
         print("CONFIG ERROR: %s" % msg)
+        if not led.available:
+            await asyncio.sleep_ms(5000)
         for on, off in LED_PATTERNS["config"]:
             led.set(1)
             await asyncio.sleep_ms(on)

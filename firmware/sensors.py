@@ -84,8 +84,9 @@ class Led:
     def __init__(self):
         try:
             self.pin = machine.Pin("LED", machine.Pin.OUT)
-        except Exception:
+        except Exception:  # no onboard LED pin in this build
             self.pin = None
+        self.available = self.pin is not None
 
     def set(self, on):
         if self.pin:

@@ -23,7 +23,9 @@
 //     files: { '/name': 'text' }, // extra files for the VFS (e.g. a persisted ring)
 //     firmwareDir,   // default <repo>/firmware
 //     ntp: true,     // whether ntptime.settime() succeeds (when Wi-Fi is up)
-//     heapsize,      // MicroPython GC heap bytes (default 512 KiB)
+//     heapsize,      // MicroPython GC heap bytes (default 512 KiB; this port grows it on demand)
+//     led: true,     // false: the board has no LED pin, so the firmware runs no blink task (its
+//                    // patterns wake the board up to 10 times a board-second: costly at 60x)
 //     wdtMinRealMs,  // (added for sim/fleet.js) the emulated watchdog also waits this many real ms
 //                    // unfed before it fires: at 60x its 8.4 s is 140 real ms, which a busy host
 //                    // (many boards on few cores) misses without any firmware fault. Default 0.
@@ -188,6 +190,7 @@ function hostModule(state, hardware, opts) {
         rssi: () => (hw.rssi ? hw.rssi() : -61),
         ntpOk: () => wifiUp() && opts.ntp !== false,
         ledSet: (v) => { state.led = v ? 1 : 0; state.ledChanges++; },
+        ledAvailable: () => opts.led !== false,
         wdtInit: (ms) => { state.wdtMs = ms; state.wdtFedAt = Date.now(); },
         wdtFeed: () => { state.wdtFedAt = Date.now(); },
         tcpOpen: (host, port, useTls) => resolveLater(new Promise((resolve) => {
@@ -263,7 +266,7 @@ async function createPython(opts = {}) {
         resetRequested: null,
     };
     const mp = await loadIsolated(clock, { stdout: (l) => log(l), heapsize: opts.heapsize });
-    const host = hostModule(state, opts.hardware, { ntp: opts.ntp, log, debug: opts.debug });
+    const host = hostModule(state, opts.hardware, { ntp: opts.ntp, led: opts.led, log, debug: opts.debug });
     mp.registerJsModule('_pico_host', host);
     const FS = mp.FS;
     try { FS.mkdir('/lib'); } catch { /* exists */ }

@@ -19,6 +19,8 @@ class Pin:
     PULL_DOWN = 2
 
     def __init__(self, pin, mode=-1, pull=-1, value=None):
+        if pin == "LED" and not _h.ledAvailable():
+            raise ValueError("no LED")  # createPico({ led: false }): a board without its LED
         self._id = pin
         self._v = 0
         if value is not None:
