@@ -18,7 +18,7 @@ gc.collect()
 
 BOOT_FILE = "boots"  # one small write per boot: the boot counter of the birth message
 LEGACY_TOPIC = "TOUCAN"
-WDT_FEED_MS = 1000
+WDT_FEED_MS = 2000  # ms between watchdog feeds (the WDT itself is 8 s)
 DEBUG = False
 
 _stop = None
