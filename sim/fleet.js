@@ -125,9 +125,12 @@ function parseBrokerUrl(url) {
 
 // On-device state thresholds per cabinet kind (firmware config "thresholds", °C on the window
 // mean and °C/min rising). "temperature" is the board's own sensor, which reads the room.
+// Slope: a normal door opening raises a 60 s window's slope up to ~2 °C/min (the model gives
+// 10-20 windows a day above 1), so it may warn but must not alarm; a door left open or a failed
+// compressor alarms on the level.
 const THRESHOLDS = Object.freeze({
-    fridge: { warn_high: 8, alarm_high: 10, warn_low: 0.5, alarm_low: -1 },
-    freezer: { warn_high: -15, alarm_high: -12, warn_low: null, alarm_low: null },
+    fridge: { warn_high: 8, alarm_high: 10, warn_low: 0.5, alarm_low: -1, warn_slope: 1, alarm_slope: 3 },
+    freezer: { warn_high: -15, alarm_high: -12, warn_low: null, alarm_low: null, warn_slope: 1, alarm_slope: 3 },
     room: { warn_high: 35, alarm_high: 40, warn_low: null, alarm_low: null, warn_slope: null, alarm_slope: null },
 });
 

@@ -127,6 +127,22 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         }
     });
 
+    it('shows a failed compressor as warning then alarm, in binary frames at 600×', async function () {
+        const byDevice = await loadFlow('alarm', 'buffer');
+        // 600×: a model hour in 6 s; the fridge warms ~3 °C an hour from the start
+        await start('alarm', 2, { speed: 600, format: 'binary', scenario: { faults: [{ at: 0, device: 'fridge-1', fault: 'compressor' }] } });
+        const probe = (id) => (byDevice.get(id) || []).filter((r) => r.sensor === 'probe1');
+        await waitFor(() => probe('fridge-1').some((r) => r.state === 2), BOOT_WAIT_MS,
+            () => `an alarm from fridge-1 (last: ${JSON.stringify(probe('fridge-1').slice(-1)[0] || null)})`);
+        const states = probe('fridge-1').map((r) => r.state);
+        const firstWarn = states.indexOf(1); const firstAlarm = states.indexOf(2);
+        assert.ok(firstWarn >= 0 && firstWarn < firstAlarm, `warning before alarm: ${states.join('')}`);
+        const alarm = probe('fridge-1')[firstAlarm];
+        assert.strictEqual(alarm.source, 'binary-v1');
+        assert.ok(alarm.mean >= 9.5, `alarm at ${alarm.mean} °C (threshold 10, hysteresis 0.5)`);
+        assert.ok(probe('fridge-2').length > 0 && probe('fridge-2').every((r) => r.state !== 2), 'the healthy fridge never alarms');
+    });
+
     it('keeps the fleet running when one board crashes or loses power, and brings it back', async function () {
         const byDevice = await loadFlow('robust', 'buffer');
         await start('robust', 3);
