@@ -92,8 +92,8 @@ function mainFlow() {
         rules: [{ t: 'regex', v: '^freezer', vt: 'str', case: true }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2,
     }, [['alert-freezers'], ['alert-fridges']], 2, 2);
     // the cabinet probes (DS18B20); the board's own sensor measures the board, outside the cabinet
-    const alertBase = { value: 'mean', sensors: 'probe1,probe2,probe3,probe4', rateWindow: '600', rateSource: 'readings', rateSeverity: 'warning', forTime: '60', renotify: '1800', silent: '300', silentSeverity: 'critical', offline: true, store: '' };
-    P('alert-fridges', 'picochain-alert', { ...alertBase, name: 'fridges (°C)', highWarning: '8', highWarningClear: '7', highCritical: '12', highCriticalClear: '10', lowWarning: '0', lowWarningClear: '1', rise: '1', riseClear: '0.3' }, [['events', 'notify'], ['model', 'live-out']], 3, 3);
+    const alertBase = { value: 'mean', sensors: 'probe1,probe2,probe3,probe4', rateWindow: '600', rateSource: 'readings', rateSeverity: 'warning', forTime: '30', renotify: '1800', silent: '300', silentSeverity: 'critical', offline: true, store: '' };
+    P('alert-fridges', 'picochain-alert', { ...alertBase, name: 'fridges (°C)', highWarning: '6', highWarningClear: '5.5', highCritical: '10', highCriticalClear: '8', lowWarning: '0', lowWarningClear: '1', rise: '1', riseClear: '0.3' }, [['events', 'notify'], ['model', 'live-out']], 3, 3);
     P('alert-freezers', 'picochain-alert', { ...alertBase, name: 'freezers (°C)', highWarning: '-15', highWarningClear: '-16', highCritical: '-10', highCriticalClear: '-12', rise: '1', riseClear: '0.3' }, [['events', 'notify'], ['model', 'live-out']], 3, 1);
     P('ack-in', 'link in', { name: 'picochain ack', links: [ids.ackOut1, ids.ackOut2] }, [['ack-route']], 1, 5);
     P('ack-route', 'switch', { name: 'which alert node?', property: 'device', propertyType: 'msg', rules: [{ t: 'regex', v: '^freezer', vt: 'str', case: true }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2 }, [['alert-freezers'], ['alert-fridges']], 2, 5);
