@@ -112,7 +112,7 @@ class MQTTClient:
     async def _send(self, header, body):
         pkt = bytes((header,)) + _varlen(len(body)) + body
         async with self._lock:
-            if not self.up:
+            if not self.up or not self._w:
                 raise MQTTError("not connected")
             self._w.write(pkt)
             await self._w.drain()
@@ -185,11 +185,21 @@ class MQTTClient:
 
     def close(self):
         self.up = False
-        if self._w:
+        w = self._w
+        self._w = None
+        if w:
             try:
-                self._w.close()
+                w.close()
             except Exception:
                 pass
+            # MicroPython's Stream.close() does nothing; the socket is closed by
+            # wait_closed(), which is async: close the socket itself so none leaks
+            s = getattr(w, "s", None)
+            if s:
+                try:
+                    s.close()
+                except Exception:
+                    pass
         if self._reader_task:
             try:
                 self._reader_task.cancel()

@@ -18,6 +18,7 @@ gc.collect()
 
 BOOT_FILE = "boots"  # one small write per boot: the boot counter of the birth message
 LEGACY_TOPIC = "TOUCAN"
+CRASH_RESET_MS = 10000  # pause before a reset after a crash
 WDT_FEED_MS = 2000  # ms between watchdog feeds (the WDT itself is 8 s)
 DEBUG = False
 
@@ -271,9 +272,19 @@ def stats_json():
 
 
 def run():
-    """Board entry (main.py runs at boot)."""
+    """Board entry (main.py runs at boot). A crash resets the board after a pause (time to read
+    the traceback on the console); Ctrl-C from mpremote leaves it at the REPL."""
     try:
         asyncio.run(main())
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        sys.print_exception(e)
+        print("resetting in %d s" % (CRASH_RESET_MS // 1000))
+        import time
+        import sensors
+        time.sleep_ms(CRASH_RESET_MS)
+        sensors.reset()
     finally:
         asyncio.new_event_loop()
 

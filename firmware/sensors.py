@@ -39,7 +39,7 @@ class Sensors:
                 import ds18x20
                 self.ds = ds18x20.DS18X20(onewire.OneWire(machine.Pin(pin)))
                 if cfg["probes"]:
-                    self.roms = [bytes(int(h[i:i + 2], 16) for i in range(0, 16, 2)) for h in cfg["probes"]]
+                    self.roms = [bytes([int(h[i:i + 2], 16) for i in range(0, 16, 2)]) for h in cfg["probes"]]
                 else:
                     self.roms = sorted(bytes(r) for r in self.ds.scan())
                 for i, r in enumerate(self.roms):
@@ -102,3 +102,7 @@ class Watchdog:
     def feed(self):
         if self.wdt:
             self.wdt.feed()
+
+
+def reset():
+    machine.reset()

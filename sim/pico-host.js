@@ -321,7 +321,13 @@ async function createPico(opts = {}) {
             // main() runs in a task of its own: the port's top-level task cannot be cancelled into (wait_for)
             finished = mp.runPythonAsync('import asyncio, main\nawait asyncio.create_task(main.main())').then(
                 () => null,
-                (err) => err,
+                (err) => {
+                    // a PythonError of the instance's realm: hand out a plain Error of ours
+                    const e = new Error(String((err && err.message) || err).trim());
+                    e.name = 'PythonError';
+                    e.type = err && err.type;
+                    return e;
+                },
             ).then((err) => {
                 const wasRunning = running && !mp.ctl.dead;
                 running = false;

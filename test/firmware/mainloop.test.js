@@ -275,6 +275,24 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         assert.strictEqual(exit.code, 'WDT');
     });
 
+    it('a task that crashes ends main() with its error (on the board: reset), reported to onExit', async () => {
+        let exit;
+        const port = await freePort();
+        pico = await createPico({
+            config: boardConfig(port),
+            hardware: { adcRaw: () => 14050, probes: [] },
+            clock: { speed: SPEED },
+            onExit: (e) => { exit = e; },
+        });
+        await pico.start();
+        await sleep(300);
+        pico.runPython('import main\nasync def _boom():\n    raise ValueError("sensor exploded")\nmain._app.sensors.read = _boom');
+        await until(() => exit !== undefined, 10000, 'main() to end');
+        assert.ok(exit instanceof Error);
+        assert.match(exit.message, /sensor exploded/);
+        assert.notStrictEqual(exit.code, 'WDT', 'the crash ends main() at once, before the watchdog');
+    });
+
     it('a missing config.json: clear console message and the config LED pattern, no crash', async () => {
         const lines = [];
         pico = await createPico({ config: null, hardware: {}, clock: { speed: 10 }, log: (l) => lines.push(l) });
