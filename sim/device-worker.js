@@ -116,6 +116,7 @@ async function boot() {
     try {
         if (!host) host = require(wd.hostPath);
         boots++;
+        post({ type: 'boot', boots }); // before its first frame: the fleet counts windows per boot
         pico = await host.createPico({
             config: wd.config,
             hardware,

@@ -68,6 +68,7 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 // time before it resets a board, so a busy host is not taken for a hung firmware; a firmware that
 // really hangs still resets (after 1 s, i.e. one model minute at 60×). 0 = firmware time only.
 const WDT_MIN_REAL_MS = 1000;
+const RECENT_KEYS = 4096; // (boot, seq) keys kept per board to tell a duplicate from a new window
 
 /** The default board mix: fridge, fridge, freezer, repeated; ids counted per kind. */
 function defaultDevices(n, existing = []) {
@@ -238,6 +239,7 @@ class Fleet extends EventEmitter {
                 case 'log': this._log(b.id, m.level, m.line); break;
                 case 'state': b.state = m.state; this.emit('state', b.id, m.state); break;
                 case 'crash': b.firmwareCrashes = m.crashes; this.emit('crash', b.id, m.error); break;
+                case 'boot': b.bootEpoch = (b.bootEpoch || 0) + 1; break; // across worker restarts too
                 case 'boot-request': this._bootQueue.push(b); this._grantBoots(); break;
                 case 'boot-done': if (b.booting) { b.booting = false; this._booting--; } this._grantBoots(); break;
                 case 'power': this._log(b.id, 'info', m.on ? 'power back: booting' : 'power cut'); break;
@@ -342,7 +344,7 @@ class Fleet extends EventEmitter {
                 id: b.id, kind: b.kind, airC: s.airC, compressorOn: s.compressorOn, doorOpen: s.doorOpen,
                 faults: s.faults || [], running: !!s.running, boots: s.boots || 0,
                 firmwareCrashes: s.crashes || 0, workerRestarts: b.workerRestarts,
-                frames: b.frames, windows: b.seqs.size, duplicates: b.duplicates, expectedWindows: expected,
+                frames: b.frames, windows: b.windows, duplicates: b.duplicates, expectedWindows: expected,
                 lastSeq: b.lastSeq, online: b.online, heapUsed: s.heapUsed, external: s.external,
                 loopDelayMaxMs: s.loopDelayMaxMs, loopDelayP99Ms: s.loopDelayP99Ms,
                 elu: b.worker ? b.worker.performance.eventLoopUtilization().utilization : null,
@@ -370,7 +372,14 @@ class Fleet extends EventEmitter {
             if (seq === null) return;
             // counts distinct windows since the start; seq wraps at 65536 (45 model days at 60 s)
             const key = `${b.boots()}:${seq}`;
-            if (b.seqs.has(key)) b.duplicates++; else b.seqs.add(key);
+            if (b.recent.has(key)) {
+                b.duplicates++;
+            } else {
+                b.windows++;
+                b.recent.add(key);
+                // duplicates arrive within the ring's replay span: remember a bounded number of keys
+                if (b.recent.size > RECENT_KEYS) b.recent.delete(b.recent.values().next().value);
+            }
             b.lastSeq = seq;
             this.emit('frame', b.id, seq, payload);
         });
@@ -401,11 +410,11 @@ class Fleet extends EventEmitter {
                 faults: scenario.faults.filter((f) => f.device === d.id || f.device === '*').map((f) => ({
                     ...f, at: parseDuration(f.at === undefined ? 0 : f.at), duration: parseDuration(f.duration),
                 })),
-                worker: null, state: null, workerRestarts: 0, frames: 0, duplicates: 0, seqs: new Set(),
+                worker: null, state: null, workerRestarts: 0, frames: 0, duplicates: 0, windows: 0, recent: new Set(),
                 lastSeq: null, online: null,
             };
             // a power cut restarts seq at the firmware's boot value: count windows per boot
-            b.boots = () => (b.state && b.state.boots) || 0;
+            b.boots = () => b.bootEpoch || 0;
             this._boards.set(d.id, b);
         });
         for (const f of scenario.faults) {
