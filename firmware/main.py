@@ -16,7 +16,8 @@ from window import Window
 
 gc.collect()
 
-BOOT_FILE = "boots"  # one small write per boot: the boot counter of the birth message
+BOOT_FILE = "boots"
+SPOOL_DIR = "spool"  # flash batch files of the ring  # one small write per boot: the boot counter of the birth message
 LEGACY_TOPIC = "TOUCAN"
 CRASH_RESET_MS = 10000  # pause before a reset after a crash
 WDT_FEED_MS = 2000  # ms between watchdog feeds (the WDT itself is 8 s)
@@ -53,7 +54,8 @@ class App:
         self.cfg = cfg
         self.boot = _boot_count()
         r = cfg["ring"]
-        self.ring = Ring(r["size"], "ring" if r["flash"] else None, r["flash_batch"], r["flash_files"], r["max_bytes"])
+        # not "ring": a directory of that name would shadow ring.py on import
+        self.ring = Ring(r["size"], SPOOL_DIR if r["flash"] else None, r["flash_batch"], r["flash_files"], r["max_bytes"])
         self.sensors = hw.Sensors(cfg, log)
         self.names = self.sensors.names
         th = cfg["thresholds"]

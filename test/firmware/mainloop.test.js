@@ -248,6 +248,31 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         for (let i = 1; i < 7; i++) assert.ok(Math.abs(ts[i] - ts[i - 1] - 30) <= 1, 'windows end 30 s apart (to the rounding of ts)');
     });
 
+    it('a power cut keeps the flash ring: the next boot replays the spilled frames, boot count + 1', async () => {
+        const port = await freePort(); // first boot: no broker at all
+        const ringCfg = { size: 2, flash: true, flash_batch: 2, flash_files: 8 };
+        const hw = { adcRaw: () => 14050, probes: [] };
+        let first = await createPico({ config: { ...boardConfig(port), device: 'fridge-8', onewire_pin: null, ring: ringCfg }, hardware: hw, clock: { speed: SPEED } });
+        await first.start();
+        await until(() => (first.stats().windows || 0) >= 7, 15000, 'seven windows buffered');
+        const flash = first.files();
+        first.kill(); // power cut: RAM (the 2 newest frames and the unspilled batch) is lost
+        first = null;
+        const spilled = Object.keys(flash).filter((f) => f.startsWith('/spool/'));
+        assert.ok(spilled.length >= 2, `batch files on flash (${spilled})`);
+        assert.strictEqual(flash['/boots'].toString(), '1');
+        sub = await subscriber(broker.url, 'picochain/lab/fridge-8/#');
+        pico = await createPico({ config: { ...boardConfig(broker.port), device: 'fridge-8', onewire_pin: null, ring: ringCfg }, files: flash, hardware: hw, clock: { speed: SPEED } });
+        await pico.start();
+        await until(() => sub.got.filter((m) => m.topic.endsWith('/stats')).length >= spilled.length * 2, 15000, 'the flash frames');
+        const seqs = sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => JSON.parse(m.text).seq);
+        // the first boot's oldest frames come first, in order, then the new boot counts from 0 again
+        assert.deepStrictEqual(seqs.slice(0, spilled.length * 2), Array.from({ length: spilled.length * 2 }, (_, i) => i));
+        const birth = JSON.parse(sub.got.find((m) => m.topic.endsWith('/status')).text);
+        assert.strictEqual(birth.boot, 2);
+        assert.ok(birth.buffered >= spilled.length * 2, `the birth announces the backlog (${birth.buffered})`);
+    });
+
     it('without NTP: frames say synced false and carry seconds since boot', async () => {
         sub = await subscriber(broker.url, 'picochain/lab/fridge-6/#');
         pico = await createPico({
