@@ -12,22 +12,26 @@
 //       devices: 6,          // board count (default: the scenario's device list, else 6)
 //       speed: 60,           // clock acceleration: 60 = an hour of windows per real minute
 //       scenario,            // object or path to a JSON file (default sim/scenarios/default.json); null = none
-//       site: 'demo',        // picochain/<site>/<device>/...
+//       site: 'demo',        // picochain/<site>/<device>/... (default: the scenario's, else demo)
 //       format: 'json',      // 'json' | 'binary' frames
-//       seed: 1,             // thermal model seed (each board gets seed + its index)
+//       seed: 1,             // thermal model seed (board i gets seed + 7919 i unless the scenario sets one)
 //       firmware: {},        // extra firmware config keys, merged over the generated config
 //       monitor: true,       // subscribe to the boards' topics and count frames (fleet.status())
-//       maxBoots: 1,         // boards booting at once (default: cores - 1, at least 1)
+//       maxBoots,            // boards booting at once (default: cores - 1, at least 1)
 //       wdtMinRealMs: 1000,  // real-time floor of the emulated watchdog (see WDT_MIN_REAL_MS)
 //       wallStart, ntp,      // the boards' clock: see wallStart() below
+//       hostPath,            // another harness than sim/pico-host.js (tests)
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
 //   });
 //   fleet.devices            // [{ id, kind, probes }]
 //   fleet.now()              // model time, seconds since the fleet started
-//   await fleet.inject('fridge-1', 'door', { duration: '10m' }); // faults below; at defaults to now
+//   await fleet.inject('fridge-1', 'door', { duration: '10m' }); // faults below; at defaults to now;
+//                                                                 // device '*' = every board
 //   await fleet.clear('fridge-1', 'door');                        // repair / shut / plug back
+//   fleet.crash('fridge-1')  // test hook: the board's worker dies as an uncaught error would
 //   fleet.status()           // per device: model state, firmware running, frames seen, lag
-//   fleet.on('log' | 'crash' | 'frame' | 'state', ...)           // an EventEmitter
+//   fleet.on('log', ({device, level, line}) => …) / 'crash' (id, err) / 'frame' (id, seq, payload) /
+//            'state' (id, snapshot)   // an EventEmitter; frames need monitor: true
 //   await fleet.stop()
 //
 // Faults (times in model time: seconds or "90s", "5m", "2h", "1h30m"; omit duration = until cleared):
