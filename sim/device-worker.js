@@ -163,7 +163,9 @@ async function onFirmwareExit(err) {
     if (stopping || !running && !starting) return;
     crashes++;
     lastError = err ? String(err.stack || err.message || err) : 'firmware exited';
-    log('error', `firmware stopped: ${lastError.split('\n')[0]}`);
+    // a watchdog reset or the firmware's own machine.reset() is a reboot the board planned for
+    const reboot = err && (err.code === 'WDT' || err.code === 'RESET');
+    log(reboot ? 'warn' : 'error', `firmware stopped: ${lastError.split('\n')[0]}`);
     post({ type: 'crash', error: lastError, crashes });
     await halt(null, { power: true });
     const wait = REBOOT_BACKOFF_MS[Math.min(crashes - 1, REBOOT_BACKOFF_MS.length - 1)];
