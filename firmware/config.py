@@ -100,12 +100,14 @@ def validate(cfg):
     th = cfg["thresholds"]
     if not isinstance(th, dict):
         raise ConfigError("thresholds must be an object")
-    base = DEFAULTS["thresholds"]["default"]
-    full = {}
+    # the site's "default" block over the built-in one, then each sensor's block over that
+    base = _merge(DEFAULTS["thresholds"]["default"], th.get("default", {}), "thresholds.default.")
+    full = {"default": base}
     for name, t in th.items():
-        full[name] = _merge(base, t, "thresholds." + name + ".")
-    if "default" not in full:
-        full["default"] = base
+        if name != "default":
+            if not isinstance(t, dict):
+                raise ConfigError("thresholds.%s must be an object" % name)
+            full[name] = _merge(base, t, "thresholds." + name + ".")
     cfg["thresholds"] = full
     return cfg
 
