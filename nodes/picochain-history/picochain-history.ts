@@ -103,16 +103,21 @@ export = function (RED: any) {
             node.status({});
         }
 
-        async function query(req: HistoryRequest, bucketMs: number): Promise<Bucket[]> {
+        /**
+         * Buckets of `bucketMs` for the request, plus hourly ones when `hourly`: two aggregations on
+         * a server that has them, else one projected find bucketed twice here.
+         */
+        async function query(req: HistoryRequest, withHourly: boolean): Promise<{ buckets: Bucket[]; hours: Bucket[] }> {
             const db = await withTimeout((mongo as MongoConfigApi).getDb(), timeoutMs,
                 () => new HistoryError('no-database', RED._('picochain-history.errors.no-database', { s: timeoutMs / 1000 })));
             const col = db.collection(collection);
-            const r = { ...req, bucketMs };
             if (engine !== 'find') {
                 try {
-                    const docs = await col.aggregate(buildBucketPipeline(r, fields), { maxTimeMS: timeoutMs, allowDiskUse: true }).toArray();
+                    const agg = async (bucketMs: number) => fromPipelineDocs(await col.aggregate(buildBucketPipeline({ ...req, bucketMs }, fields), { maxTimeMS: timeoutMs, allowDiskUse: true }).toArray());
+                    const buckets = await agg(req.bucketMs);
+                    const hours = !withHourly ? [] : req.bucketMs === MS_PER_HOUR ? buckets : await agg(MS_PER_HOUR);
                     if (engine === 'auto') engine = 'aggregate';
-                    return fromPipelineDocs(docs);
+                    return { buckets, hours };
                 } catch (e) {
                     if (engine === 'aggregate' || !isNotImplemented(e)) throw e;
                     // FerretDB 1.x: remember, and bucket here from now on
@@ -120,11 +125,11 @@ export = function (RED: any) {
                     node.log(RED._('picochain-history.log.fallback'));
                 }
             }
-            const docs = await col.find(buildFilter(r, fields), { projection: buildProjection(fields), maxTimeMS: timeoutMs })
+            const docs = await col.find(buildFilter(req, fields), { projection: buildProjection(fields), maxTimeMS: timeoutMs })
                 .sort({ [fields.timeField]: 1 }).limit(MAX_DOCS).toArray();
             if (docs.length >= MAX_DOCS) node.warn(RED._('picochain-history.warn.truncated', { n: MAX_DOCS }));
             const windows = docs.map((d) => toStoredWindow(d, fields)).filter((w): w is NonNullable<typeof w> => w !== null);
-            return bucketDocs(windows, bucketMs);
+            return { buckets: bucketDocs(windows, req.bucketMs), hours: withHourly ? bucketDocs(windows, MS_PER_HOUR) : [] };
         }
 
         node.on('input', async (msg: any, send: (m: any) => void, done: (err?: Error) => void) => {
@@ -145,8 +150,7 @@ export = function (RED: any) {
                 const req = parseRequest(input, defaults);
                 const reqStats = input.stats !== undefined ? parseStats(input.stats) : stats;
                 const started = Date.now();
-                const buckets = await query(req, req.bucketMs);
-                const hours = hourly ? (req.bucketMs === MS_PER_HOUR ? buckets : await query(req, MS_PER_HOUR)) : [];
+                const { buckets, hours } = await query(req, hourly);
                 if (closing) { done(); return; }
                 const fmt = CHART_FORMATS.includes(msg.format) ? msg.format as ChartFormat : format;
                 const chartOpts = { device: req.device, stats: reqStats, label: (s: string, st: SeriesStat) => `${s} ${statLabel(st)}` };

@@ -68,6 +68,7 @@ describe('picochain-history node against FerretDB', function () {
         const [c, t] = await ask({ device: 'fridge-1', sensor: 'temperature', range: '24h' });
         assert.strictEqual(c.history.engine, 'find');
         assert.strictEqual(c.history.bucketMs, 5 * 60000);
+        console.log(`      24 h of 60 s windows (1440) -> ${c.history.buckets} buckets in ${c.history.ms} ms (engine ${c.history.engine}, chart + hourly buckets)`);
         assert.strictEqual(c.topic, 'fridge-1');
         const [chart] = c.payload;
         assert.deepStrictEqual(chart.series, ['temperature mean', 'temperature min', 'temperature max']);
