@@ -53,7 +53,7 @@ function flowBuilder(prefix) {
 }
 
 /** Node-RED's "z" (tab) and x/y: nodes are laid out in columns and rows of a grid. */
-function place(n, tab, col, row) { n.z = tab; n.x = 140 + col * 270; n.y = 60 + row * 60; return n; }
+function place(n, tab, col, row) { n.z = tab; n.x = 200 + col * 270; n.y = 60 + row * 60; return n; }
 
 // ---- shared config nodes (same ids in every file that uses them) ----------------------------
 const SHARED = flowBuilder('picochain-shared');

@@ -163,6 +163,10 @@ describe('the chain in a browser (Chromium)', function () {
         before(async function () {
             await page.goto(chain.info.editorUrl);
             await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.getType && RED.nodes.getType('picochain-decode') && document.querySelector('.red-ui-palette-node'), null, { timeout: 30000 });
+            // the flows drawn: the loading overlay is gone
+            await page.waitForSelector('#red-ui-workspace-chart .red-ui-flow-node', { timeout: 30000 });
+            await page.waitForFunction(() => { const l = document.getElementById('red-ui-loading-progress'); return !l || l.offsetParent === null; }, null, { timeout: 30000 });
+            await page.waitForTimeout(1000);
         });
 
         it('the palette shows the picochain category with its nodes', async function () {
@@ -188,19 +192,26 @@ describe('the chain in a browser (Chromium)', function () {
             });
         }
 
+        it('Import › Examples lists the six picochain examples by name', async function () {
+            const listed = await page.evaluate(async () => (await (await fetch('library/examples/flows/@picochain/node-red/')).json()).map((e) => e.fn));
+            assert.deepStrictEqual(listed.sort(), EXAMPLES.map((f) => f.replace(/\.json$/, '')).sort());
+        });
+
         for (const file of EXAMPLES) {
             it(`importing the example "${file.replace(/\.json$/, '')}" leaves no unknown node`, async function () {
-                const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
-                const result = await page.evaluate((ns) => {
-                    // what Import does after the dialog: shared config nodes already there are replaced by identical copies
+                const result = await page.evaluate(async (name) => {
+                    // the request the Import › Examples dialog makes, then the editor's import
+                    const ns = await (await fetch(`library/examples/flows/@picochain/node-red/${encodeURIComponent(name)}`)).json();
+                    // shared config nodes already in the workspace are replaced by their identical copies
                     const importMap = {};
                     for (const n of ns) if (RED.nodes.node(n.id) || RED.nodes.workspace(n.id)) importMap[n.id] = 'replace';
                     RED.view.importNodes(ns, { addFlow: false, importMap, notify: false });
                     const unknown = [];
                     RED.nodes.eachNode((n) => { if (n.type === 'unknown') unknown.push(n.name || n.id); });
                     RED.nodes.eachConfig((n) => { if (n.type === 'unknown') unknown.push(n.name || n.id); });
-                    return { unknown, tabs: RED.nodes.workspaces ? RED.workspaces.count() : 0 };
-                }, nodes);
+                    return { unknown, imported: ns.length };
+                }, file.replace(/\.json$/, ''));
+                assert.ok(result.imported > 3);
                 assert.deepStrictEqual(result.unknown, []);
             });
         }
