@@ -102,6 +102,45 @@ describe('firmware modules in MicroPython', function () {
             });
         }
 
+        it('agrees with the TypeScript encoders (dist/nodes/shared/codec.js) on 1000 random frames', () => {
+            const codec = require('../../dist/nodes/shared/codec');
+            const r = rng(7);
+            const pick = (a) => a[Math.floor(r() * a.length)];
+            const value = () => {
+                const k = r();
+                if (k < 0.05) return null;
+                if (k < 0.15) return Math.round((r() - 0.5) * 200); // integers
+                if (k < 0.25) return Math.round((r() - 0.5) * 2e6) / 1e4 + pick([0.00005, -0.00005, 0.000049999, 0]); // near the rounding edge
+                if (k < 0.35) return (r() - 0.5) * 1e-3; // tiny
+                if (k < 0.45) return (r() - 0.5) * 2e5; // large
+                return (r() - 0.5) * 100;
+            };
+            const frames = [];
+            for (let i = 0; i < 1000; i++) {
+                const n = 1 + Math.floor(r() * 3);
+                frames.push({
+                    v: 1, device: `dev-${i}`, ...(r() < 0.5 ? { site: 'foodbank' } : {}), seq: Math.floor(r() * 65536),
+                    ts: Math.floor(1.7e9 + r() * 1e8), synced: r() < 0.8, window: pick([0, 10, 60, 3600]),
+                    sensors: Array.from({ length: n }, (_, j) => {
+                        const count = Math.floor(r() * 400);
+                        const s = { sensor: pick(['temperature', 'probe1', 'probe12', 'humidity', 'door']), unit: pick(['°C', '%', null]), count };
+                        for (const key of ['min', 'max', 'mean', 'std', 'slope', 'last']) s[key] = value();
+                        if (s.std !== null) s.std = Math.abs(s.std);
+                        if (r() < 0.8) s.state = pick([0, 1, 2]);
+                        if (count === 0) s.fault = 'no-samples';
+                        return s;
+                    }),
+                });
+            }
+            fw.set('frames', frames);
+            const json = fw.py('[frame.encode_json(f) for f in frames]');
+            const hex = fw.py("[''.join('%02x' % b for b in frame.encode_binary(f)) for f in frames]");
+            frames.forEach((f, i) => {
+                assert.strictEqual(json[i], codec.encodeJsonFrame(f), `JSON of frame ${i}`);
+                assert.strictEqual(hex[i], codec.encodeBinaryFrame(f).toString('hex'), `bytes of frame ${i}`);
+            });
+        });
+
         it('numbers: 4 decimals half away from zero, no float repr artefacts, -0 as 0', () => {
             const cases = [[0.1 + 0.2, '0.3'], [1e-5, '0'], [-1e-5, '0'], [-0.00005, '-0.0001'], [2.00005, '2.0001'],
                 [1234567.25, '1234567.25'], [-3, '-3'], [5, '5'], [12.5, '12.5'], [null, 'null']];
