@@ -156,7 +156,12 @@ function romHex(rom) {
 function hostModule(state, hardware, opts) {
     const hw = hardware || {};
     const probes = hw.probes || [];
-    const wifiUp = () => (hw.wifiUp ? !!hw.wifiUp() : true);
+    // a model that throws must not take the firmware down with a JS exception inside Python
+    const guard = (fn, fallback, what) => (...a) => {
+        try { return fn(...a); } catch (err) { opts.log(`[host] hardware.${what} threw: ${err && err.message}`); return fallback; }
+    };
+    const wifiUp = guard(() => (hw.wifiUp ? !!hw.wifiUp() : true), false, 'wifiUp');
+    const adc = guard((ch) => (hw.adcRaw ? hw.adcRaw(ch) : 0), 0, 'adcRaw');
     const socks = new Map();
     let nextId = 1;
     const resolveLater = (p) => p; // readability: every promise below resolves, never rejects
@@ -177,13 +182,13 @@ function hostModule(state, hardware, opts) {
 
     return {
         _closeAll() { clearInterval(poll); for (const id of [...socks.keys()]) dropSocket(id); },
-        adcRaw: (ch) => { const v = hw.adcRaw ? hw.adcRaw(ch) : 0; return Math.max(0, Math.min(65535, Math.round(v) || 0)); },
+        adcRaw: (ch) => { const v = adc(ch); return Math.max(0, Math.min(65535, Math.round(v) || 0)); },
         probeCount: () => probes.length,
         probeRom: (i) => romHex(probes[i].rom),
         probeRead: (rom) => {
             const p = probes.find((x) => romHex(x.rom) === rom);
             if (!p) return null;
-            const v = p.readC();
+            const v = guard(() => p.readC(), null, 'probes[].readC')();
             return v === null || v === undefined || !Number.isFinite(v) ? null : v;
         },
         wifiUp,
