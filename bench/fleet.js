@@ -9,7 +9,7 @@
 // period calls for (the firmware's loop runs late). Ratios are against a baseline measured in
 // the same run: an idle MicroPython instance in a worker (memory) and a fleet of 1 (CPU).
 //
-// Usage: node bench/fleet.js [--speed 60] [--steps 1,10,25,50,80,120] [--measure 12] [--budget 170] [--max-boots 2]
+// Usage: node bench/fleet.js [--speed 60] [--steps 1,10,30,65,90] [--measure 12] [--budget 170] [--max-boots 2]
 //                            [--json out.json] [--broker mqtt://...]
 'use strict';
 const fs = require('fs');
@@ -22,7 +22,7 @@ const { startFleet } = require('../sim/fleet');
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
 const SPEED = Number(opt('speed', 60));
-const STEPS = String(opt('steps', '1,10,25,50,80,120')).split(',').map(Number);
+const STEPS = String(opt('steps', '1,10,30,65,90')).split(',').map(Number);
 const MEASURE_S = Number(opt('measure', 12)); // real seconds of steady measurement per step
 const BUDGET_S = Number(opt('budget', 170)); // the whole run stays under 3 minutes
 const BOOT_TIMEOUT_S = 40; // real seconds for every board of a step to publish its first window
@@ -155,7 +155,7 @@ async function childFleet(brokerUrl, n, budgetLeftS) {
             silentBoards: st.filter((d) => !perBoard.get(d.id)).length,
             wdtResets, wdtResetsBoot, maxLoopDelayMs,
             lagP50S: quantile(lags, 0.5), lagP95S: quantile(lags, 0.95),
-            // CPU the rest of the machine used meanwhile (other processes): figures are only clean when ~0
+            // CPU the rest of the machine used meanwhile: Mosquitto, this bench's parent, and any other process
             otherCores: machineCores === null ? null : Math.max(0, machineCores - cpuCores),
             workerRestarts: st.reduce((s, d) => s + d.workerRestarts, 0),
         };
