@@ -124,6 +124,8 @@ async function startAedes({ host, port, user, password }) {
 async function startMongod({ bin, port, dataDir, host }) {
     fs.mkdirSync(dataDir, { recursive: true });
     const child = spawn(bin, ['--dbpath', dataDir, '--port', String(port), '--bind_ip', host, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const onExit = () => { try { child.kill('SIGTERM'); } catch { /* gone */ } };
+    process.once('exit', onExit);
     let log = '';
     child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
     try {
@@ -131,7 +133,7 @@ async function startMongod({ bin, port, dataDir, host }) {
     } catch (e) {
         throw new StartError(`mongod did not start: ${e.message} ${log.trim().split('\n').pop() || ''}`);
     }
-    return { uri: `mongodb://127.0.0.1:${port}/`, kind: 'mongod', stop: () => services.stopChild(child, 15000) };
+    return { uri: `mongodb://127.0.0.1:${port}/`, kind: 'mongod', stop: () => { process.removeListener('exit', onExit); return services.stopChild(child, 15000); } };
 }
 
 /** The database: MONGODB_URI as given, else mongod on PATH, else FerretDB (persistent dataDir). */
@@ -148,8 +150,11 @@ async function startDatabase(opts) {
     }
     await checkPortFree(port, '127.0.0.1', 'database', '--db-port');
     const f = await services.startFerretDB({ port, dataDir: path.join(opts.dataDir, 'ferretdb') });
-    // FerretDB with SQLite writes each insert through; SIGTERM lets it close the files cleanly
-    return { uri: f.uri, kind: `FerretDB ${f.version}`, stop: () => f.stop() };
+    // a process.exit() without stop() (an uncaught error, a test that bails out) must not leave
+    // the server running; SIGTERM lets FerretDB close its SQLite files cleanly
+    const onExit = () => { try { process.kill(f.pid(), 'SIGTERM'); } catch { /* already gone */ } };
+    process.once('exit', onExit);
+    return { uri: f.uri, kind: `FerretDB ${f.version}`, stop: async () => { process.removeListener('exit', onExit); await f.stop(); } };
 }
 
 function whichCmd(cmd) {

@@ -44,3 +44,5 @@ async function shutdown() {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+// the test process went away (crash, Ctrl-C, a pipe closed): do not outlive it
+process.stdin.on('end', shutdown);
