@@ -334,14 +334,15 @@ async function startChain(options = {}) {
         const port = server.address().port;
         const sockets = new Set();
         server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-        stops.push({
+        const nodeRedStop = {
             what: 'Node-RED',
             fn: async () => {
                 await RED.stop(); // closes every node: the writer flushes, the alert node saves its state
                 for (const s of sockets) s.destroy();
                 await new Promise((r) => server.close(() => r()));
             },
-        });
+        };
+        stops.push(nodeRedStop);
         await RED.start();
         if (opts.mqttUser) await setBrokerCredentials(RED, flowFile, opts.mqttUser, opts.mqttPassword || '');
         const missing = unknownTypes(RED, JSON.parse(fs.readFileSync(flowFile, 'utf8')));
@@ -366,7 +367,8 @@ async function startChain(options = {}) {
                         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
                         log: options.fleetLog || (() => {}),
                     });
-                    stops.push({ what: 'simulated fleet', fn: () => fleet.stop() });
+                    // stopped after Node-RED: boards going offline at shutdown are not alerts
+                    stops.splice(stops.indexOf(nodeRedStop), 0, { what: 'simulated fleet', fn: () => fleet.stop() });
                 } catch (e) {
                     log(`picochain: the simulated fleet did not start (${e.message.split('\n')[0]}); starting without it`);
                 }
