@@ -387,7 +387,10 @@ class Fleet extends EventEmitter {
             b.lastSeq = seq;
             this.emit('frame', b.id, seq, payload);
         });
-        c.on('error', (err) => this._log(null, 'warn', `monitor: ${err.message}`));
+        // one line per outage, not one per reconnect attempt
+        let down = false;
+        c.on('error', (err) => { if (!down) { down = true; this._log(null, 'warn', `monitor: ${err.message} (retrying)`); } });
+        c.on('connect', () => { if (down) { down = false; this._log(null, 'info', 'monitor: connected'); } });
         await new Promise((resolve) => {
             const timer = setTimeout(resolve, 5000); // the fleet runs even if the monitor cannot connect
             c.once('connect', () => {
