@@ -161,7 +161,8 @@ const list = Object.keys(latest).sort();
 if (list.join() === flow.get('devices')) return null;
 flow.set('devices', list.join());
 const h = flow.get('history') || {};
-return { options: ${optionsExpr}, payload: h.device || list[0] };
+// second output: shows the chosen range in its picker
+return [{ options: ${optionsExpr}, payload: h.device || list[0] }, { payload: h.range || '24h' }];
 `;
 const FN_DEVICE_OPTIONS_UI1 = deviceOptions('list');
 const FN_DEVICE_OPTIONS_UI2 = deviceOptions('list.map((d) => ({ label: d, value: d }))');

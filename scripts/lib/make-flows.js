@@ -167,7 +167,7 @@ function dashboard1(prefix, linked) {
     P('alerts', 'ui_template', tpl('Alerts + ack', gAlerts, T.ui1Alerts(), 1, { fwdInMessages: false }), [['ack-out']], 1, 3);
     P('ack-out', 'link out', { name: 'ack', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
     // History: device and range pickers, chart loaded from the database, continued live
-    P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI1, 1), [['device-pick']], 1, 5);
+    P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI1, 2), [['device-pick'], ['range-pick']], 1, 5);
     P('device-pick', 'ui_dropdown', { name: 'device', label: 'Device', tooltip: '', place: 'device', group: gHistCtl.id, order: 1, width: '6', height: '1', passthru: false, multiple: false, options: [], payload: '', topic: 'device', topicType: 'str', className: '' }, [['hist-req']], 2, 5);
     P('range-pick', 'ui_dropdown', { name: 'range', label: 'Range', tooltip: '', place: '24 h', group: gHistCtl.id, order: 2, width: '4', height: '1', passthru: false, multiple: false, options: T.RANGES.map((r) => ({ label: r.label, value: r.value, type: 'str' })), payload: '', topic: 'range', topicType: 'str', className: '' }, [['hist-req']], 2, 6);
     P('control', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['hist-req']], 2, 7);
@@ -208,7 +208,7 @@ function dashboard2(prefix, linked) {
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
     P('alerts', 'ui-template', tpl('Alerts + ack', gAlerts, T.ui2Alerts(), 1), [['ack-out']], 1, 3);
     P('ack-out', 'link out', { name: 'ack', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
-    P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI2, 1), [['device-pick']], 1, 5);
+    P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI2, 2), [['device-pick'], ['range-pick']], 1, 5);
     P('device-pick', 'ui-dropdown', { name: 'device', label: 'Device', tooltip: '', group: gHist.id, order: 1, width: '4', height: '1', passthru: false, multiple: false, chips: false, clearable: false, options: [], payload: '', topic: 'device', topicType: 'str', className: '', typeIsComboBox: true, msgTrigger: 'onChange' }, [['hist-req']], 2, 5);
     P('range-pick', 'ui-dropdown', { name: 'range', label: 'Range', tooltip: '', group: gHist.id, order: 2, width: '3', height: '1', passthru: false, multiple: false, chips: false, clearable: false, options: T.RANGES.map((r) => ({ label: r.label, value: r.value, type: 'str' })), payload: '', topic: 'range', topicType: 'str', className: '', typeIsComboBox: true, msgTrigger: 'onChange' }, [['hist-req']], 2, 6);
     P('event', 'ui-event', { ui: base.id, name: 'page opened' }, [['hist-req']], 2, 7);
