@@ -207,3 +207,41 @@ describe('npm start with broker credentials', function () {
         }
     });
 });
+
+describe('npm start with an external broker and database', function () {
+    this.timeout(60000);
+    it('uses MQTT_URL (Mosquitto) and MONGODB_URI as given, starting neither', async function () {
+        if (!services.ferretdbPath()) this.skip();
+        let mosq;
+        try { mosq = await services.startMosquitto(); } catch (e) { console.log(`      skipped: ${e.message}`); this.skip(); }
+        const fdb = await services.startFerretDB();
+        const { startChainProcess } = require('../browser/support/chain');
+        let chain;
+        try {
+            chain = await startChainProcess({ port: 0, dataDir: services.tmpDir('ext'), sim: false, mqttUrl: mosq.url, mongodbUri: fdb.uri, database: 'extdb', logLevel: 'warn' });
+            assert.strictEqual(chain.info.mqttUrl, mosq.url);
+            assert.strictEqual(chain.info.mongodbUri, fdb.uri);
+            assert.strictEqual(chain.info.dbKind, 'external');
+            const mqtt = require('mqtt');
+            const { MongoClient } = require('mongodb');
+            const client = await mqtt.connectAsync(mosq.url);
+            const db = await MongoClient.connect(fdb.uri);
+            try {
+                let n = 0;
+                for (let seq = 1, deadline = Date.now() + 30000; n === 0 && Date.now() < deadline; seq++) {
+                    await client.publishAsync('picochain/ext/fridge-8/stats', JSON.stringify({ v: 1, device: 'fridge-8', seq, ts: Math.floor(Date.now() / 1000) - 600 + seq, window: 60, sensors: [{ sensor: 'probe1', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4 }] }), { qos: 1 });
+                    await new Promise((r) => setTimeout(r, 1000));
+                    n = await db.db('extdb').collection('readings').countDocuments({ 'meta.device': 'fridge-8' });
+                }
+                assert.ok(n > 0, `stored through Mosquitto into the external database:\n${chain.log().slice(-1500)}`);
+            } finally {
+                await client.endAsync();
+                await db.close();
+            }
+        } finally {
+            if (chain) await chain.stop();
+            await fdb.cleanup();
+            await mosq.cleanup();
+        }
+    });
+});
