@@ -19,7 +19,7 @@
 //       monitor: true,       // subscribe to the boards' topics and count frames (fleet.status())
 //       maxBoots,            // boards booting at once (default: cores - 1, at least 1)
 //       wdtMinRealMs: 1000,  // real-time floor of the emulated watchdog (see WDT_MIN_REAL_MS)
-//       wallStart, ntp,      // the boards' clock: see wallStart() below
+//       wallStart, ntp,      // the boards' clock (default: starts 24 h back, NTP on): see wallStart()
 //       hostPath,            // another harness than sim/pico-host.js (tests)
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
 //   });
@@ -72,7 +72,10 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 // time before it resets a board, so a busy host is not taken for a hung firmware; a firmware that
 // really hangs still resets (after 1 s, i.e. one model minute at 60×). 0 = firmware time only.
 const WDT_MIN_REAL_MS = 1000;
-const RECENT_KEYS = 4096; // (boot, seq) keys kept per board to tell a duplicate from a new window
+const DEFAULT_WALL_BACK_MS = 24 * 3600e3; // the boards' clock starts this far back (see wallStart)
+const DECODE_FUTURE_LIMIT_MS = 24 * 3600e3; // picochain-decode refuses frames further ahead (PROTOCOL.md)
+const RECENT_KEYS = 4096;
+const CLOCK_WATCH_MS = 2000; // real ms between checks of the boards' clock against the present // (boot, seq) keys kept per board to tell a duplicate from a new window
 
 /** The default board mix: fridge, fridge, freezer, repeated; ids counted per kind. */
 function defaultDevices(n, existing = []) {
@@ -428,13 +431,33 @@ class Fleet extends EventEmitter {
             if (f.device !== '*' && !this._boards.has(f.device)) this._log(null, 'warn', `scenario fault for unknown device ${f.device} ignored`);
         }
         for (const b of this._boards.values()) this._spawn(b);
+        if (this.opts.ntp !== false) this._watchClock();
         this._log(null, 'info', `fleet: ${this.devices.length} boards (${this.devices.map((d) => d.id).join(', ')}) at ${this.speed}x, site ${this.site}, ${this.opts.format} frames -> ${redactUrl(this.opts.brokerUrl)}`);
+    }
+
+    /** Says when the boards' accelerated clock passes the present, and before the decoder refuses it. */
+    _watchClock() {
+        let said = 0;
+        this._clockTimer = setInterval(() => {
+            const aheadMs = this.wallStartMs + (Date.now() - this.epochMs) * this.speed - Date.now();
+            if (said === 0 && aheadMs >= 0) {
+                said = 1;
+                this._log(null, 'info', 'fleet: the boards\' clock has passed the present: history views that end now show no newer windows');
+            }
+            if (said === 1 && aheadMs >= DECODE_FUTURE_LIMIT_MS - 3600e3) {
+                said = 2;
+                this._log(null, 'warn', `fleet: the boards' clock is ${Math.round(aheadMs / 3600e3)} h ahead; picochain-decode refuses frames more than 24 h ahead: restart the fleet, or run it slower or with ntp off`);
+            }
+            if (said === 2) clearInterval(this._clockTimer);
+        }, CLOCK_WATCH_MS);
+        this._clockTimer.unref();
     }
 
     /** Stops every board (each firmware's stop, bounded) and the monitor. */
     async stop() {
         if (this._stopping) return;
         this._stopping = true;
+        clearInterval(this._clockTimer);
         await Promise.all([...this._boards.values()].map(async (b) => {
             clearTimeout(b.restartTimer);
             const w = b.worker;
@@ -494,16 +517,19 @@ async function startFleet(options = {}) {
 }
 
 /**
- * Where the boards' wall clock starts (epoch ms). Default: (speed - 1) real hours before now,
- * so that after one real hour the accelerated clock reaches the present (at 60× it starts
- * 59 h back). Frames stay in the past for that hour and the decoder, which refuses timestamps
- * more than a day ahead, accepts them for another 24 h of model time (~24 real minutes at 60×);
- * for longer runs use ntp: false (frames carry time since boot and get the receive time).
+ * Where the boards' wall clock starts (epoch ms). Default: 24 h before now (for speeds of 2× and
+ * more; at 1× it is now). Views that show "the last 24 h up to now" (picochain-history's default)
+ * then show the fleet's windows from the first minute, until the accelerated clock reaches the
+ * present after 24 h / (speed - 1) of real time (24 real minutes at 60×); later windows are in
+ * the future, still decoded, stored and alerted on, and picochain-decode refuses them once they
+ * are more than a day ahead (48 real minutes at 60×; the fleet logs a warning before). For longer
+ * runs use a lower speed, or ntp: false (frames carry time since boot; the decoder stamps them
+ * with the receive time).
  * Accepts 'now', a Date, epoch ms, an ISO date, or a duration before now ("59h", "2d").
  */
 function wallStart(v, speed) {
     const now = Date.now();
-    if (v === undefined || v === null) return now - Math.max(0, speed - 1) * 3600e3;
+    if (v === undefined || v === null) return now - Math.min(1, Math.max(0, speed - 1)) * DEFAULT_WALL_BACK_MS;
     if (v === 'now') return now;
     if (v instanceof Date) return v.getTime();
     if (typeof v === 'number') return v;

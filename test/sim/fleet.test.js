@@ -82,9 +82,10 @@ describe('sim fleet: scenarios, board mix, firmware config', function () {
         }
     });
 
-    it('starts the boards\' clock in the past by default so an hour of running ends at the present', function () {
+    it('starts the boards\' clock a day back by default, so "last 24 h" views show it at once', function () {
         const now = Date.now();
-        assert.ok(Math.abs(fleetLib.wallStart(undefined, 60) - (now - 59 * 3600e3)) < 1000);
+        assert.ok(Math.abs(fleetLib.wallStart(undefined, 60) - (now - 24 * 3600e3)) < 1000);
+        assert.ok(Math.abs(fleetLib.wallStart(undefined, 600) - (now - 24 * 3600e3)) < 1000);
         assert.ok(Math.abs(fleetLib.wallStart(undefined, 1) - now) < 1000);
         assert.ok(Math.abs(fleetLib.wallStart('now', 60) - now) < 1000);
         assert.ok(Math.abs(fleetLib.wallStart('2d', 60) - (now - 2 * 86400e3)) < 1000);
