@@ -19,6 +19,10 @@ Options:
   --format F         json | binary frames (default json)
   --site S           site id in the topics picochain/<site>/<device>/... (default demo)
   --seed N           thermal model seed (default: the scenario's)
+  --wall-start T     the boards' clock at start: "now", an ISO date or a duration back ("24h",
+                     the default): see sim/README.md "Clock"
+  --no-ntp           boards never set their clock: frames carry time since boot, the decoder
+                     stamps them with the receive time (for long accelerated runs)
   --status-every S   print a fleet summary every S real seconds (default 10, 0 = never)
   --quiet            only warnings, errors and summaries (not every firmware log line)
   -h, --help         this text
@@ -45,6 +49,8 @@ function parseArgs(argv) {
             case '--site': o.site = need(i, a); i++; break;
             case '--seed': o.seed = Number(need(i, a)); i++; break;
             case '--status-every': o.statusEvery = Number(need(i, a)); i++; break;
+            case '--wall-start': o.wallStart = need(i, a); i++; break;
+            case '--no-ntp': o.ntp = false; break;
             case '--quiet': o.quiet = true; break;
             default: throw new Error(`unknown option ${a} (see --help)`);
         }
@@ -80,6 +86,7 @@ async function main() {
     const scenario = o.scenario === 'none' ? null : o.scenario ? path.resolve(o.scenario) : undefined;
     const fleet = await startFleet({
         brokerUrl: o.broker, devices: o.devices, speed: o.speed, scenario, format: o.format, site: o.site, seed: o.seed,
+        wallStart: o.wallStart, ntp: o.ntp,
         log: (line, { level }) => { if (!o.quiet || level !== 'info') console.log(line); },
     });
     const timer = o.statusEvery > 0 ? setInterval(() => console.log(summary(fleet)), o.statusEvery * 1000) : null;

@@ -23,6 +23,7 @@ const modelNow = () => Math.max(0, (Date.now() - wd.epochMs) / 1000 * wd.speed);
 const post = (msg) => { try { parentPort.postMessage(msg); } catch { /* fleet gone */ } };
 const log = (level, line) => post({ type: 'log', level, line: String(line) });
 
+const baseRssi = -50 - 25 * ((wd.seed * 2654435761 >>> 0) / 4294967296); // -50 … -75 dBm
 const model = new ThermalModel({ kind: wd.kind, seed: wd.seed, ...(wd.thermal || {}) });
 /** Non-thermal faults (probe, wifi, power for the board): {fault, from, until, probe?} in model s. */
 const faults = [];
@@ -82,6 +83,8 @@ const hardware = {
         },
     })),
     wifiUp() { return !active('wifi', modelNow()); },
+    // each board has its own spot in the building: a steady signal with a little jitter, dBm
+    rssi() { return Math.round(baseRssi + 3 * (Math.random() - 0.5) * 2); },
 };
 
 let host = null; // sim/pico-host.js, loaded lazily so a missing harness is a clear error
