@@ -322,6 +322,7 @@ class Fleet extends EventEmitter {
 
     /** Ends the active faults of one kind on a board ('*' = all) now. */
     async clear(device, fault) {
+        if (!FAULTS.includes(fault)) throw new Error(`unknown fault "${fault}" (${FAULTS.join(', ')})`);
         const targets = device === '*' ? [...this._boards.values()] : [this._board(device)];
         const now = this.now();
         for (const b of targets) {
