@@ -68,6 +68,7 @@ class App:
         self.seq = 0  # window sequence number (uint16)
         self.raw_seq = 0  # raw frames count apart so stats seq stays one per window
         self.windows_closed = 0
+        self.legacy_skipped = 0
         self.samples = 0  # samples taken: the watchdog task feeds only while this grows
         self.crashed = None
         base = "picochain/%s/%s/" % (cfg["site"], cfg["device"])
@@ -92,6 +93,11 @@ class App:
                 "synced": synced, "window": window, "sensors": sensors}
 
     def _legacy(self, metric, values):
+        # like the original system, legacy messages are not kept for later: while offline they
+        # would push the window frames out of the ring
+        if not self.link.connected:
+            self.legacy_skipped += len(values)
+            return
         tm = clock.localtime()
         dt = legacy_datetime(tm)
         for name, v in values:
@@ -217,6 +223,7 @@ class App:
             "connected": self.link.connected, "mqttConnects": self.link.connects,
             "linkFailures": self.link.failures, "synced": clock.synced, "boot": self.boot,
             "state": self.overall(), "heapBytes": gc.mem_alloc(), "uptimeS": clock.uptime_ms() // 1000,
+            "legacySkipped": self.legacy_skipped,
         }
 
 

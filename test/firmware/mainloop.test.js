@@ -310,6 +310,21 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         assert.ok(Math.abs(m.valeur - (27 - (14050 * 3.3 / 65535 - 0.706) / 0.001721)) < 1e-4);
     });
 
+    it('legacy messages are not buffered while offline (the window frames keep the ring)', async () => {
+        const port = await freePort();
+        pico = await createPico({
+            config: { ...boardConfig(port), device: 'pico_2', legacy: 'raw', onewire_pin: null },
+            hardware: { adcRaw: () => 14050, probes: [] },
+            clock: { speed: SPEED },
+            led: false,
+        });
+        await pico.start();
+        await until(() => (pico.stats().windows || 0) >= 2, 10000, 'two windows');
+        const s = pico.stats();
+        assert.strictEqual(s.buffered, s.windows, 'only window frames wait in the ring');
+        assert.ok(s.legacySkipped >= 6, `legacy messages skipped (${s.legacySkipped})`);
+    });
+
     it('the emulated watchdog resets a board whose sampler hangs', async () => {
         let exit = null;
         const port = await freePort(); // nothing listens: the link just retries
