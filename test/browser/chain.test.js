@@ -28,6 +28,7 @@ describe('the chain in a browser (Chromium)', function () {
     let browser;
     let page;
     let devices;
+    let dataDir;
     const fridges = [];
 
     before(async function () {
@@ -35,7 +36,7 @@ describe('the chain in a browser (Chromium)', function () {
         if (why) { console.log(`      skipped: ${why}`); this.skip(); }
         const t0 = Date.now();
         chain = await startChainProcess({
-            port: 0, mqttPort: 0, dbPort: 0, dataDir: services.tmpDir('chain'), devices: 4, speed: 60,
+            port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('chain')), devices: 4, speed: 60,
             scenario: null, alertForS: 3, logLevel: 'warn',
         });
         console.log(`      chain ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${chain.info.dbKind})`);
@@ -54,6 +55,7 @@ describe('the chain in a browser (Chromium)', function () {
             await chain.stop();
             console.log(`      chain stopped in ${((Date.now() - t) / 1000).toFixed(1)} s`);
         }
+        if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
     async function cardValues() {

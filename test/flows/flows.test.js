@@ -112,14 +112,18 @@ describe('shipped flows and examples', function () {
         this.timeout(90000);
         let chain;
         let types;
+        let dataDir;
         before(async function () {
             if (!services.ferretdbPath()) { console.log('      skipped: FerretDB is not built'); this.skip(); }
-            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: services.tmpDir('flows'), sim: false, logLevel: 'warn' });
+            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('flows')), sim: false, logLevel: 'warn' });
             const res = await request('GET', `${chain.info.editorUrl}nodes`);
             assert.strictEqual(res.status, 200);
             types = new Set(JSON.parse(res.text).filter((s) => s.enabled !== false).flatMap((s) => s.types));
         });
-        after(async function () { if (chain) await chain.stop(); });
+        after(async function () {
+            if (chain) await chain.stop();
+            if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+        });
 
         it('knows our nodes and both dashboards', function () {
             for (const t of ['picochain-decode', 'picochain-mongo-config', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'ui_template', 'ui_chart', 'ui-template', 'ui-chart', 'mqtt in']) {

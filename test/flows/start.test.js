@@ -145,12 +145,13 @@ describe('npm start (scripts/start.js)', function () {
         } finally {
             second.child.kill('SIGINT');
             await waitExit(second.child);
+            fs.rmSync(dataDir, { recursive: true, force: true });
         }
     });
 });
 
 describe('npm start with broker credentials', function () {
-    this.timeout(60000);
+    this.timeout(120000);
     it('the embedded broker refuses clients without them; the shipped flow and the fleet use them; an editor password protects editor and dashboards', async function () {
         if (!services.ferretdbPath()) this.skip();
         const { startChainProcess } = require('../browser/support/chain');
@@ -168,16 +169,28 @@ describe('npm start with broker credentials', function () {
             const refused = await mqtt.connectAsync(chain.info.mqttUrl, { reconnectPeriod: 0, connectTimeout: 3000 }).then((c) => { c.end(true); return false; }, () => true);
             assert.ok(refused, 'anonymous client refused');
             const c = await mqtt.connectAsync(chain.info.mqttUrl, { username: 'pico', password: 's3cret pass', reconnectPeriod: 0 });
-            await c.endAsync();
-            // the simulated board (through the broker, with the credentials) reaches the database through the flow
+            // a frame published with the credentials reaches the database through the flow (whose
+            // broker node got them as Node-RED credentials), and so do the simulated board's
             const { MongoClient } = require('mongodb');
             const db = await MongoClient.connect(chain.info.mongodbUri);
             try {
-                const deadline = Date.now() + 40000;
+                const col = db.db(chain.info.database).collection('readings');
+                let mine = 0;
+                for (let seq = 1, deadline = Date.now() + 30000; mine === 0 && Date.now() < deadline; seq++) {
+                    await c.publishAsync('picochain/auth/fridge-7/stats', JSON.stringify({ v: 1, device: 'fridge-7', seq, ts: Math.floor(Date.now() / 1000) - 600 + seq, window: 60, sensors: [{ sensor: 'probe1', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4 }] }), { qos: 1 });
+                    await new Promise((r) => setTimeout(r, 1000));
+                    mine = await col.countDocuments({ 'meta.device': 'fridge-7' });
+                }
+                assert.ok(mine > 0, `stored through the flow: ${mine}\n${chain.log().slice(-2000)}`);
+                const board = chain.info.devices[0].id;
                 let n = 0;
-                while (Date.now() < deadline && (n = await db.db(chain.info.database).collection('readings').countDocuments()) === 0) await new Promise((r) => setTimeout(r, 500));
-                assert.ok(n > 0, `readings stored: ${n}\n${chain.log().slice(-2000)}`);
+                for (const deadline = Date.now() + 45000; n === 0 && Date.now() < deadline;) {
+                    n = await col.countDocuments({ 'meta.device': board });
+                    if (n === 0) await new Promise((r) => setTimeout(r, 1000));
+                }
+                assert.ok(n > 0, `${board}'s readings stored: ${n}\n${chain.log().slice(-2000)}`);
             } finally {
+                await c.endAsync();
                 await db.close();
             }
             // the editor API needs the password (adminAuth, bcrypt), the dashboards too (httpNodeAuth)
@@ -204,6 +217,7 @@ describe('npm start with broker credentials', function () {
             assert.ok(!JSON.stringify(flows).includes('s3cret'), 'the password is not in flows.json');
         } finally {
             await chain.stop();
+            fs.rmSync(chain.info.dataDir, { recursive: true, force: true });
         }
     });
 });
@@ -239,7 +253,7 @@ describe('npm start with an external broker and database', function () {
                 await db.close();
             }
         } finally {
-            if (chain) await chain.stop();
+            if (chain) { await chain.stop(); fs.rmSync(chain.info.dataDir, { recursive: true, force: true }); }
             await fdb.cleanup();
             await mosq.cleanup();
         }
