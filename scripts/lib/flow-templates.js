@@ -115,7 +115,7 @@ if (e.id && e.event) {
         a.recent = a.recent.slice(0, 50);
     } else {
         const prev = a.active[e.id] || {};
-        a.active[e.id] = Object.assign({}, prev, e, { state: e.acknowledged || prev.state === 'acknowledged' && e.event !== 'escalated' ? 'acknowledged' : 'firing' });
+        a.active[e.id] = Object.assign({}, prev, e, { node: msg.alertNode || prev.node, state: e.acknowledged || prev.state === 'acknowledged' && e.event !== 'escalated' ? 'acknowledged' : 'firing' });
     }
     flow.set('alerts', a);
 }
@@ -301,7 +301,7 @@ function ui1Fleet() {
 }
 
 function ui1Alerts() {
-    return `${ui1Script('scope.ackAlert = function (a) { scope.send({ topic: "ack", device: a.device, payload: { id: a.id } }); };')}
+    return `${ui1Script('scope.ackAlert = function (a) { scope.send({ topic: "ack", device: a.device, alertNode: a.node, payload: { id: a.id } }); };')}
 <h3 class="pc-h">{{L.active}}</h3>
 <div class="pc-sub" ng-if="!msg.payload.active.length" data-pc="no-alerts">{{L.noAlerts}}</div>
 <table class="pc-table" ng-if="msg.payload.active.length" data-pc="active">
@@ -413,7 +413,7 @@ function ui2Alerts() {
   </table>
 </div>
 </template>
-${ui2Script('        ackAlert(a) { this.send({ topic: "ack", device: a.device, payload: { id: a.id } }); },')}`;
+${ui2Script('        ackAlert(a) { this.send({ topic: "ack", device: a.device, alertNode: a.node, payload: { id: a.id } }); },')}`;
 }
 
 module.exports = {

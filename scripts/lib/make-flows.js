@@ -88,28 +88,34 @@ function mainFlow() {
     P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'route'], ['route', 'model']], 1, 2);
     P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
     P('route', 'switch', {
-        name: 'fridge or freezer?', property: 'payload.device', propertyType: 'msg',
-        rules: [{ t: 'regex', v: '^freezer', vt: 'str', case: true }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2,
-    }, [['alert-freezers'], ['alert-fridges']], 2, 2);
+        name: 'which cabinet?', property: 'payload.source', propertyType: 'msg',
+        rules: [{ t: 'eq', v: 'legacy', vt: 'str' }, { t: 'jsonata_exp', v: '$match(payload.device, /^freezer/)', vt: 'jsonata' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3,
+    }, [['alert-legacy'], ['alert-freezers'], ['alert-fridges']], 2, 2);
     // the cabinet probes (DS18B20); the board's own sensor measures the board, outside the cabinet
     const alertBase = { value: 'mean', sensors: 'probe1,probe2,probe3,probe4', rateWindow: '600', rateSource: 'readings', rateSeverity: 'warning', forTime: '30', renotify: '1800', silent: '300', silentSeverity: 'critical', offline: true, store: '' };
-    P('alert-fridges', 'picochain-alert', { ...alertBase, name: 'fridges (°C)', highWarning: '6', highWarningClear: '5.5', highCritical: '10', highCriticalClear: '8', lowWarning: '0', lowWarningClear: '1', rise: '1', riseClear: '0.3' }, [['events', 'notify'], ['model', 'live-out']], 3, 3);
-    P('alert-freezers', 'picochain-alert', { ...alertBase, name: 'freezers (°C)', highWarning: '-15', highWarningClear: '-16', highCritical: '-10', highCriticalClear: '-12', rise: '1', riseClear: '0.3' }, [['events', 'notify'], ['model', 'live-out']], 3, 1);
+    P('alert-fridges', 'picochain-alert', { ...alertBase, name: 'fridges (°C)', highWarning: '6', highWarningClear: '5.5', highCritical: '10', highCriticalClear: '8', lowWarning: '0', lowWarningClear: '1', rise: '1', riseClear: '0.3' }, [['tag-fridges'], ['model', 'live-out']], 3, 3);
+    P('alert-freezers', 'picochain-alert', { ...alertBase, name: 'freezers (°C)', highWarning: '-15', highWarningClear: '-16', highCritical: '-10', highCriticalClear: '-12', rise: '1', riseClear: '0.3' }, [['tag-freezers'], ['model', 'live-out']], 3, 1);
+    // the original boards measure with their onboard sensor ("temperature"): every sensor is watched
+    P('alert-legacy', 'picochain-alert', { ...alertBase, name: 'original boards (°C)', sensors: '', silent: '900', highWarning: '6', highWarningClear: '5.5', highCritical: '10', highCriticalClear: '8', rise: '', riseClear: '' }, [['tag-legacy'], ['model', 'live-out']], 3, 5);
+    // which alert node an event came from, so an acknowledgement goes back to that node only
+    for (const [k, row] of [['freezers', 1], ['fridges', 3], ['legacy', 5]]) {
+        P(`tag-${k}`, 'change', { name: k, rules: [{ t: 'set', p: 'alertNode', pt: 'msg', to: k, tot: 'str' }] }, [['events', 'notify']], 4, row);
+    }
     P('ack-in', 'link in', { name: 'picochain ack', links: [ids.ackOut1, ids.ackOut2] }, [['ack-route']], 1, 5);
-    P('ack-route', 'switch', { name: 'which alert node?', property: 'device', propertyType: 'msg', rules: [{ t: 'regex', v: '^freezer', vt: 'str', case: true }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2 }, [['alert-freezers'], ['alert-fridges']], 2, 5);
+    P('ack-route', 'switch', { name: 'back to its alert node', property: 'alertNode', propertyType: 'msg', rules: [{ t: 'eq', v: 'freezers', vt: 'str' }, { t: 'eq', v: 'legacy', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3 }, [['alert-freezers'], ['alert-legacy'], ['alert-fridges']], 2, 6);
     P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events']], 3, 0);
-    P('model', 'function', fn('fleet model', T.FN_MODEL, 1), [['model-rate']], 4, 2);
-    P('model-rate', 'delay', { name: 'at most 2/s', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '2', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1 }, [['model-out']], 5, 2);
-    P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: [ids.modelIn1, ids.modelIn2] }, [], 6, 2);
-    P('events', 'function', fn('alerts model', T.FN_ALERTS, 1), [['events-out']], 4, 3);
-    P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: [ids.alertsIn1, ids.alertsIn2] }, [], 6, 3);
-    P('live-out', 'link out', { name: 'live readings', mode: 'link', links: [ids.liveIn1, ids.liveIn2] }, [], 6, 4);
+    P('model', 'function', fn('fleet model', T.FN_MODEL, 1), [['model-rate']], 5, 2);
+    P('model-rate', 'delay', { name: 'at most 2/s', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '2', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1 }, [['model-out']], 6, 2);
+    P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: [ids.modelIn1, ids.modelIn2] }, [], 7, 2);
+    P('events', 'function', fn('alerts model', T.FN_ALERTS, 1), [['events-out']], 5, 3);
+    P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: [ids.alertsIn1, ids.alertsIn2] }, [], 7, 3);
+    P('live-out', 'link out', { name: 'live readings', mode: 'link', links: [ids.liveIn1, ids.liveIn2] }, [], 7, 4);
     // bad input: counted and shown
     P('c-bad', 'comment', { name: 'bad input: counted on the Fleet page', info: 'Every message picochain-decode refuses ends here: counted on the Fleet page (with the last reason) and shown in the debug sidebar.' }, [], 0, 6);
     P('catch-decode', 'catch', { name: 'decode errors', scope: [b.id('decode')], uncaught: false }, [['bad', 'bad-debug']], 0, 7);
     P('bad', 'change', { name: 'tag as bad input', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'bad-input', tot: 'str' }, { t: 'set', p: 'payload', pt: 'msg', to: '{"error": error.message, "topic": topic, "at": $millis()}', tot: 'jsonata' }] }, [['model']], 1, 7);
     P('bad-debug', 'debug', { name: 'bad input', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 1, 8);
-    P('catch-other', 'catch', { name: 'other errors', scope: [b.id('writer'), b.id('alert-fridges'), b.id('alert-freezers')], uncaught: false }, [['other-debug']], 2, 7);
+    P('catch-other', 'catch', { name: 'other errors', scope: [b.id('writer'), b.id('alert-fridges'), b.id('alert-freezers'), b.id('alert-legacy')], uncaught: false }, [['other-debug']], 2, 7);
     P('other-debug', 'debug', { name: 'chain errors', active: true, tosidebar: true, console: true, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 3, 7);
     // notifications, disabled until configured
     P('c-notify', 'comment', { name: 'notifications (disabled until configured)', info: T.COMMENT_NOTIFY }, [], 0, 9);

@@ -149,3 +149,49 @@ describe('shipped flows and examples', function () {
         }
     });
 });
+
+describe('the shipped flow end to end: original boards (TOUCAN)', function () {
+    this.timeout(90000);
+    let chain;
+    let dataDir;
+    before(async function () {
+        if (!services.ferretdbPath()) this.skip();
+        chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('legacy')), sim: false, alertForS: 1, logLevel: 'warn' });
+    });
+    after(async function () {
+        if (chain) await chain.stop();
+        if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('stores their messages and raises an alert on their onboard temperature, from the legacy alert node', async function () {
+        const mqtt = require('mqtt');
+        const { MongoClient } = require('mongodb');
+        const client = await mqtt.connectAsync(chain.info.mqttUrl);
+        const db = await MongoClient.connect(chain.info.mongodbUri);
+        const tab = read('flows/picochain.json').find((n) => n.type === 'tab').id;
+        const alerts = async () => {
+            const res = await request('GET', `${chain.info.editorUrl}context/flow/${tab}?store=default`);
+            const v = JSON.parse(res.text).default || JSON.parse(res.text);
+            return v.alerts ? JSON.parse(v.alerts.msg) : { active: {} };
+        };
+        try {
+            let active = [];
+            for (let i = 0, deadline = Date.now() + 40000; !active.length && Date.now() < deadline; i++) {
+                const d = new Date(Date.now() - 1000);
+                // the boards' hand-made date: no zero padding, fractional seconds (firmware/PROTOCOL.md)
+                const datetime = `${d.getUTCFullYear()}-${d.getUTCMonth() + 1}-${d.getUTCDate()} ${d.getUTCHours()}:${d.getUTCMinutes()}:${d.getUTCSeconds()}.25`;
+                await client.publishAsync('TOUCAN', JSON.stringify({ datetime, noeud: 'pico_1', capteur: 'temperature', metrique: 'brute', valeur: 12.5 + i * 0.01 }), { qos: 0 });
+                await new Promise((r) => setTimeout(r, 700));
+                active = Object.values((await alerts()).active || {}).filter((a) => a.device === 'pico_1');
+            }
+            assert.ok(active.length > 0, `an alert for pico_1:\n${chain.log().slice(-2000)}`);
+            assert.strictEqual(active[0].node, 'legacy');
+            assert.strictEqual(active[0].sensor, 'temperature');
+            const stored = await db.db(chain.info.database).collection('readings').countDocuments({ 'meta.device': 'pico_1', 'meta.source': 'legacy' });
+            assert.ok(stored > 0, 'legacy readings stored');
+        } finally {
+            await client.endAsync();
+            await db.close();
+        }
+    });
+});
