@@ -82,7 +82,7 @@ if (msg.topic === 'bad-input') {
     const d = dev(p.device);
     d.online = true;
     d.lastSeen = now;
-    if (p.seq !== d.lastSeq) { // one frame = one seq, whatever its sensor count
+    if (p.seq === null || p.seq === undefined || p.seq !== d.lastSeq) { // one frame = one seq, whatever its sensor count (legacy: no seq)
         d.windows += 1;
         d.gaps += msg.seqGap > 0 ? msg.seqGap : 0;
         if (msg.replay || p.replay) d.replays += 1;
