@@ -185,6 +185,13 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
             () => `every board publishing again (${ids.map((id) => `${id}:${(byDevice.get(id) || []).length - before[id]}`).join(' ')})`);
         const st = Object.fromEntries(fleet.status().map((d) => [d.id, d]));
         assert.strictEqual(st['fridge-1'].workerRestarts, 1);
+        // the restarted worker's cabinet is where it would have been: the model is deterministic
+        const snap = await new Promise((resolve) => fleet.once('state', function on(id, s) {
+            if (id === 'fridge-1') resolve(s); else fleet.once('state', on);
+        }));
+        const { ThermalModel } = require('../../sim/thermal');
+        const replay = new ThermalModel({ kind: 'fridge', seed: 4 }).advanceTo(snap.t); // board 0 of seed 4
+        assert.strictEqual(snap.airC, replay.airC);
         assert.ok(st['fridge-2'].boots >= 2, `fridge-2 booted again after the power cut (boots ${st['fridge-2'].boots})`);
     });
 });
