@@ -6,8 +6,14 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
-fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+if (process.argv.includes('--clean')) fs.rmSync(dist, { recursive: true, force: true });
+let tscFailed = false;
+try {
+    // tsc still emits on type errors; we report them and fail at the end so assets are copied too
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+} catch {
+    tscFailed = true;
+}
 
 function copyAssets(from, to) {
     for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
@@ -22,3 +28,8 @@ function copyAssets(from, to) {
     }
 }
 copyAssets(path.join(root, 'nodes'), path.join(dist, 'nodes'));
+
+if (tscFailed) {
+    console.error('build: TypeScript reported errors (see above)');
+    process.exit(1);
+}

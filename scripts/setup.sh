@@ -61,4 +61,4 @@ fi
 
 # 4. our TypeScript
 say "building (tsc)"
-node scripts/build.js >&2
+node scripts/build.js --clean >&2
