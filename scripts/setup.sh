@@ -53,8 +53,8 @@ if [ $need_ferretdb = 1 ] && [ ! -x "$ferretdb" ]; then
     cp -r "$src_dir" "$work/src" && chmod -R u+w "$work/src"
     echo "$FERRETDB_VERSION" > "$work/src/build/version/version.txt"
     mkdir -p "$bin_dir"
-    (cd "$work/src" && go build -trimpath -o "$ferretdb.tmp" ./cmd/ferretdb) >&2 || die "building FerretDB failed (see above); set MONGODB_URI to use another MongoDB-wire server."
-    mv "$ferretdb.tmp" "$ferretdb"
+    (cd "$work/src" && go build -trimpath -o "$ferretdb.$$.tmp" ./cmd/ferretdb) >&2 || die "building FerretDB failed (see above); set MONGODB_URI to use another MongoDB-wire server."
+    mv -f "$ferretdb.$$.tmp" "$ferretdb"  # atomic rename: a concurrent build is harmless
     rm -rf "$work"
     say "FerretDB built: $ferretdb"
 fi
