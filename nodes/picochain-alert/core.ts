@@ -217,19 +217,9 @@ export interface AlertRecord {
 }
 
 /** What a dashboard needs about one alert. */
-export interface AlertSummary {
-    id: string;
-    device: string;
-    sensor: string | null;
-    rule: RuleName;
-    state: 'pending' | 'firing';
-    severity: Severity;
-    value: number | null;
-    threshold: number | null;
-    unit: string | null;
+export type AlertSummary = Pick<AlertRecord, 'id' | 'device' | 'sensor' | 'rule' | 'state' | 'severity' | 'value' | 'threshold' | 'unit' | 'acknowledged'> & {
     startedAt: Date | null;
-    acknowledged: boolean;
-}
+};
 
 /** The alert state of a reading (output 2's msg.alert). */
 export interface AlertStatus {

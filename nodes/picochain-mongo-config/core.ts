@@ -1,3 +1,4 @@
+import type { LogLevel } from '../shared/node-log';
 /**
  * The Mongo connection owned by a picochain-mongo-config node, apart from Node-RED: settings
  * checks, secret redaction, client options, and one MongoClient connected once and shared by
@@ -89,7 +90,7 @@ export function clientOptions(s: MongoSettings): MongoClientOptions {
 }
 
 export interface ConnectionHooks {
-    log?: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void;
+    log?: (level: LogLevel, text: string) => void;
     /** For tests: how to make a client (defaults to new MongoClient). */
     createClient?: (uri: string, options: MongoClientOptions) => MongoClient;
 }
@@ -179,7 +180,7 @@ export class MongoConnection extends EventEmitter {
         this.removeAllListeners();
     }
 
-    private log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
+    private log(level: LogLevel, text: string): void {
         if (this.hooks.log) this.hooks.log(level, this.redact(text));
     }
 

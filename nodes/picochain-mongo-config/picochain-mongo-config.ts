@@ -2,6 +2,7 @@
  * picochain-mongo-config: the Node-RED config node that owns one MongoClient for the picochain
  * nodes that use it. Thin wrapper over core.ts; API in docs/TEAM_CONTRACTS.md.
  */
+import { nodeLogSink } from '../shared/node-log';
 import type { NodeAPI, NodeDef } from 'node-red';
 import type { MongoConfigNode } from './api';
 import { translator } from '../shared/catalog';
@@ -44,13 +45,7 @@ export = function (RED: NodeAPI): void {
         const scrub = (text: unknown): string => redact(text, secrets);
 
         const conn = new MongoConnection(settings, {
-            log: (level, text) => {
-                const t = scrub(text);
-                if (level === 'error') node.error(t);
-                else if (level === 'warn') node.warn(t);
-                else if (level === 'info') node.log(t);
-                else node.debug(t);
-            },
+            log: nodeLogSink(node, scrub),
         });
         const problem = checkSettings(settings);
         if (problem) {

@@ -70,7 +70,8 @@ export const systemClock: Clock = {
     clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel } from '../shared/node-log';
+import type { LogLevel } from '../shared/node-log';
 
 export interface TicketResult {
     written: number;

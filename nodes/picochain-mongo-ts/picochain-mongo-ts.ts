@@ -3,6 +3,7 @@
  * where the server has them and as a regular indexed collection elsewhere (FerretDB 1.x).
  * Thin wrapper: core.ts buffers and batches, store.ts talks to the driver, mode.ts decides.
  */
+import { nodeLogSink } from '../shared/node-log';
 import type { EventEmitter } from 'events';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { MongoConfigNode } from '../picochain-mongo-config/api';
@@ -80,13 +81,7 @@ export = function (RED: NodeAPI): void {
 
         const core = new WriterCore(settings, {
             onStatus,
-            log: (level, text) => {
-                const line = scrub(text);
-                if (level === 'error') node.error(line);
-                else if (level === 'warn') node.warn(line);
-                else if (level === 'info') node.log(line);
-                else node.debug(line);
-            },
+            log: nodeLogSink(node, scrub),
         });
         applyStatus(core.status());
         // read-only view for tests and debugging: counters, mode, readings held

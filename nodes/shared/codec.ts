@@ -3,19 +3,11 @@
  * The only TypeScript copy of the layout; firmware/frame.py is the device's, and both pass
  * test/vectors/frames.json.
  */
-import { DeviceState } from './reading';
+import { DeviceState, Reading, StatField } from './reading';
 
-/** One sensor's statistics inside a window frame (the JSON v1 `sensors[]` entry). */
-export interface SensorStats {
-    sensor: string;
+/** One sensor's statistics inside a window frame (the JSON v1 `sensors[]` entry): a Reading's stats. */
+export interface SensorStats extends Pick<Reading, 'sensor' | 'count' | StatField> {
     unit?: string | null;
-    count: number;
-    min: number | null;
-    max: number | null;
-    mean: number | null;
-    std: number | null;
-    slope: number | null;
-    last: number | null;
     state?: DeviceState | null;
     fault?: string;
 }
