@@ -249,6 +249,7 @@ const CSS = `
 .pc-table { width: 100%; border-collapse: collapse; font-size: 14px; color: #1b1f23; background: #fff; }
 .pc-table th, .pc-table td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; }
 .pc-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.pc-table th::first-letter { text-transform: uppercase; }
 .pc-bar { display: flex; justify-content: space-between; align-items: center; margin-bottom: 8px; width: 100%; color: #1b1f23; }
 .pc-btn { cursor: pointer; border: 1px solid #2a7ab0; color: #2a7ab0; background: #fff; border-radius: 4px; padding: 3px 10px; }
 .pc-btn:hover { background: #2a7ab0; color: #fff; }
