@@ -23,6 +23,8 @@ Options:
                      the default): see sim/README.md "Clock"
   --no-ntp           boards never set their clock: frames carry time since boot, the decoder
                      stamps them with the receive time (for long accelerated runs)
+  --live             run fast only until the boards' clock reaches the present, then at real
+                     speed (what npm start does: history fills, then stays live)
   --status-every S   print a fleet summary every S real seconds (default 10, 0 = never)
   --quiet            only warnings, errors and summaries (not every firmware log line)
   -h, --help         this text
@@ -51,6 +53,7 @@ function parseArgs(argv) {
             case '--status-every': o.statusEvery = Number(need(i, a)); i++; break;
             case '--wall-start': o.wallStart = need(i, a); i++; break;
             case '--no-ntp': o.ntp = false; break;
+            case '--live': o.live = true; break;
             case '--quiet': o.quiet = true; break;
             default: throw new Error(`unknown option ${a} (see --help)`);
         }
@@ -86,7 +89,7 @@ async function main() {
     const scenario = o.scenario === 'none' ? null : o.scenario ? path.resolve(o.scenario) : undefined;
     const fleet = await startFleet({
         brokerUrl: o.broker, devices: o.devices, speed: o.speed, scenario, format: o.format, site: o.site, seed: o.seed,
-        wallStart: o.wallStart, ntp: o.ntp,
+        wallStart: o.wallStart, ntp: o.ntp, liveAfterCatchUp: !!o.live,
         log: (line, { level }) => { if (!o.quiet || level !== 'info') console.log(line); },
     });
     const timer = o.statusEvery > 0 ? setInterval(() => console.log(summary(fleet)), o.statusEvery * 1000) : null;

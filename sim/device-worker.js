@@ -18,8 +18,11 @@ const STATE_EVERY_MS = 1000; // real ms between state reports to the fleet
 const REBOOT_BACKOFF_MS = [500, 2000, 5000]; // real ms before rebooting a firmware that died
 const BOOT_SETTLE_MS = 300; // real ms a booted firmware gets (imports, first tasks) before the next boot
 
+const { makeSimClock } = require('./clock');
+
 const wd = workerData;
-const modelNow = () => Math.max(0, (Date.now() - wd.epochMs) / 1000 * wd.speed);
+const simClock = makeSimClock({ speed: wd.speed, epochMs: wd.epochMs, wallStartMs: wd.wallStartMs, liveAfterCatchUp: wd.liveAfterCatchUp });
+const modelNow = () => simClock.modelSeconds();
 const post = (msg) => { try { parentPort.postMessage(msg); } catch { /* fleet gone */ } };
 const log = (level, line) => post({ type: 'log', level, line: String(line) });
 
@@ -123,7 +126,7 @@ async function boot() {
         pico = await host.createPico({
             config: wd.config,
             hardware,
-            clock: { speed: wd.speed, epochMs: wd.epochMs, wallStartMs: wd.wallStartMs },
+            clock: { speed: wd.speed, epochMs: wd.epochMs, wallStartMs: wd.wallStartMs, liveAfterCatchUp: wd.liveAfterCatchUp },
             name: wd.device,
             log: (line) => log('info', line),
             onExit: (err) => onFirmwareExit(err),

@@ -20,6 +20,7 @@
 //       maxBoots,            // boards booting at once (default: cores - 1, at least 1)
 //       wdtMinRealMs: 1000,  // real-time floor of the emulated watchdog (see WDT_MIN_REAL_MS)
 //       wallStart, ntp,      // the boards' clock (default: starts 24 h back, NTP on): see wallStart()
+//       liveAfterCatchUp,    // true: the clock runs fast only until it reaches the present, then at 1x (sim/clock.js)
 //       hostPath,            // another harness than sim/pico-host.js (tests)
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
 //   });
@@ -56,6 +57,7 @@
 // thermal model, being deterministic, comes back in the same state. Neither stops the others.
 'use strict';
 const { Worker } = require('worker_threads');
+const { makeSimClock } = require('./clock');
 const { EventEmitter } = require('events');
 const fs = require('fs');
 const os = require('os');
@@ -198,6 +200,7 @@ class Fleet extends EventEmitter {
         this.epochMs = Date.now();
         this.wallStartMs = opts.wallStartMs;
         this.speed = opts.speed;
+        this.clock = makeSimClock({ speed: opts.speed, epochMs: this.epochMs, wallStartMs: opts.wallStartMs, liveAfterCatchUp: opts.liveAfterCatchUp });
         this.site = opts.site;
         this.devices = [];
         this._boards = new Map(); // id -> board record
@@ -209,7 +212,7 @@ class Fleet extends EventEmitter {
     }
 
     /** Model time: seconds since the fleet started, on the accelerated clock. */
-    now() { return (Date.now() - this.epochMs) / 1000 * this.speed; }
+    now() { return this.clock.modelSeconds(); }
 
     _log(id, level, line) {
         const text = `${id ? id + ' ' : ''}${level === 'info' ? '' : level + ': '}${line}`;
@@ -220,7 +223,7 @@ class Fleet extends EventEmitter {
     _spawn(b) {
         const w = new Worker(path.join(__dirname, 'device-worker.js'), {
             workerData: {
-                device: b.id, kind: b.kind, seed: b.seed, roms: b.roms, speed: this.speed,
+                device: b.id, kind: b.kind, seed: b.seed, roms: b.roms, speed: this.speed, liveAfterCatchUp: !!this.opts.liveAfterCatchUp,
                 epochMs: this.epochMs, wallStartMs: this.wallStartMs, ntp: this.opts.ntp, wdtMinRealMs: this.opts.wdtMinRealMs,
                 config: b.config, thermal: b.thermal, faults: b.faults,
                 hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions, bootQueue: true,
@@ -440,7 +443,11 @@ class Fleet extends EventEmitter {
     _watchClock() {
         let said = 0;
         this._clockTimer = setInterval(() => {
-            const aheadMs = this.wallStartMs + (Date.now() - this.epochMs) * this.speed - Date.now();
+            const aheadMs = this.clock.now() - Date.now();
+            if (said === 0 && Date.now() >= this.clock.catchUpAtMs) {
+                said = 2;
+                this._log(null, 'info', 'fleet: the boards\' clock has caught up with the present and now runs at real speed');
+            }
             if (said === 0 && aheadMs >= 0) {
                 said = 1;
                 this._log(null, 'info', 'fleet: the boards\' clock has passed the present: history views that end now show no newer windows');
@@ -525,7 +532,8 @@ async function startFleet(options = {}) {
  * the future, still decoded, stored and alerted on, and picochain-decode refuses them once they
  * are more than a day ahead (48 real minutes at 60×; the fleet logs a warning before). For longer
  * runs use a lower speed, or ntp: false (frames carry time since boot; the decoder stamps them
- * with the receive time).
+ * with the receive time), or liveAfterCatchUp (what npm start uses): the clock runs at real
+ * speed from the moment it reaches the present, so frames never drift into the future.
  * Accepts 'now', a Date, epoch ms, an ISO date, or a duration before now ("59h", "2d").
  */
 function wallStart(v, speed) {

@@ -54,6 +54,7 @@
 // Integers crossing the bridge are 32-bit: byte strings go as hex, times as seconds.
 'use strict';
 const fs = require('fs');
+const { makeSimClock } = require('./clock');
 const net = require('net');
 const tls = require('tls');
 const path = require('path');
@@ -93,13 +94,8 @@ function glue() {
     return script;
 }
 
-/** A scaled clock: virtual ms = wallStartMs + (real ms - epochMs) * speed. */
-function makeClock(opts = {}) {
-    const speed = opts.speed || 1;
-    const epochMs = opts.epochMs === undefined ? Date.now() : opts.epochMs;
-    const wallStartMs = opts.wallStartMs === undefined ? epochMs : opts.wallStartMs;
-    return { speed, epochMs, wallStartMs, now: () => Math.floor(wallStartMs + (Date.now() - epochMs) * speed) };
-}
+/** A scaled clock: virtual ms = wallStartMs + (real ms - epochMs) * speed (sim/clock.js). */
+const makeClock = makeSimClock;
 
 /** Evaluates the port in a fresh context whose time is `clock`. Returns the loadMicroPython result + ctl. */
 async function loadIsolated(clock, { stdout, heapsize }) {

@@ -363,7 +363,7 @@ async function startChain(options = {}) {
                     : broker.external ? broker.url : `mqtt://127.0.0.1:${broker.port}`;
                 try {
                     fleet = await startFleet({
-                        brokerUrl, devices: opts.devices, speed: opts.speed, site: process.env.PICOCHAIN_SITE,
+                        brokerUrl, devices: opts.devices, speed: opts.speed, liveAfterCatchUp: true, site: process.env.PICOCHAIN_SITE,
                         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
                         log: options.fleetLog || (() => {}),
                     });
