@@ -11,7 +11,7 @@
  *   and its $sum of a field returns 0), see `isNotImplemented()`.
  */
 
-/** One stored reading as the history reads it back (the writer's document, TEAM_CONTRACTS.md). */
+/** One stored reading as the history reads it back (the writer's document, ARCHITECTURE.md). */
 export interface StoredWindow {
     time: Date;
     sensor: string;

@@ -1,6 +1,6 @@
 /**
  * picochain-history: Node-RED wrapper around core.ts. Reads a device's stored windows through a
- * picochain-mongo-config node (docs/TEAM_CONTRACTS.md), buckets them on the server when it can
+ * picochain-mongo-config node (docs/ARCHITECTURE.md), buckets them on the server when it can
  * (MongoDB aggregation) or here after a projected find (FerretDB 1.x), and sends a chart on
  * output 1 and hourly statistics rows on output 2.
  */

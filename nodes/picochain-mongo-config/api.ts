@@ -1,5 +1,5 @@
 /**
- * The runtime API a picochain-mongo-config node offers its users (docs/TEAM_CONTRACTS.md).
+ * The runtime API a picochain-mongo-config node offers its users (docs/ARCHITECTURE.md).
  * Types only, so users (picochain-mongo-ts, picochain-history) import it without loading the node.
  */
 import type { Node } from 'node-red';

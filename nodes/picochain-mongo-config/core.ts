@@ -2,7 +2,7 @@ import type { LogLevel } from '../shared/node-log';
 /**
  * The Mongo connection owned by a picochain-mongo-config node, apart from Node-RED: settings
  * checks, secret redaction, client options, and one MongoClient connected once and shared by
- * the users that register (docs/TEAM_CONTRACTS.md, "picochain-mongo-config runtime API").
+ * the users that register (docs/ARCHITECTURE.md, "picochain-mongo-config runtime API").
  */
 import { EventEmitter } from 'events';
 import * as fs from 'fs';

@@ -1,6 +1,6 @@
 /**
  * picochain-mongo-config: the Node-RED config node that owns one MongoClient for the picochain
- * nodes that use it. Thin wrapper over core.ts; API in docs/TEAM_CONTRACTS.md.
+ * nodes that use it. Thin wrapper over core.ts; API in docs/ARCHITECTURE.md.
  */
 import { nodeLogSink } from '../shared/node-log';
 import type { NodeAPI, NodeDef } from 'node-red';

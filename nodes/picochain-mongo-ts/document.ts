@@ -1,5 +1,5 @@
 /**
- * Reading -> MongoDB document mapping for picochain-mongo-ts (docs/TEAM_CONTRACTS.md, "Mongo
+ * Reading -> MongoDB document mapping for picochain-mongo-ts (docs/ARCHITECTURE.md, "Mongo
  * document of a reading"). Pure: no Node-RED, no driver. Validation lives here too, so a bad
  * reading is refused with a message that says what is wrong before anything reaches the database.
  */
