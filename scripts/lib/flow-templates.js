@@ -238,10 +238,11 @@ const CSS = `
 .pc-card { border-radius: 8px; padding: 10px 12px; background: #fff; border: 1px solid #d0d7de; border-left: 8px solid #9aa5b1; color: #1b1f23; font-size: 14px; }
 .pc-card.pc-s0 { border-left-color: #2e9e48; } .pc-card.pc-s1 { border-left-color: #e6a100; } .pc-card.pc-s2 { border-left-color: #d1242f; }
 .pc-card.pc-firing { background: #fff1f0; }
-.pc-head { display: flex; justify-content: space-between; font-weight: 600; }
+.pc-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 6px; font-weight: 600; }
+.pc-head .pc-badge { flex: none; align-self: flex-start; line-height: 18px; }
 .pc-value { font-size: 30px; font-weight: 600; margin: 4px 0; }
 .pc-sub { color: #57606a; font-size: 12px; }
-.pc-badge { display: inline-block; white-space: nowrap; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; background: #9aa5b1; }
+.pc-badge { display: inline-block; white-space: nowrap; border-radius: 10px; padding: 0 8px; margin-right: 4px; font-size: 12px; line-height: 18px; color: #fff; background: #9aa5b1; }
 .pc-b0 { background: #2e9e48; } .pc-b1 { background: #e6a100; } .pc-b2 { background: #d1242f; }
 .pc-on { background: #2e9e48; } .pc-off { background: #d1242f; }
 .pc-badge.pc-firing { background: #d1242f; } .pc-badge.pc-pending { background: #e6a100; }
