@@ -4,66 +4,28 @@
 // the browser's language (en-US and fr), and the edit dialog opens with translated labels and the
 // context stores of settings.js to choose from.
 const assert = require('assert');
-const { spawn } = require('child_process');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { freePort, waitForPort, stopChild } = require('../../scripts/lib/services');
-
-const root = path.join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-
-// A fresh user data dir per launch: playwright takes it as launchPersistentContext's argument.
-function launchOptions(locale) {
-    return {
-        executablePath: CHROMIUM,
-        headless: true,
-        locale,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-            '--disable-sync', '--no-first-run'],
-    };
-}
+const { startEditor, browserSkipReason } = require('../support/editor');
 
 describe('picochain-alert editor in Node-RED 4 (Chromium)', function () {
     this.timeout(90000);
-    let red;
-    let port;
-    let userDir;
-    let browserDir;
-    let chromium;
-    let log = '';
+    let editor;
 
     before(async function () {
-        if (!fs.existsSync(CHROMIUM)) this.skip();
-        ({ chromium } = require('playwright-core'));
-        userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-alert-editor-'));
-        browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-alert-chromium-'));
-        fs.mkdirSync(path.join(userDir, 'node_modules', '@picochain'), { recursive: true });
-        fs.symlinkSync(root, path.join(userDir, 'node_modules', '@picochain', 'node-red'), 'dir');
-        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'nr-user', dependencies: { '@picochain/node-red': '*' } }));
-        fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = {
-            flowFile: 'flows.json', uiHost: '127.0.0.1',
-            contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
-            editorTheme: { projects: { enabled: false }, tours: false },
-        };`);
-        fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
-            { id: 't1', type: 'tab', label: 'alerts' },
-            { id: 'good', type: 'picochain-alert', z: 't1', name: '', highWarning: '8', highWarningClear: '6', store: 'file', x: 200, y: 100, wires: [[], []] },
-            { id: 'bad', type: 'picochain-alert', z: 't1', name: 'cold room', highWarning: '8', highWarningClear: '9', x: 200, y: 200, wires: [[], []] },
-        ]));
-        port = await freePort();
-        red = spawn(process.execPath, [require.resolve('node-red/red.js'), '-u', userDir, '-p', String(port), '-s', path.join(userDir, 'settings.js')], {
-            stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+        const why = browserSkipReason();
+        if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+        editor = await startEditor({
+            name: 'alert',
+            flows: [
+                { id: 't1', type: 'tab', label: 'alerts' },
+                { id: 'good', type: 'picochain-alert', z: 't1', name: '', highWarning: '8', highWarningClear: '6', store: 'file', x: 200, y: 100, wires: [[], []] },
+                { id: 'bad', type: 'picochain-alert', z: 't1', name: 'cold room', highWarning: '8', highWarningClear: '9', x: 200, y: 200, wires: [[], []] },
+            ],
+            settings: { contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } } },
         });
-        red.stdout.on('data', (d) => { log += d; });
-        red.stderr.on('data', (d) => { log += d; });
-        await waitForPort(port, '127.0.0.1', 45000, red);
     });
 
     after(async function () {
-        await stopChild(red);
-        if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
-        if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
+        if (editor) await editor.stop();
     });
 
     for (const [locale, want] of [
@@ -71,13 +33,8 @@ describe('picochain-alert editor in Node-RED 4 (Chromium)', function () {
         ['fr-FR', { message: 'high-warning : le seuil de levée (9) doit être inférieur ou égal au seuil (8)', rateWindow: 'Fenêtre de pente', output: "événements d'alerte" }],
     ]) {
         it(`flags the bad node and opens the edit dialog in ${locale}`, async function () {
-            const context = await chromium.launchPersistentContext(path.join(browserDir, locale), launchOptions(locale));
-            const errors = [];
+            const { page, errors, close } = await editor.open(locale);
             try {
-                const page = context.pages()[0] || await context.newPage();
-                page.on('pageerror', (e) => errors.push(String(e)));
-                await page.goto(`http://127.0.0.1:${port}/`);
-                await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('bad') && RED.nodes.node('good'), null, { timeout: 45000 });
                 const state = await page.evaluate(() => {
                     const bad = RED.nodes.node('bad');
                     const good = RED.nodes.node('good');
@@ -107,7 +64,7 @@ describe('picochain-alert editor in Node-RED 4 (Chromium)', function () {
                 await page.waitForSelector('#node-input-highWarningClear.input-error', { timeout: 5000 });
                 assert.deepStrictEqual(errors, []);
             } finally {
-                await context.close();
+                await close();
             }
         });
     }

@@ -6,7 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { startChainProcess } = require('./support/chain');
-const { launch, shot, watchChartFrames } = require('./support/browser');
+const { browserSkipReason, launch, shot, watchChartFrames } = require('./support/browser');
 const services = require('../../scripts/lib/services');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -16,8 +16,8 @@ const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.end
 
 function skipReason() {
     if (!services.ferretdbPath()) return 'FerretDB is not built (bash scripts/setup.sh test)';
-    try { services.chromiumLaunchOptions(); } catch (e) { return e.message; }
-    try { require.resolve('playwright-core'); } catch { return 'playwright-core is not installed'; }
+    const noBrowser = browserSkipReason();
+    if (noBrowser) return noBrowser;
     if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'picochain-history', 'picochain-history.js'))) return 'not built (npm run build)';
     return null;
 }

@@ -3,64 +3,27 @@
 // invalid settings flagged with the catalog message in the browser's language (en-US and fr),
 // the edit dialog's translated labels, defaults and live validation, and the help text.
 const assert = require('assert');
-const { spawn } = require('child_process');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { freePort, waitForPort, stopChild } = require('../../scripts/lib/services');
-
-const root = path.join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-
-function launchOptions(locale) {
-    return {
-        executablePath: CHROMIUM,
-        headless: true,
-        locale,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-            '--disable-sync', '--no-first-run'],
-    };
-}
+const { startEditor, browserSkipReason } = require('../support/editor');
 
 describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
     this.timeout(90000);
-    let red;
-    let port;
-    let userDir;
-    let browserDir;
-    let chromium;
-    let log = '';
+    let editor;
 
     before(async function () {
-        if (!fs.existsSync(CHROMIUM)) this.skip();
-        ({ chromium } = require('playwright-core'));
-        userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-decode-editor-'));
-        browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-decode-chromium-'));
-        fs.mkdirSync(path.join(userDir, 'node_modules', '@picochain'), { recursive: true });
-        fs.symlinkSync(root, path.join(userDir, 'node_modules', '@picochain', 'node-red'), 'dir');
-        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'nr-user', dependencies: { '@picochain/node-red': '*' } }));
-        fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = {
-            flowFile: 'flows.json', uiHost: '127.0.0.1',
-            editorTheme: { projects: { enabled: false }, tours: false },
-        };`);
-        fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
-            { id: 't1', type: 'tab', label: 'decode' },
-            { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
-            { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
-        ]));
-        port = await freePort();
-        red = spawn(process.execPath, [require.resolve('node-red/red.js'), '-u', userDir, '-p', String(port), '-s', path.join(userDir, 'settings.js')], {
-            stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+        const why = browserSkipReason();
+        if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+        editor = await startEditor({
+            name: 'decode',
+            flows: [
+                { id: 't1', type: 'tab', label: 'decode' },
+                { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
+                { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
+            ],
         });
-        red.stdout.on('data', (d) => { log += d; });
-        red.stderr.on('data', (d) => { log += d; });
-        await waitForPort(port, '127.0.0.1', 45000, red);
     });
 
     after(async function () {
-        await stopChild(red);
-        if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
-        if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
+        if (editor) await editor.stop();
     });
 
     for (const [locale, want] of [
@@ -78,13 +41,8 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
         }],
     ]) {
         it(`flags bad settings and opens the edit dialog in ${locale}`, async function () {
-            const context = await chromium.launchPersistentContext(path.join(browserDir, locale), launchOptions(locale));
-            const errors = [];
+            const { page, errors, close } = await editor.open(locale);
             try {
-                const page = context.pages()[0] || await context.newPage();
-                page.on('pageerror', (e) => errors.push(String(e)));
-                await page.goto(`http://127.0.0.1:${port}/`);
-                await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('bad') && RED.nodes.node('good'), null, { timeout: 45000 });
                 const state = await page.evaluate(() => {
                     const bad = RED.nodes.node('bad');
                     const good = RED.nodes.node('good');
@@ -130,7 +88,7 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
                 assert.ok(help.includes(want.help), `help in ${locale}: ${help.slice(0, 120)}`);
                 assert.deepStrictEqual(errors, []);
             } finally {
-                await context.close();
+                await close();
             }
         });
     }

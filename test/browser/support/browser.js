@@ -7,14 +7,22 @@ const { chromiumLaunchOptions, tmpDir } = require('../../../scripts/lib/services
 const RESULTS = path.join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
 const DOCS = path.join(__dirname, '..', '..', '..', 'docs', 'screenshots');
 
-/** A persistent Chromium context (fresh user data dir); close() removes the dir. */
-async function launch() {
+/** Why Chromium cannot be driven here (no chromium, no playwright-core), or null. */
+function browserSkipReason() {
+    // a dir name is given so that chromiumLaunchOptions makes none
+    try { chromiumLaunchOptions('unused'); } catch (e) { return e.message; }
+    try { require.resolve('playwright-core'); } catch { return 'playwright-core is not installed'; }
+    return null;
+}
+
+/** A persistent Chromium context (fresh user data dir) in `locale`; close() removes the dir. */
+async function launch({ locale = 'en-GB' } = {}) {
     const { chromium } = require('playwright-core');
     const dir = tmpDir('chromium');
     const o = chromiumLaunchOptions(dir);
     // playwright wants the user data dir as an argument of launchPersistentContext
     o.args = o.args.filter((a) => !a.startsWith('--user-data-dir='));
-    const context = await chromium.launchPersistentContext(dir, { ...o, viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+    const context = await chromium.launchPersistentContext(dir, { ...o, viewport: { width: 1280, height: 860 }, locale });
     return {
         context,
         async close() { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); },
@@ -48,4 +56,4 @@ function watchChartFrames(page) {
     return xs;
 }
 
-module.exports = { launch, shot, watchChartFrames, RESULTS, DOCS };
+module.exports = { browserSkipReason, launch, shot, watchChartFrames, RESULTS, DOCS };
