@@ -4,28 +4,18 @@
 // the browser's language (en-US and fr), and the edit dialog opens with translated labels and the
 // context stores of settings.js to choose from.
 const assert = require('assert');
-const { startEditor, browserSkipReason } = require('../support/editor');
+const { useEditor } = require('../support/editor');
 
 describe('picochain-alert editor in Node-RED 4 (Chromium)', function () {
     this.timeout(90000);
-    let editor;
-
-    before(async function () {
-        const why = browserSkipReason();
-        if (why) { console.log(`      skipped: ${why}`); this.skip(); }
-        editor = await startEditor({
-            name: 'alert',
-            flows: [
-                { id: 't1', type: 'tab', label: 'alerts' },
-                { id: 'good', type: 'picochain-alert', z: 't1', name: '', highWarning: '8', highWarningClear: '6', store: 'file', x: 200, y: 100, wires: [[], []] },
-                { id: 'bad', type: 'picochain-alert', z: 't1', name: 'cold room', highWarning: '8', highWarningClear: '9', x: 200, y: 200, wires: [[], []] },
-            ],
-            settings: { contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } } },
-        });
-    });
-
-    after(async function () {
-        if (editor) await editor.stop();
+    const editor = useEditor({
+        name: 'alert',
+        flows: [
+            { id: 't1', type: 'tab', label: 'alerts' },
+            { id: 'good', type: 'picochain-alert', z: 't1', name: '', highWarning: '8', highWarningClear: '6', store: 'file', x: 200, y: 100, wires: [[], []] },
+            { id: 'bad', type: 'picochain-alert', z: 't1', name: 'cold room', highWarning: '8', highWarningClear: '9', x: 200, y: 200, wires: [[], []] },
+        ],
+        settings: { contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } } },
     });
 
     for (const [locale, want] of [

@@ -3,27 +3,17 @@
 // invalid settings flagged with the catalog message in the browser's language (en-US and fr),
 // the edit dialog's translated labels, defaults and live validation, and the help text.
 const assert = require('assert');
-const { startEditor, browserSkipReason } = require('../support/editor');
+const { useEditor } = require('../support/editor');
 
 describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
     this.timeout(90000);
-    let editor;
-
-    before(async function () {
-        const why = browserSkipReason();
-        if (why) { console.log(`      skipped: ${why}`); this.skip(); }
-        editor = await startEditor({
-            name: 'decode',
-            flows: [
-                { id: 't1', type: 'tab', label: 'decode' },
-                { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
-                { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
-            ],
-        });
-    });
-
-    after(async function () {
-        if (editor) await editor.stop();
+    const editor = useEditor({
+        name: 'decode',
+        flows: [
+            { id: 't1', type: 'tab', label: 'decode' },
+            { id: 'good', type: 'picochain-decode', z: 't1', name: '', format: 'auto', topicPattern: 'picochain/+site/+device/+kind', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: '', trackSeq: true, version: 1, x: 200, y: 100, wires: [[], []] },
+            { id: 'bad', type: 'picochain-decode', z: 't1', name: 'cold room', format: 'auto', topicPattern: 'a/#/b', output: 'auto', maxBytes: 16384, tempMin: -60, tempMax: 150, legacyTimeZone: '+01:00', allowList: 'fridge-1, fridge.2', trackSeq: true, version: 1, x: 200, y: 200, wires: [[], []] },
+        ],
     });
 
     for (const [locale, want] of [

@@ -63,4 +63,21 @@ async function startEditor({ name, flows, settings = {} }) {
     }
 }
 
-module.exports = { startEditor, browserSkipReason };
+/**
+ * For a describe(): starts the editor before its tests (or skips them where Chromium cannot be
+ * driven) and stops it after them. Returns { open(locale) } as startEditor's.
+ */
+function useEditor(opts) {
+    let editor;
+    before(async function () {
+        const why = browserSkipReason();
+        if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+        editor = await startEditor(opts);
+    });
+    after(async function () {
+        if (editor) await editor.stop();
+    });
+    return { open: (locale) => editor.open(locale) };
+}
+
+module.exports = { startEditor, useEditor };
