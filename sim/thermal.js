@@ -11,6 +11,7 @@
 //   m.addFault('door', { at: 3600, duration: 900 });  // left open 15 min
 //   m.advanceTo(10800); m.airC; m.probeC(10800); m.boardAdcRaw(10800)
 'use strict';
+const { mulberry32: prng } = require('./rng'); // seeded: door openings and noise
 
 /**
  * Defaults per cabinet kind. Rates are per minute of model time.
@@ -37,18 +38,6 @@ const THERMAL_FAULTS = Object.freeze(['compressor', 'door', 'power']);
 
 const STEP_S = 1; // model seconds per integration step: door openings last 5 s or more
 const DS18B20_LSB_C = 0.0625; // 12-bit DS18B20 resolution
-
-/** mulberry32: a small seeded PRNG, good enough for door openings and noise. */
-function prng(seed) {
-    let a = seed >>> 0;
-    return function next() {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** A stable number in [0, 1) for (seed, channel, tick): noise that does not depend on query order. */
 function hash01(seed, channel, tick) {

@@ -7,23 +7,12 @@ const addFormats = require('ajv-formats');
 const vectors = require('../vectors/frames.json');
 const schema = require('../../nodes/shared/reading.schema.json');
 const { Decoder, DecodeError } = require('../../dist/nodes/picochain-decode/core');
+const { mulberry32: rng } = require('../../sim/rng'); // seeded, so a failure replays exactly
 
 const ajv = new Ajv2020({ strict: true });
 addFormats(ajv);
 const valid = ajv.compile(schema);
 const NOW = new Date('2026-11-24T10:00:00Z');
-
-/** mulberry32: a small seeded PRNG so a failure replays exactly. */
-function rng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 function run(decoder, payload, topic) {
     try {

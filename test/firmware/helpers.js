@@ -1,6 +1,7 @@
 // Shared helpers of the firmware tests: one MicroPython instance with the firmware on its path.
 'use strict';
 const { createPython } = require('../../sim/pico-host');
+const { mulberry32: rng } = require('../../sim/rng'); // seeded, so random series are reproducible
 
 /** An instance plus py(expr) -> value (through JSON) and exec(code). */
 async function firmwarePython(opts = {}) {
@@ -16,18 +17,6 @@ async function firmwarePython(opts = {}) {
     /** Passes a JS value into Python as global `name`. */
     const set = (name, value) => { mp.globals.set('__j', JSON.stringify(value)); mp.runPython(`${name} = json.loads(__j)`); };
     return { ...inst, exec, py, set, lines };
-}
-
-/** Mulberry32: a small seeded PRNG so random series are reproducible. */
-function rng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }
 
 module.exports = { firmwarePython, rng };
