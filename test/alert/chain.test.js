@@ -9,18 +9,9 @@ const helper = require('node-red-node-test-helper');
 
 const decodeFile = path.join(__dirname, '..', '..', 'dist', 'nodes', 'picochain-decode', 'picochain-decode.js');
 const alertNode = require('../../dist/nodes/picochain-alert/picochain-alert.js');
+const { sleep, until } = require('../support/wait');
 
 helper.init(require.resolve('node-red'));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(pred, what, ms = 3000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (pred()) return;
-        await sleep(10);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-}
 
 /** A picochain JSON frame v1 (firmware/PROTOCOL.md) for one temperature window ending now. */
 function frame(device, seq, mean, ageS) {

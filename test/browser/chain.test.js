@@ -8,6 +8,7 @@ const path = require('path');
 const { startChainProcess } = require('./support/chain');
 const { browserSkipReason, launch, shot, watchChartFrames } = require('./support/browser');
 const services = require('../../scripts/lib/services');
+const { sleep } = require('../support/wait');
 
 const ROOT = path.join(__dirname, '..', '..');
 const OUR_TYPES = ['picochain-decode', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'picochain-mongo-config'];
@@ -79,14 +80,14 @@ describe('the chain in a browser (Chromium)', function () {
     async function historyShowsStoredPoints(url, name, waitForSelector) {
         const xs = watchChartFrames(page);
         // let the writer store some windows before the page asks for them
-        await new Promise((r) => setTimeout(r, 3000));
+        await sleep(3000);
         // a fresh document (not just a hash change), so the socket and its first data are new
         await page.goto('about:blank');
         const loadedAt = Date.now();
         await page.goto(url);
         await page.waitForSelector(waitForSelector, { timeout: 30000 });
         const deadline = Date.now() + 30000;
-        while (xs.filter((x) => x < loadedAt).length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+        while (xs.filter((x) => x < loadedAt).length < 10 && Date.now() < deadline) await sleep(250);
         const older = xs.filter((x) => x < loadedAt).length;
         assert.ok(older >= 10, `chart points older than the page load: ${older} (of ${xs.length})`);
         await page.waitForTimeout(1500); // let the chart draw

@@ -3,8 +3,8 @@
 const assert = require('assert');
 const { compactCount, ThrottledStatus } = require('../../dist/nodes/shared/node-status');
 const { toError } = require('../../dist/nodes/shared/errors');
+const { sleep } = require('../support/wait');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('shared node-status and errors helpers', function () {
     it('compactCount keeps counters short', function () {

@@ -8,6 +8,7 @@ const http = require('http');
 const path = require('path');
 const { startChainProcess } = require('../browser/support/chain');
 const services = require('../../scripts/lib/services');
+const { sleep } = require('../support/wait');
 
 const ROOT = path.join(__dirname, '..', '..');
 const FILES = [
@@ -141,7 +142,7 @@ describe('shipped flows and examples', function () {
                 const flows = file === 'flows/picochain.json' ? [...nodes, ...read('flows/picochain-dashboard2.json').filter((n) => !nodes.some((m) => m.id === n.id))] : nodes;
                 const res = await request('POST', `${chain.info.editorUrl}flows`, flows, { 'node-red-deployment-type': 'full' });
                 assert.ok(res.status === 200 || res.status === 204, `${res.status} ${res.text}`);
-                await new Promise((r) => setTimeout(r, 1500));
+                await sleep(1500);
                 const log = chain.log().slice(before);
                 assert.ok(!/missing type|Waiting for missing/i.test(log), log);
                 assert.ok(!/\[node-red (10|20)\]/.test(log), `errors after deploy:\n${log}`);
@@ -181,7 +182,7 @@ describe('the shipped flow end to end: original boards (TOUCAN)', function () {
                 // the boards' hand-made date: no zero padding, fractional seconds (firmware/PROTOCOL.md)
                 const datetime = `${d.getUTCFullYear()}-${d.getUTCMonth() + 1}-${d.getUTCDate()} ${d.getUTCHours()}:${d.getUTCMinutes()}:${d.getUTCSeconds()}.25`;
                 await client.publishAsync('TOUCAN', JSON.stringify({ datetime, noeud: 'pico_1', capteur: 'temperature', metrique: 'brute', valeur: 12.5 + i * 0.01 }), { qos: 0 });
-                await new Promise((r) => setTimeout(r, 700));
+                await sleep(700);
                 active = Object.values((await alerts()).active || {}).filter((a) => a.device === 'pico_1');
             }
             assert.ok(active.length > 0, `an alert for pico_1:\n${chain.log().slice(-2000)}`);

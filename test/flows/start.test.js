@@ -8,6 +8,7 @@ const net = require('net');
 const path = require('path');
 const services = require('../../scripts/lib/services');
 const { resolveOptions, hashPassword, StartError } = require('../../scripts/lib/chain');
+const { sleep } = require('../support/wait');
 
 const START = path.join(__dirname, '..', '..', 'scripts', 'start.js');
 
@@ -125,7 +126,7 @@ describe('npm start (scripts/start.js)', function () {
         for (const deadline = Date.now() + 30000; stored === 0 && Date.now() < deadline;) {
             seq += 1;
             await client.publishAsync('picochain/test/fridge-9/stats', JSON.stringify({ v: 1, device: 'fridge-9', site: 'test', seq, ts: ts0 + seq * 60, window: 60, sensors: [{ sensor: 'probe1', unit: '°C', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4, state: 0 }] }), { qos: 1 });
-            await new Promise((r) => setTimeout(r, 1000));
+            await sleep(1000);
             stored = await count();
         }
         await client.endAsync();
@@ -178,7 +179,7 @@ describe('npm start with broker credentials', function () {
                 let mine = 0;
                 for (let seq = 1, deadline = Date.now() + 30000; mine === 0 && Date.now() < deadline; seq++) {
                     await c.publishAsync('picochain/auth/fridge-7/stats', JSON.stringify({ v: 1, device: 'fridge-7', seq, ts: Math.floor(Date.now() / 1000) - 600 + seq, window: 60, sensors: [{ sensor: 'probe1', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4 }] }), { qos: 1 });
-                    await new Promise((r) => setTimeout(r, 1000));
+                    await sleep(1000);
                     mine = await col.countDocuments({ 'meta.device': 'fridge-7' });
                 }
                 assert.ok(mine > 0, `stored through the flow: ${mine}\n${chain.log().slice(-2000)}`);
@@ -186,7 +187,7 @@ describe('npm start with broker credentials', function () {
                 let n = 0;
                 for (const deadline = Date.now() + 45000; n === 0 && Date.now() < deadline;) {
                     n = await col.countDocuments({ 'meta.device': board });
-                    if (n === 0) await new Promise((r) => setTimeout(r, 1000));
+                    if (n === 0) await sleep(1000);
                 }
                 assert.ok(n > 0, `${board}'s readings stored: ${n}\n${chain.log().slice(-2000)}`);
             } finally {
@@ -244,7 +245,7 @@ describe('npm start with an external broker and database', function () {
                 let n = 0;
                 for (let seq = 1, deadline = Date.now() + 30000; n === 0 && Date.now() < deadline; seq++) {
                     await client.publishAsync('picochain/ext/fridge-8/stats', JSON.stringify({ v: 1, device: 'fridge-8', seq, ts: Math.floor(Date.now() / 1000) - 600 + seq, window: 60, sensors: [{ sensor: 'probe1', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4 }] }), { qos: 1 });
-                    await new Promise((r) => setTimeout(r, 1000));
+                    await sleep(1000);
                     n = await db.db('extdb').collection('readings').countDocuments({ 'meta.device': 'fridge-8' });
                 }
                 assert.ok(n > 0, `stored through Mosquitto into the external database:\n${chain.log().slice(-1500)}`);

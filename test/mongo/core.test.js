@@ -9,6 +9,7 @@ const { WriterCore, RecentKeys, RateLimitedLog } = require('../../dist/nodes/pic
 const { parseWriterSettings } = require('../../dist/nodes/picochain-mongo-ts/settings');
 const { redact, expandEnv, checkSettings, clientOptions, MongoConnection } = require('../../dist/nodes/picochain-mongo-config/core');
 const { freePort } = require('../../scripts/lib/services');
+const { sleep } = require('../support/wait');
 
 const FIELDS = { timeField: 'time', metaField: 'meta' };
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -390,11 +391,11 @@ describe('picochain-mongo-ts writer core (fake clock, fake store)', function () 
         const { core } = makeWriter({ batchSize: 5, bufferSize: 100, batchDelayMs: 60000 }, require('../../dist/nodes/picochain-mongo-ts/core').systemClock);
         const store = new FakeStore();
         const slowInsert = store.insert.bind(store);
-        store.insert = async (docs) => { await new Promise((r) => setTimeout(r, 30)); return slowInsert(docs); };
+        store.insert = async (docs) => { await sleep(30); return slowInsert(docs); };
         core.setStore(store);
         for (let i = 0; i < 3; i++) send(core, [mapped(i)]);
         const closing = core.close(2000);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
         const late = send(core, [mapped(3)]);
         const r = await closing;
         assert.deepStrictEqual(r, { written: 4, lost: 0 });
@@ -568,7 +569,7 @@ describe('picochain-mongo-config core', function () {
         const db = conn.getDb();
         let settled = false;
         db.then(() => { settled = true; }, () => { settled = true; });
-        await new Promise((r) => setTimeout(r, 900));
+        await sleep(900);
         assert.ok(!settled, 'getDb waits while unreachable');
         assert.ok(!conn.isConnected());
         assert.deepStrictEqual(states.slice(0, 2), ['connecting', 'disconnected']);

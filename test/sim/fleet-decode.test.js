@@ -8,6 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { startMosquitto } = require('../../scripts/lib/services');
+const { untilWith } = require('../support/wait');
 
 const ROOT = path.join(__dirname, '..', '..');
 const HOST = path.join(ROOT, 'sim', 'pico-host.js');
@@ -24,19 +25,7 @@ function readingsOf(msg) {
     return list.filter((r) => r && typeof r === 'object' && typeof r.device === 'string' && typeof r.sensor === 'string');
 }
 
-function waitFor(cond, timeoutMs, what) {
-    return new Promise((resolve, reject) => {
-        const t0 = Date.now();
-        const tick = () => {
-            let v;
-            try { v = cond(); } catch (err) { return reject(err); }
-            if (v) return resolve(v);
-            if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`));
-            setTimeout(tick, 200);
-        };
-        tick();
-    });
-}
+const until = untilWith({ every: 200 });
 
 describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', function () {
     this.timeout(180000);
@@ -107,8 +96,8 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         const ids = fleet.devices.map((d) => d.id);
         assert.deepStrictEqual(ids, ['fridge-1', 'fridge-2', 'freezer-1', 'fridge-3', 'fridge-4']);
         // two windows from every board: the second proves the main loop keeps going
-        await waitFor(() => ids.every((id) => new Set((byDevice.get(id) || []).map((r) => r.seq)).size >= 2),
-            BOOT_WAIT_MS, () => `2 windows from each of ${ids.join(', ')}; got ${ids.map((id) => `${id}:${(byDevice.get(id) || []).length}`).join(' ')}`);
+        await until(() => ids.every((id) => new Set((byDevice.get(id) || []).map((r) => r.seq)).size >= 2),
+            () => `2 windows from each of ${ids.join(', ')}; got ${ids.map((id) => `${id}:${(byDevice.get(id) || []).length}`).join(' ')}`, BOOT_WAIT_MS);
         for (const id of ids) {
             const rs = byDevice.get(id);
             for (const r of rs) {
@@ -132,8 +121,8 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         // 600×: a model hour in 6 s; the fridge warms ~3 °C an hour from the start
         await start('alarm', 2, { speed: 600, format: 'binary', scenario: { faults: [{ at: 0, device: 'fridge-1', fault: 'compressor' }] } });
         const probe = (id) => (byDevice.get(id) || []).filter((r) => r.sensor === 'probe1');
-        await waitFor(() => probe('fridge-1').some((r) => r.state === 2), BOOT_WAIT_MS,
-            () => `an alarm from fridge-1 (last: ${JSON.stringify(probe('fridge-1').slice(-1)[0] || null)})`);
+        await until(() => probe('fridge-1').some((r) => r.state === 2),
+            () => `an alarm from fridge-1 (last: ${JSON.stringify(probe('fridge-1').slice(-1)[0] || null)})`, BOOT_WAIT_MS);
         const states = probe('fridge-1').map((r) => r.state);
         const firstWarn = states.indexOf(1); const firstAlarm = states.indexOf(2);
         assert.ok(firstWarn >= 0 && firstWarn < firstAlarm, `warning before alarm: ${states.join('')}`);
@@ -147,11 +136,11 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         const byDevice = await loadFlow('outage', 'buffer');
         await start('outage', 2);
         const probe = (id) => (byDevice.get(id) || []).filter((r) => r.sensor === 'probe1');
-        await waitFor(() => probe('fridge-1').length >= 2 && probe('fridge-2').length >= 2, BOOT_WAIT_MS, 'two windows from each board');
+        await until(() => probe('fridge-1').length >= 2 && probe('fridge-2').length >= 2, 'two windows from each board', BOOT_WAIT_MS);
         await fleet.inject('fridge-1', 'wifi', { duration: '8m' }); // 8 model minutes = 8 s real
         await fleet.inject('fridge-2', 'probe', { duration: '4m' });
         const seqAtCut = Math.max(...probe('fridge-1').map((r) => r.seq));
-        await waitFor(() => probe('fridge-1').some((r) => r.seq >= seqAtCut + 12), 60000, 'fridge-1 windows after the outage');
+        await until(() => probe('fridge-1').some((r) => r.seq >= seqAtCut + 12), 'fridge-1 windows after the outage', 60000);
         // every window, in seq order, none lost: the ring held them during the outage. A frame whose
         // PUBACK the cut swallowed may come twice (QoS 1); decode flags the second as a replay.
         const all = probe('fridge-1');
@@ -168,7 +157,7 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         const empty = p2.filter((r) => r.count === 0);
         assert.ok(empty.length >= 2, `fridge-2 windows without samples: ${p2.map((r) => r.count).join(',')}`);
         assert.ok(empty.every((r) => r.mean === null && typeof r.fault === 'string'), JSON.stringify(empty[0]));
-        await waitFor(() => probe('fridge-2').slice(-1)[0].count === 6, 30000, 'fridge-2 probe back');
+        await until(() => probe('fridge-2').slice(-1)[0].count === 6, 'fridge-2 probe back', 30000);
     });
 
     it('keeps the fleet running when one board crashes or loses power, and brings it back', async function () {
@@ -176,13 +165,13 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         await start('robust', 3);
         const ids = fleet.devices.map((d) => d.id);
         const windows = (id) => new Set((byDevice.get(id) || []).map((r) => r.seq)).size;
-        await waitFor(() => ids.every((id) => windows(id) >= 1), BOOT_WAIT_MS, 'a window from every board');
+        await until(() => ids.every((id) => windows(id) >= 1), 'a window from every board', BOOT_WAIT_MS);
         fleet.crash('fridge-1'); // its worker dies as an uncaught error would
         await fleet.inject('fridge-2', 'power', { duration: '3m' }); // RAM lost, reboots after 3 model min
         const before = Object.fromEntries(ids.map((id) => [id, (byDevice.get(id) || []).length]));
-        await waitFor(() => (byDevice.get('freezer-1') || []).length >= before['freezer-1'] + 4, 30000, 'freezer-1 keeps publishing');
-        await waitFor(() => ids.every((id) => (byDevice.get(id) || []).length > before[id]), BOOT_WAIT_MS,
-            () => `every board publishing again (${ids.map((id) => `${id}:${(byDevice.get(id) || []).length - before[id]}`).join(' ')})`);
+        await until(() => (byDevice.get('freezer-1') || []).length >= before['freezer-1'] + 4, 'freezer-1 keeps publishing', 30000);
+        await until(() => ids.every((id) => (byDevice.get(id) || []).length > before[id]),
+            () => `every board publishing again (${ids.map((id) => `${id}:${(byDevice.get(id) || []).length - before[id]}`).join(' ')})`, BOOT_WAIT_MS);
         const st = Object.fromEntries(fleet.status().map((d) => [d.id, d]));
         assert.strictEqual(st['fridge-1'].workerRestarts, 1);
         // the restarted worker's cabinet is where it would have been: the model is deterministic
