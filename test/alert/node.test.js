@@ -8,10 +8,10 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const alertNode = require('../../dist/nodes/picochain-alert/picochain-alert.js');
 const { STATE_KEY } = require('../../dist/nodes/picochain-alert/options');
+const { sleep, until } = require('../support/wait');
+const { collect, lastStatus } = require('../support/node-red');
 
 helper.init(require.resolve('node-red'));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Strictly increasing reading times: the alert skips a reading not newer than the last one.
 let lastMs = 0;
@@ -36,25 +36,26 @@ function flow(props = {}) {
 
 /** Collects what the two helper nodes receive (re-attach after a restart: nodes are new objects). */
 function attach() {
-    const out = { events: [], readings: [] };
-    helper.getNode('ev').on('input', (m) => out.events.push(m));
-    helper.getNode('rd').on('input', (m) => out.readings.push(m));
-    return out;
+    return collect({ events: 'ev', readings: 'rd' });
 }
 
-async function until(pred, what, ms = 3000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (pred()) return;
-        await sleep(10);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-}
-
-/** The latest status the node set (the wrapper throttles status updates to one per 250 ms). */
-function lastStatus(node) {
-    const calls = node.status.getCalls ? node.status.getCalls() : [];
-    return calls.length ? calls[calls.length - 1].args[0] : undefined;
+/**
+ * After a restart of node a1 whose alert `id` was firing: the status says "1 firing" again, a
+ * reading at `high` passes as firing without a second "fired", and one at `low` resolves the same
+ * alert. Resolves with that event message.
+ */
+async function stillFiringAfterRestart(id, high, low) {
+    const out = attach();
+    const n = helper.getNode('a1');
+    await until(() => { const s = lastStatus(n); return s && s.text === '1 firing'; }, 'restored status "1 firing"');
+    n.receive({ payload: reading(high) });
+    await until(() => out.readings.length === 1, 'reading after restart');
+    assert.strictEqual(out.readings[0].alert.state, 'firing');
+    assert.strictEqual(out.events.length, 0, 'no second fired');
+    n.receive({ payload: reading(low) });
+    await until(() => out.events.length === 1, 'resolved');
+    assert.strictEqual(out.events[0].payload.id, id);
+    return out.events[0];
 }
 
 describe('picochain-alert node (Node-RED runtime)', function () {
@@ -236,23 +237,14 @@ describe('picochain-alert node (Node-RED runtime)', function () {
 
     it('keeps a firing alert across a redeploy with default settings (no context store): no second "fired", same id resolves', async function () {
         await helper.load(alertNode, flow());
-        let out = attach();
+        const out = attach();
         helper.getNode('a1').receive({ payload: reading(9) });
         await until(() => out.events.length === 1, 'fired');
         const id = out.events[0].payload.id;
         await helper._redNodes.stopFlows();
         await helper._redNodes.startFlows();
-        out = attach();
-        const n = helper.getNode('a1');
-        await until(() => { const s = lastStatus(n); return s && s.text === '1 firing'; }, 'restored status "1 firing"');
-        n.receive({ payload: reading(9.5) });
-        await until(() => out.readings.length === 1, 'reading after restart');
-        assert.strictEqual(out.readings[0].alert.state, 'firing');
-        assert.strictEqual(out.events.length, 0, 'no second fired');
-        n.receive({ payload: reading(5) });
-        await until(() => out.events.length === 1, 'resolved');
-        assert.strictEqual(out.events[0].payload.event, 'resolved');
-        assert.strictEqual(out.events[0].payload.id, id);
+        const resolved = await stillFiringAfterRestart(id, 9.5, 5);
+        assert.strictEqual(resolved.payload.event, 'resolved');
     });
 
     it('keeps a firing alert across a Node-RED restart with a localfilesystem context store', async function () {
@@ -271,7 +263,7 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         try {
             helper.settings(settings);
             await helper.load(alertNode, flow({ store: 'file' }));
-            let out = attach();
+            const out = attach();
             helper.getNode('a1').receive({ payload: reading(9) });
             await until(() => out.events.length === 1, 'fired');
             const id = out.events[0].payload.id;
@@ -290,16 +282,7 @@ describe('picochain-alert node (Node-RED runtime)', function () {
 
             helper.settings(settings);
             await helper.load(alertNode, flow({ store: 'file' }));
-            out = attach();
-            const n = helper.getNode('a1');
-            await until(() => { const s = lastStatus(n); return s && s.text === '1 firing'; }, 'restored status "1 firing"');
-            n.receive({ payload: reading(9.4) });
-            await until(() => out.readings.length === 1, 'reading after restart');
-            assert.strictEqual(out.readings[0].alert.state, 'firing');
-            assert.strictEqual(out.events.length, 0, 'no second fired');
-            n.receive({ payload: reading(4) });
-            await until(() => out.events.length === 1, 'resolved');
-            assert.strictEqual(out.events[0].payload.id, id);
+            await stillFiringAfterRestart(id, 9.4, 4);
             await redNodes.stopFlows();
             await redNodes.closeContextsPlugin();
         } finally {

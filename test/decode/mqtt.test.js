@@ -8,20 +8,14 @@ const helper = require('node-red-node-test-helper');
 const { startMosquitto } = require('../../scripts/lib/services');
 const decodeNode = require('../../dist/nodes/picochain-decode/picochain-decode.js');
 const { encodeBinaryFrame, encodeJsonFrame } = require('../../dist/nodes/shared/codec');
+const { sleep, untilWith } = require('../support/wait');
+const { collect } = require('../support/node-red');
+
+const until = untilWith({ ms: 10000, every: 20 });
 
 helper.init(require.resolve('node-red'));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const NOW_S = Math.floor(Date.now() / 1000);
-
-async function until(pred, what, ms = 10000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (pred()) return;
-        await sleep(20);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-}
 
 function frame(device, seq) {
     return {
@@ -69,10 +63,7 @@ describe('picochain-decode behind mqtt in and Mosquitto', function () {
             { id: 'caught', type: 'helper', z: 'f1' },
         ];
         await helper.load([mqttNodes, decodeNode], flow);
-        const out = { readings: [], status: [], caught: [] };
-        helper.getNode('rd').on('input', (m) => out.readings.push(m));
-        helper.getNode('st').on('input', (m) => out.status.push(m));
-        helper.getNode('caught').on('input', (m) => out.caught.push(m));
+        const out = collect({ readings: 'rd', status: 'st', caught: 'caught' });
         const brokerNode = helper.getNode('broker');
         await until(() => brokerNode.connected, 'Node-RED connected to Mosquitto');
         return out;

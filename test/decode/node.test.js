@@ -5,10 +5,11 @@ const assert = require('assert');
 const helper = require('node-red-node-test-helper');
 const decodeNode = require('../../dist/nodes/picochain-decode/picochain-decode.js');
 const { encodeBinaryFrame } = require('../../dist/nodes/shared/codec');
+const { sleep, until } = require('../support/wait');
+const { collect, lastStatus } = require('../support/node-red');
 
 helper.init(require.resolve('node-red'));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const NOW_S = Math.floor(Date.now() / 1000);
 
 function frame(over = {}, sensorOver = {}) {
@@ -34,25 +35,7 @@ function flow(props = {}) {
 /** Loads the flow and collects what each helper receives. */
 async function load(props) {
     await helper.load(decodeNode, flow(props));
-    const out = { readings: [], status: [], caught: [] };
-    helper.getNode('rd').on('input', (m) => out.readings.push(m));
-    helper.getNode('st').on('input', (m) => out.status.push(m));
-    helper.getNode('caught').on('input', (m) => out.caught.push(m));
-    return { node: helper.getNode('d1'), out };
-}
-
-async function until(pred, what, ms = 3000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (pred()) return;
-        await sleep(10);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-}
-
-function lastStatus(node) {
-    const calls = node.status.getCalls ? node.status.getCalls() : [];
-    return calls.length ? calls[calls.length - 1].args[0] : undefined;
+    return { node: helper.getNode('d1'), out: collect({ readings: 'rd', status: 'st', caught: 'caught' }) };
 }
 
 describe('picochain-decode node (Node-RED runtime)', function () {

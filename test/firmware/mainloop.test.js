@@ -6,17 +6,10 @@ const net = require('net');
 const mqtt = require('mqtt');
 const { createPico } = require('../../sim/pico-host');
 const { startMosquitto, freePort } = require('../../scripts/lib/services');
+const { sleep, untilWith } = require('../support/wait');
 
+const until = untilWith({ every: 25 });
 const SPEED = 60; // one 60 s window per real second
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond, timeoutMs, what, info = () => '') {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${info()}`);
-        await sleep(25);
-    }
-}
 
 /** A TCP proxy in front of the broker: 'pass', 'blackhole' (accepts, forwards nothing) or 'refuse'. */
 async function tcpProxy(targetPort) {
@@ -96,7 +89,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         await pico.start();
         const stats = () => sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => ({ ...JSON.parse(m.text), at: m.at }));
         const diag = () => `got seqs ${stats().map((f) => f.seq)}; board ${JSON.stringify(pico.stats())}`;
-        await until(() => stats().length >= 3, 15000, '3 windows before the outage', diag);
+        await until(() => stats().length >= 3, () => `3 windows before the outage ${diag()}`, 15000);
 
         // 1) the broker goes silent (connections stay open, nothing comes back: no PUBACK, no
         //    CONNACK, no PINGRESP), then 2) refuses connections, for about 3 windows each
@@ -110,17 +103,17 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         assert.ok(during.buffered >= 4, `frames wait in the ring during the outage (buffered ${during.buffered})`);
         assert.strictEqual(during.connected, false);
         proxy.mode('pass');
-        await until(() => pico.stats().buffered === 0 && pico.stats().connected, 15000, 'replay after the broker came back', diag);
-        await until(() => stats().length >= pico.stats().seq, 10000, 'the subscriber to catch up', diag);
+        await until(() => pico.stats().buffered === 0 && pico.stats().connected, () => `replay after the broker came back ${diag()}`, 15000);
+        await until(() => stats().length >= pico.stats().seq, () => `the subscriber to catch up ${diag()}`, 10000);
 
         // 3) Wi-Fi drops for about 3 windows: the broker publishes the last will
         wifi = false;
         await sleep(3000);
         assert.ok(pico.stats().buffered >= 2, 'frames wait in the ring while Wi-Fi is down');
         wifi = true;
-        await until(() => pico.stats().buffered === 0 && pico.stats().connected, 15000, 'replay after Wi-Fi came back', diag);
+        await until(() => pico.stats().buffered === 0 && pico.stats().connected, () => `replay after Wi-Fi came back ${diag()}`, 15000);
         const lastSeq = pico.stats().seq; // windows closed so far: 0 .. lastSeq-1
-        await until(() => stats().length >= lastSeq, 10000, 'every window at the subscriber', diag);
+        await until(() => stats().length >= lastSeq, () => `every window at the subscriber ${diag()}`, 10000);
         proxy.close();
 
         const frames = stats();
@@ -171,7 +164,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
             clock: { speed: SPEED },
         });
         await pico.start();
-        await until(() => pico.stats().published >= 2, 15000, 'two frames published');
+        await until(() => pico.stats().published >= 2, 'two frames published', 15000);
         await broker.stop();
         let buffered;
         try {
@@ -183,7 +176,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         assert.ok(buffered >= 2, `frames wait in the ring (${buffered})`);
         // watch the broker side: a subscriber from now on sees the board's replay
         sub = await subscriber(broker.url, 'picochain/lab/fridge-9/stats');
-        await until(() => pico.stats().buffered === 0 && pico.stats().connected, 15000, 'replay after the restart');
+        await until(() => pico.stats().buffered === 0 && pico.stats().connected, 'replay after the restart', 15000);
         const st = pico.stats();
         assert.strictEqual(st.dropped, 0);
         assert.ok(st.replayed >= buffered, `replayed ${st.replayed} >= ${buffered}`);
@@ -198,7 +191,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
             clock: { speed: SPEED },
         });
         await pico.start();
-        await until(() => sub.got.filter((m) => m.topic.endsWith('/stats')).length >= 2, 15000, 'two binary windows');
+        await until(() => sub.got.filter((m) => m.topic.endsWith('/stats')).length >= 2, 'two binary windows', 15000);
         const bin = sub.got.filter((m) => m.topic.endsWith('/stats'));
         for (const m of bin) {
             assert.strictEqual(m.bytes.length, 24, 'one 24-byte record (onboard sensor only)');
@@ -214,7 +207,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         pico = null;
         // a fresh subscriber gets the retained status: the goodbye `offline`
         const late = await subscriber(broker.url, 'picochain/lab/fridge-2/status');
-        await until(() => late.got.length > 0, 5000, 'retained status');
+        await until(() => late.got.length > 0, 'retained status', 5000);
         assert.strictEqual(late.got[0].text, 'offline');
         assert.strictEqual(late.got[0].retain, true);
         late.c.end(true);
@@ -233,7 +226,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         });
         await pico.start();
         const frames = () => sub.got.map((m) => JSON.parse(m.text));
-        await until(() => frames().length >= 7, 20000, 'seven 30 s windows');
+        await until(() => frames().length >= 7, 'seven 30 s windows', 20000);
         const probe = frames().map((f) => f.sensors.find((x) => x.sensor === 'probe1'));
         const onboard = frames().map((f) => f.sensors.find((x) => x.sensor === 'temperature'));
         // samples 11..17 fail: windows of 3 samples -> counts 3 3 3 1 0 1 3
@@ -254,7 +247,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         const hw = { adcRaw: () => 14050, probes: [] };
         let first = await createPico({ config: { ...boardConfig(port), device: 'fridge-8', onewire_pin: null, ring: ringCfg }, hardware: hw, clock: { speed: SPEED } });
         await first.start();
-        await until(() => (first.stats().windows || 0) >= 7, 15000, 'seven windows buffered');
+        await until(() => (first.stats().windows || 0) >= 7, 'seven windows buffered', 15000);
         const flash = first.files();
         first.kill(); // power cut: RAM (the 2 newest frames and the unspilled batch) is lost
         first = null;
@@ -264,7 +257,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         sub = await subscriber(broker.url, 'picochain/lab/fridge-8/#');
         pico = await createPico({ config: { ...boardConfig(broker.port), device: 'fridge-8', onewire_pin: null, ring: ringCfg }, files: flash, hardware: hw, clock: { speed: SPEED } });
         await pico.start();
-        await until(() => sub.got.filter((m) => m.topic.endsWith('/stats')).length >= spilled.length * 2, 15000, 'the flash frames');
+        await until(() => sub.got.filter((m) => m.topic.endsWith('/stats')).length >= spilled.length * 2, 'the flash frames', 15000);
         const seqs = sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => JSON.parse(m.text).seq);
         // the first boot's oldest frames come first, in order, then the new boot counts from 0 again
         assert.deepStrictEqual(seqs.slice(0, spilled.length * 2), Array.from({ length: spilled.length * 2 }, (_, i) => i));
@@ -283,7 +276,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         });
         await pico.start();
         const stats = () => sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => JSON.parse(m.text));
-        await until(() => stats().length >= 2, 15000, 'two windows');
+        await until(() => stats().length >= 2, 'two windows', 15000);
         const [a, b] = stats();
         assert.strictEqual(a.synced, false);
         assert.ok(a.ts >= 60 && a.ts <= 120, `ts ${a.ts} = seconds since boot`);
@@ -300,7 +293,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
             clock: { speed: SPEED, wallStartMs: Date.UTC(2024, 2, 12, 14, 5, 0) },
         });
         await pico.start();
-        await until(() => sub.got.length >= 3, 15000, 'three TOUCAN messages');
+        await until(() => sub.got.length >= 3, 'three TOUCAN messages', 15000);
         const m = JSON.parse(sub.got[0].text);
         assert.deepStrictEqual(Object.keys(m), ['datetime', 'noeud', 'capteur', 'metrique', 'valeur']);
         assert.strictEqual(m.noeud, 'pico_1');
@@ -319,46 +312,43 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
             led: false,
         });
         await pico.start();
-        await until(() => (pico.stats().windows || 0) >= 2, 10000, 'two windows');
+        await until(() => (pico.stats().windows || 0) >= 2, 'two windows', 10000);
         const s = pico.stats();
         assert.strictEqual(s.buffered, s.windows, 'only window frames wait in the ring');
         assert.ok(s.legacySkipped >= 6, `legacy messages skipped (${s.legacySkipped})`);
     });
 
-    it('the emulated watchdog resets a board whose sampler hangs', async () => {
-        let exit = null;
-        const port = await freePort(); // nothing listens: the link just retries
+    /** Starts `pico` with no broker to reach (the link just retries); `exit` is what onExit got, null until then. */
+    async function startEndingBoard() {
+        const ended = { exit: null };
         pico = await createPico({
-            config: boardConfig(port),
+            config: boardConfig(await freePort()),
             hardware: { adcRaw: () => 14050, probes: [] },
             clock: { speed: SPEED },
-            onExit: (e) => { exit = e; },
+            onExit: (e) => { ended.exit = e; },
         });
         await pico.start();
+        return ended;
+    }
+
+    it('the emulated watchdog resets a board whose sampler hangs', async () => {
+        const ended = await startEndingBoard();
         await sleep(500);
-        assert.strictEqual(exit, null, 'fed while the sampler runs');
+        assert.strictEqual(ended.exit, null, 'fed while the sampler runs');
         // hang the sampler: its next sensor read never returns
         pico.runPython('import main\nasync def _hang():\n    import asyncio\n    await asyncio.Event().wait()\nmain._app.sensors.read = _hang');
-        await until(() => exit !== null, 10000, 'the watchdog reset');
-        assert.strictEqual(exit.code, 'WDT');
+        await until(() => ended.exit !== null, 'the watchdog reset', 10000);
+        assert.strictEqual(ended.exit.code, 'WDT');
     });
 
     it('a task that crashes ends main() with its error (on the board: reset), reported to onExit', async () => {
-        let exit;
-        const port = await freePort();
-        pico = await createPico({
-            config: boardConfig(port),
-            hardware: { adcRaw: () => 14050, probes: [] },
-            clock: { speed: SPEED },
-            onExit: (e) => { exit = e; },
-        });
-        await pico.start();
+        const ended = await startEndingBoard();
         await sleep(300);
         pico.runPython('import main\nasync def _boom():\n    raise ValueError("sensor exploded")\nmain._app.sensors.read = _boom');
-        await until(() => exit !== undefined, 10000, 'main() to end');
-        assert.ok(exit instanceof Error);
-        assert.match(exit.message, /sensor exploded/);
-        assert.notStrictEqual(exit.code, 'WDT', 'the crash ends main() at once, before the watchdog');
+        await until(() => ended.exit !== null, 'main() to end', 10000);
+        assert.ok(ended.exit instanceof Error);
+        assert.match(ended.exit.message, /sensor exploded/);
+        assert.notStrictEqual(ended.exit.code, 'WDT', 'the crash ends main() at once, before the watchdog');
     });
 
     it('a missing config.json: clear console message and the config LED pattern, no crash', async () => {

@@ -5,8 +5,8 @@ const assert = require('assert');
 const net = require('net');
 const aedes = require('aedes');
 const { createPico } = require('../../sim/pico-host');
+const { sleep } = require('../support/wait');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('firmware MQTT session setup (link.py) against aedes', function () {
     this.timeout(30000);
@@ -31,13 +31,16 @@ describe('firmware MQTT session setup (link.py) against aedes', function () {
         if (server) await bounded((r) => server.close(r));
     });
 
+    /** A board of site "lab" logging in to this broker as user "board". */
+    const labBoard = (device, password) => createPico({
+        config: { device, site: 'lab', broker: { host: '127.0.0.1', port, user: 'board', password }, onewire_pin: null },
+        hardware: { adcRaw: () => 14050 },
+        clock: { speed: 60 },
+        led: false,
+    });
+
     it('connects with credentials, clean session off, keepalive 120 s and a retained QoS 1 `offline` will', async () => {
-        const pico = await createPico({
-            config: { device: 'fridge-a', site: 'lab', broker: { host: '127.0.0.1', port, user: 'board', password: 's3cret' }, onewire_pin: null },
-            hardware: { adcRaw: () => 14050 },
-            clock: { speed: 60 },
-            led: false,
-        });
+        const pico = await labBoard('fridge-a', 's3cret');
         try {
             await pico.start();
             const t0 = Date.now();
@@ -66,12 +69,7 @@ describe('firmware MQTT session setup (link.py) against aedes', function () {
     });
 
     it('refused credentials: the board keeps retrying with backoff and keeps its frames', async () => {
-        const pico = await createPico({
-            config: { device: 'fridge-b', site: 'lab', broker: { host: '127.0.0.1', port, user: 'board', password: 'wrong' }, onewire_pin: null },
-            hardware: { adcRaw: () => 14050 },
-            clock: { speed: 60 },
-            led: false,
-        });
+        const pico = await labBoard('fridge-b', 'wrong');
         try {
             await pico.start();
             await sleep(3000);

@@ -9,6 +9,10 @@ const mqtt = require('mqtt');
 const { MongoClient } = require('mongodb');
 const { startMosquitto, startFerretDB } = require('../../scripts/lib/services');
 const { encodeBinaryFrame, encodeJsonFrame } = require('../../dist/nodes/shared/codec');
+const { sleep, untilWith } = require('../support/wait');
+const { collect } = require('../support/node-red');
+
+const until = untilWith({ ms: 20000, every: 50 });
 
 helper.init(require.resolve('node-red'));
 const nodes = [
@@ -20,15 +24,6 @@ const nodes = [
     require('../../dist/nodes/picochain-alert/picochain-alert.js'),
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(pred, what, ms = 20000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (await pred()) return;
-        await sleep(50);
-    }
-    assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-}
 const T0 = Math.floor(Date.now() / 1000) - 6 * 3600;
 
 function frame(device, seq, mean) {
@@ -85,8 +80,7 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
             { id: 'caught', type: 'helper', z: 'f1' },
         ];
         await helper.load(nodes, flow);
-        const out = { readings: [], statuses: [], written: [], events: [], caught: [] };
-        for (const k of Object.keys(out)) helper.getNode(k).on('input', (m) => out[k].push(m));
+        const out = collect({ readings: 'readings', statuses: 'statuses', written: 'written', events: 'events', caught: 'caught' });
         await until(() => helper.getNode('broker').connected, 'Node-RED connected to Mosquitto');
         await sleep(300); // subscriptions granted
         return { out, coll: client.db(db).collection('readings'), writer: helper.getNode('writer') };

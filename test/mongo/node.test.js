@@ -10,10 +10,13 @@ const { MongoClient } = require('mongodb');
 const configNode = require('../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js');
 const writerNode = require('../../dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js');
 const { startFerretDB, freePort } = require('../../scripts/lib/services');
+const { sleep, untilWith } = require('../support/wait');
+const { collect, lastStatus: lastStatusOr } = require('../support/node-red');
+
+const until = untilWith({ ms: 10000, every: 25 });
 
 helper.init(require.resolve('node-red'));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const T0 = Date.now() - 3600 * 1000;
 let dbCounter = 0;
 
@@ -26,19 +29,7 @@ function reading(i, over = {}) {
     };
 }
 
-async function until(pred, what, ms = 10000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (await pred()) return;
-        await sleep(25);
-    }
-    assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-}
-
-function lastStatus(node) {
-    const calls = node.status.getCalls();
-    return calls.length ? calls[calls.length - 1].args[0] : {};
-}
+const lastStatus = (node) => lastStatusOr(node, {});
 
 /** Records a node's log/warn/error/status calls into `into` (they outlive helper.unload's spies). */
 function record(node, into) {
@@ -91,10 +82,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
 
     async function load(f, credentials) {
         await helper.load([configNode, writerNode], f.nodes, credentials || {});
-        const out = { written: [], caught: [], completed: [] };
-        helper.getNode('out').on('input', (m) => out.written.push(m));
-        helper.getNode('caught').on('input', (m) => out.caught.push(m));
-        helper.getNode('completed').on('input', (m) => out.completed.push(m));
+        const out = collect({ written: 'out', caught: 'caught', completed: 'completed' });
         return { w: helper.getNode('w'), cfg: helper.getNode('cfg'), out, coll: client.db(f.db).collection('readings') };
     }
 
