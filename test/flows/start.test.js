@@ -152,7 +152,7 @@ describe('npm start (scripts/start.js)', function () {
 });
 
 describe('npm start with broker credentials', function () {
-    this.timeout(120000);
+    this.timeout(200000);
     it('the embedded broker refuses clients without them; the shipped flow and the fleet use them; an editor password protects editor and dashboards', async function () {
         if (!services.ferretdbPath()) this.skip();
         const { startChainProcess } = require('../browser/support/chain');
@@ -177,7 +177,7 @@ describe('npm start with broker credentials', function () {
             try {
                 const col = db.db(chain.info.database).collection('readings');
                 let mine = 0;
-                for (let seq = 1, deadline = Date.now() + 30000; mine === 0 && Date.now() < deadline; seq++) {
+                for (let seq = 1, deadline = Date.now() + 60000; mine === 0 && Date.now() < deadline; seq++) {
                     await c.publishAsync('picochain/auth/fridge-7/stats', JSON.stringify({ v: 1, device: 'fridge-7', seq, ts: Math.floor(Date.now() / 1000) - 600 + seq, window: 60, sensors: [{ sensor: 'probe1', count: 6, min: 3, max: 5, mean: 4, std: 0.5, slope: 0, last: 4 }] }), { qos: 1 });
                     await sleep(1000);
                     mine = await col.countDocuments({ 'meta.device': 'fridge-7' });
