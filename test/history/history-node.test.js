@@ -34,7 +34,7 @@ describe('picochain-history node against FerretDB', function () {
         }
         docs.push({ time: new Date(now - H), meta: { device: 'fridge-2', sensor: 'temperature' }, count: 0, min: null, max: null, mean: null, fault: 'no-samples' });
         await col.insertMany(docs);
-        configNode = fs.existsSync(realConfigPath) ? require(realConfigPath) : require('./support/mongo-config-standin');
+        configNode = require(realConfigPath);
     });
     after(async function () {
         if (client) await client.close();
