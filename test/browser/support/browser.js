@@ -9,10 +9,13 @@ const DOCS = path.join(__dirname, '..', '..', '..', 'docs', 'screenshots');
 
 /** Why Chromium cannot be driven here (no chromium, no playwright-core), or null. */
 function browserSkipReason() {
+    let reason = null;
     // a dir name is given so that chromiumLaunchOptions makes none
-    try { chromiumLaunchOptions('unused'); } catch (e) { return e.message; }
-    try { require.resolve('playwright-core'); } catch { return 'playwright-core is not installed'; }
-    return null;
+    try { chromiumLaunchOptions('unused'); } catch (e) { reason = e.message; }
+    if (!reason) { try { require.resolve('playwright-core'); } catch { reason = 'playwright-core is not installed'; } }
+    // CI installs Chromium (scripts/setup.sh): there a missing browser is a failure, not a skip
+    if (reason && process.env.CI) throw new Error(`browser tests cannot run under CI: ${reason}`);
+    return reason;
 }
 
 /** A persistent Chromium context (fresh user data dir) in `locale`; close() removes the dir. */
