@@ -2,6 +2,7 @@
  * picochain-alert editor config → core options, and config migrations (pure, no Node-RED import).
  * The editor stores numbers as text so an empty field can mean "off".
  */
+import { Migration, runMigrations } from '../shared/migrations';
 import { AlertOptions, Band, RateLimit, Severity, ThresholdSide, ValueField, DEFAULT_OPTIONS } from './core';
 
 /** Node context key of the saved engine state (picochain-alert.ts). */
@@ -69,8 +70,6 @@ export const DEFAULT_CONFIG: AlertNodeConfig = {
     version: CONFIG_VERSION,
 };
 
-type Migration = { version: number; up: (c: Record<string, unknown>) => Record<string, unknown> };
-
 /**
  * Versioned config upgrades, oldest first (HA `migrations.ts` pattern). Version 0 is a config
  * without `version`: a hand-written or generated flow. Its missing properties take the defaults;
@@ -89,9 +88,7 @@ export const MIGRATIONS: Migration[] = [
 
 /** Brings a saved config to CONFIG_VERSION and fills missing properties with their defaults. */
 export function migrate(raw: Record<string, unknown>): AlertNodeConfig {
-    let c: Record<string, unknown> = { ...raw };
-    const from = typeof c.version === 'number' ? c.version : 0;
-    for (const m of MIGRATIONS) if (m.version > from) c = m.up(c);
+    const c = runMigrations(raw, MIGRATIONS);
     c.version = CONFIG_VERSION;
     for (const [k, v] of Object.entries(DEFAULT_CONFIG)) if (c[k] === undefined || c[k] === null) c[k] = v;
     return c as unknown as AlertNodeConfig;

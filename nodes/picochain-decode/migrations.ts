@@ -2,6 +2,7 @@
  * Config migrations of picochain-decode: each step lifts a node's saved config by one version, so
  * flows exported from an older release keep working (STYLE.md, "Editor html").
  */
+import { Migration, runMigrations } from '../shared/migrations';
 import { DecodeOptions, DEFAULT_OPTIONS, FormatSetting } from './core';
 
 export type OutputMode = 'auto' | 'array' | 'split';
@@ -38,12 +39,6 @@ export const CONFIG_DEFAULTS: Readonly<DecodeConfig> = Object.freeze({
     version: CURRENT_VERSION,
 });
 
-interface Migration {
-    /** The version this step produces. */
-    version: number;
-    up(config: Record<string, unknown>): Record<string, unknown>;
-}
-
 const MIGRATIONS: Migration[] = [
     {
         // 0 -> 1: the unversioned preview had only name, format and topicPattern; a missing
@@ -55,9 +50,7 @@ const MIGRATIONS: Migration[] = [
 
 /** Lifts a saved config to CURRENT_VERSION; a config without `version` is version 0. */
 export function migrate(config: Record<string, unknown>): DecodeConfig {
-    let c: Record<string, unknown> = { ...config };
-    const from = typeof c.version === 'number' ? c.version : Number(c.version) || 0;
-    for (const m of MIGRATIONS) if (m.version > from) c = m.up(c);
+    const c = runMigrations(config, MIGRATIONS);
     // `legacyUtcOffset` was the legacy zone setting's name before it took zone names too (some
     // generated flows still carry it next to the default legacyTimeZone)
     const old = c.legacyUtcOffset;

@@ -2,6 +2,7 @@
  * Config migrations of picochain-history: each step lifts a saved config by one version so flows
  * exported from an older release keep working (STYLE.md, "Editor html").
  */
+import { Migration, runMigrations } from '../shared/migrations';
 
 export const CURRENT_VERSION = 1;
 
@@ -43,9 +44,7 @@ export const CONFIG_DEFAULTS: Readonly<HistoryNodeConfig> = Object.freeze({
     version: CURRENT_VERSION,
 });
 
-type Step = { version: number; up(c: Record<string, unknown>): Record<string, unknown> };
-
-const STEPS: Step[] = [
+const STEPS: Migration[] = [
     {
         // v0 (unversioned, before 0.1.0): properties missing from an older editor get their defaults
         version: 1,
@@ -55,8 +54,5 @@ const STEPS: Step[] = [
 
 /** Lifts a saved config to CURRENT_VERSION; a config from a newer release is returned unchanged. */
 export function migrate(config: Record<string, unknown>): HistoryNodeConfig {
-    let c: Record<string, unknown> = { ...config };
-    const from = typeof c.version === 'number' ? c.version : 0;
-    for (const step of STEPS) if (step.version > from) c = step.up(c);
-    return c as unknown as HistoryNodeConfig;
+    return runMigrations(config, STEPS) as unknown as HistoryNodeConfig;
 }

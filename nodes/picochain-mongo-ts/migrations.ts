@@ -3,12 +3,9 @@
  * v0 = a config without `version` (hand-written flows, early drafts): `retention` was
  * expireAfterSeconds, with no unit field, and there was no output port setting.
  */
-export const CONFIG_VERSION = 1;
+import { Migration, runMigrations } from '../shared/migrations';
 
-interface Migration {
-    version: number;
-    up(c: Record<string, unknown>): Record<string, unknown>;
-}
+export const CONFIG_VERSION = 1;
 
 const MIGRATIONS: Migration[] = [
     {
@@ -25,8 +22,5 @@ const MIGRATIONS: Migration[] = [
 
 /** Brings a writer config of any older version up to CONFIG_VERSION; newer fields are kept. */
 export function migrate(config: Record<string, unknown>): Record<string, unknown> {
-    let c: Record<string, unknown> = { ...config };
-    const from = typeof c.version === 'number' ? c.version : Number(c.version) || 0;
-    for (const m of MIGRATIONS) if (m.version > from) c = m.up(c);
-    return c;
+    return runMigrations(config, MIGRATIONS);
 }
