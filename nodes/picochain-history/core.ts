@@ -10,6 +10,8 @@
  *   operators ($subtract, $mod, $min, $max, $avg in $group are "not implemented" in FerretDB 1.24,
  *   and its $sum of a field returns 0), see `isNotImplemented()`.
  */
+import type { DocFields } from '../picochain-mongo-ts/document';
+import { ID_PATTERN, SENSOR_PATTERN } from '../shared/reading';
 
 /** One stored reading as the history reads it back (the writer's document, ARCHITECTURE.md). */
 export interface StoredWindow {
@@ -49,11 +51,8 @@ export interface HistoryRequest {
     bucketMs: number;
 }
 
-/** Field names of the stored documents (the writer's timeField/metaField). */
-export interface DocFields {
-    timeField: string;
-    metaField: string;
-}
+/** Field names of the stored documents: the writer's own type, so the two cannot drift apart. */
+export type { DocFields };
 
 export const DEFAULT_FIELDS: DocFields = { timeField: 'time', metaField: 'meta' };
 
@@ -67,8 +66,6 @@ export const NICE_BUCKETS_MS = [
     15 * MS_PER_MINUTE, 30 * MS_PER_MINUTE, MS_PER_HOUR, 2 * MS_PER_HOUR, 3 * MS_PER_HOUR,
     6 * MS_PER_HOUR, 12 * MS_PER_HOUR, 24 * MS_PER_HOUR,
 ];
-
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** A request the node cannot answer; `code` is the locale key under `picochain-history.errors`. */
 export class HistoryError extends Error {
@@ -132,7 +129,7 @@ export function parseRequest(input: Record<string, unknown>, defaults: RequestDe
     }
     let sensor: unknown = input.sensor ?? defaults.sensor ?? null;
     if (sensor === '' || sensor === '*' || sensor === 'all') sensor = null;
-    if (sensor !== null && (typeof sensor !== 'string' || !ID_PATTERN.test(sensor))) {
+    if (sensor !== null && (typeof sensor !== 'string' || !SENSOR_PATTERN.test(sensor))) {
         throw new HistoryError('bad-sensor', `sensor "${String(sensor)}" is not a valid name`);
     }
     const to = input.to !== undefined && input.to !== null && input.to !== '' ? toMs(input.to, 'to') : now;

@@ -5,11 +5,12 @@
  * output 1 and hourly statistics rows on output 2.
  */
 import {
-    Bucket, CHART_FORMATS, ChartFormat, DocFields, HistoryError, HistoryRequest, MS_PER_HOUR, SeriesStat,
+    Bucket, CHART_FORMATS, ChartFormat, DEFAULT_FIELDS, DocFields, HistoryError, HistoryRequest, MS_PER_HOUR, SeriesStat,
     bucketDocs, buildBucketPipeline, buildFilter, buildProjection, fromPipelineDocs, hourlyRows, isNotImplemented,
     parseRequest, parseStats, toChartPoints, toStoredWindow, toUiChart,
 } from './core';
 import { toError } from '../shared/errors';
+import { translator } from '../shared/catalog';
 import { migrate } from './migrations';
 
 /** Longest wait for the database before a request fails (ms). */
@@ -68,14 +69,13 @@ export = function (RED: any) {
         const config = migrate(saved as unknown as Record<string, unknown>) as unknown as HistoryConfig;
         const node = this;
         const mongo: MongoConfigApi | null = RED.nodes.getNode(config.mongo);
-        const fields: DocFields = { timeField: config.timeField || 'time', metaField: config.metaField || 'meta' };
+        const fields: DocFields = { timeField: config.timeField || DEFAULT_FIELDS.timeField, metaField: config.metaField || DEFAULT_FIELDS.metaField };
         const collection = config.collection || 'readings';
         const format: ChartFormat = CHART_FORMATS.includes(config.format as ChartFormat) ? config.format as ChartFormat : 'ui_chart';
         const timeoutMs = Number(config.timeout) > 0 ? Number(config.timeout) * 1000 : DEFAULT_TIMEOUT_MS;
         const hourly = config.hourly !== false;
         let engine: Engine = config.engine === 'aggregate' || config.engine === 'find' ? config.engine : 'auto';
         let closing = false;
-        let busy = 0;
         let stats: SeriesStat[];
         try {
             stats = parseStats(config.stats || 'mean,min,max');
@@ -89,12 +89,9 @@ export = function (RED: any) {
             range: config.range || '24h',
             maxPoints: Number(config.maxPoints) || 300,
         };
-        // the runtime's catalog may be missing (e.g. in the test helper): fall back to the English word
-        const statLabel = (s: SeriesStat): string => {
-            const key = `picochain-history.stat.${s}`;
-            const t = RED._(key);
-            return typeof t === 'string' && t !== key ? t : s;
-        };
+        // the runtime's catalog may be missing (e.g. in the test helper): translator falls back to en-US
+        const t = translator(RED._, __dirname, 'picochain-history');
+        const statLabel = (s: SeriesStat): string => t(`stat.${s}`);
 
         if (!mongo) {
             node.status({ fill: 'red', shape: 'ring', text: 'picochain-history.status.no-config' });
@@ -144,7 +141,6 @@ export = function (RED: any) {
                 if (input[k] === undefined && msg[k] !== undefined) input[k] = msg[k];
             }
             if (input.device === undefined && typeof msg.payload === 'string' && msg.payload !== '') input.device = msg.payload;
-            busy += 1;
             node.status({ fill: 'blue', shape: 'dot', text: 'picochain-history.status.reading' });
             try {
                 const req = parseRequest(input, defaults);
@@ -176,8 +172,6 @@ export = function (RED: any) {
                     node.status({ fill: 'red', shape: 'ring', text: 'picochain-history.status.failed' });
                 }
                 done(err);
-            } finally {
-                busy -= 1;
             }
         });
 
@@ -185,7 +179,6 @@ export = function (RED: any) {
             closing = true;
             // the config node may or may not take a callback: give it a no-op and finish here
             if (mongo) mongo.deregister(node, () => undefined);
-            void busy;
             done();
         });
     }

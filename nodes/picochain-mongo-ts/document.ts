@@ -3,7 +3,7 @@
  * document of a reading"). Pure: no Node-RED, no driver. Validation lives here too, so a bad
  * reading is refused with a message that says what is wrong before anything reaches the database.
  */
-import { ID_PATTERN, SENSOR_PATTERN, SOURCE_FORMATS, STAT_FIELDS, SEQ_MODULO, MAX_WINDOW_S } from '../shared/reading';
+import { ID_PATTERN, SENSOR_PATTERN, SOURCE_FORMATS, STAT_FIELDS, SEQ_MODULO, MAX_WINDOW_S, readingKey } from '../shared/reading';
 
 /** Field names a timeField/metaField may take: plain identifiers, never `$`, `.` or `_id`. */
 export const FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -57,7 +57,7 @@ export function checkFieldNames(f: DocFields): string | null {
 
 /** The duplicate key of a reading, also its `_id`: `${device}|${sensor}|${timeMs}` (readingKey in shared/reading). */
 export function docKey(device: string, sensor: string, time: Date): string {
-    return `${device}|${sensor}|${time.getTime()}`;
+    return readingKey({ device, sensor, time });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -12,7 +12,7 @@ import { mapPayload } from './document';
 import { parseWriterSettings, WriterDefProps } from './settings';
 import { prepareStore } from './store';
 import { migrate } from './migrations';
-import { compactCount } from '../shared/node-status';
+import { compactCount, ThrottledStatus } from '../shared/node-status';
 import { translator } from '../shared/catalog';
 
 interface WriterDef extends NodeDef, WriterDefProps {
@@ -25,8 +25,6 @@ const CLOSE_FLUSH_MS = 8000;
 // With the database already away at close, one short chance for it to return: a redeploy
 // during an outage should not hang for the full bound.
 const CLOSE_FLUSH_OFFLINE_MS = 2000;
-/** Status updates at most this often, ms (buffering N changes with every message). */
-const STATUS_MIN_MS = 250;
 const PREPARE_RETRY_MAX_MS = 10000;
 
 export = function (RED: NodeAPI): void {
@@ -49,11 +47,9 @@ export = function (RED: NodeAPI): void {
         const scrub = (text: unknown): string => config.redact(errorText(text));
         let closing = false;
 
-        // status, throttled
+        // status, throttled (buffering N changes with every message); unchanged texts are not resent
+        const throttled = new ThrottledStatus(node);
         let lastStatus = '';
-        let pendingStatus: WriterStatus | null = null;
-        let statusTimer: NodeJS.Timeout | null = null;
-        let lastStatusAt = 0;
         const applyStatus = (s: WriterStatus): void => {
             const params: Record<string, string | number> = { ...s.params };
             for (const [k, v] of Object.entries(params)) if (typeof v === 'number') params[k] = compactCount(v);
@@ -62,21 +58,10 @@ export = function (RED: NodeAPI): void {
             const key = `${s.fill}|${s.shape}|${text}`;
             if (key === lastStatus) return;
             lastStatus = key;
-            lastStatusAt = Date.now();
-            node.status({ fill: s.fill, shape: s.shape, text });
+            throttled.set({ fill: s.fill, shape: s.shape, text });
         };
         const onStatus = (s: WriterStatus): void => {
-            if (closing) return;
-            const wait = STATUS_MIN_MS - (Date.now() - lastStatusAt);
-            if (wait <= 0 && !statusTimer) { applyStatus(s); return; }
-            pendingStatus = s;
-            if (!statusTimer) {
-                statusTimer = setTimeout(() => {
-                    statusTimer = null;
-                    if (pendingStatus && !closing) applyStatus(pendingStatus);
-                    pendingStatus = null;
-                }, Math.max(0, wait));
-            }
+            if (!closing) applyStatus(s);
         };
 
         const core = new WriterCore(settings, {
@@ -186,7 +171,7 @@ export = function (RED: NodeAPI): void {
 
         node.on('close', (_removed: boolean, done: () => void) => {
             closing = true;
-            if (statusTimer) clearTimeout(statusTimer);
+            throttled.close();
             events.removeListener('state', onState);
             const held = core.pending;
             if (core.mode === null && held > 0 && prepareTimer) {

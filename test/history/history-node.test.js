@@ -7,6 +7,8 @@ const helper = require('node-red-node-test-helper');
 const { MongoClient } = require('mongodb');
 const { startFerretDB } = require('../../scripts/lib/services');
 const historyNode = require('../../dist/nodes/picochain-history/picochain-history.js');
+// the stored shape comes from the writer's own mapping, so history reads what picochain-mongo-ts writes
+const { toDocument } = require('../../dist/nodes/picochain-mongo-ts/document');
 
 const realConfigPath = path.join(__dirname, '../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js');
 const H = 3600000;
@@ -25,15 +27,16 @@ describe('picochain-history node against FerretDB', function () {
         fdb = await startFerretDB();
         client = await MongoClient.connect(fdb.uri);
         const col = client.db('picochain').collection('readings');
-        const docs = [];
+        const readings = [];
         // 24 h of 60 s windows for two sensors, temperature a ramp 0..(24*60-1)/100, humidity constant
         for (let i = 0; i < 24 * 60; i++) {
             const time = new Date(from + i * 60000 + 30000);
-            docs.push({ time, meta: { device: 'fridge-1', sensor: 'temperature', site: 'test', unit: '°C', source: 'json-v1' }, count: 6, min: i / 100 - 0.5, max: i / 100 + 0.5, mean: i / 100, std: 0.1, slope: 0, last: i / 100, seq: i, state: 0 });
-            docs.push({ time, meta: { device: 'fridge-1', sensor: 'humidity', site: 'test', unit: '%', source: 'json-v1' }, count: 6, min: 40, max: 60, mean: 50, std: 1, slope: 0, last: 50, seq: i, state: 0 });
+            readings.push({ device: 'fridge-1', sensor: 'temperature', site: 'test', unit: '°C', source: 'json-v1', time, window: 60, count: 6, min: i / 100 - 0.5, max: i / 100 + 0.5, mean: i / 100, std: 0.1, slope: 0, last: i / 100, seq: i, state: 0 });
+            readings.push({ device: 'fridge-1', sensor: 'humidity', site: 'test', unit: '%', source: 'json-v1', time, window: 60, count: 6, min: 40, max: 60, mean: 50, std: 1, slope: 0, last: 50, seq: i, state: 0 });
         }
-        docs.push({ time: new Date(now - H), meta: { device: 'fridge-2', sensor: 'temperature' }, count: 0, min: null, max: null, mean: null, fault: 'no-samples' });
-        await col.insertMany(docs);
+        readings.push({ device: 'fridge-2', sensor: 'temperature', time: new Date(now - H), count: 0, min: null, max: null, mean: null, fault: 'no-samples' });
+        const fields = { timeField: 'time', metaField: 'meta' };
+        await col.insertMany(readings.map((r, i) => toDocument(r, fields, new Date(now), i).doc));
         configNode = require(realConfigPath);
     });
     after(async function () {
