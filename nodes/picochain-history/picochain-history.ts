@@ -12,6 +12,7 @@ import {
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 import { migrate } from './migrations';
+import type { MongoConfigNode } from '../picochain-mongo-config/api';
 
 /** Longest wait for the database before a request fails (ms). */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -38,22 +39,8 @@ interface HistoryConfig {
     timeout?: number | string;
 }
 
-interface MongoConfigApi {
-    register(node: unknown): void;
-    deregister(node: unknown, done?: () => void): void;
-    getDb(): Promise<MongoDbLike>;
-}
-
-interface CursorLike {
-    toArray(): Promise<Record<string, unknown>[]>;
-}
-
-interface MongoDbLike {
-    collection(name: string): {
-        find(filter: Record<string, unknown>, options?: Record<string, unknown>): CursorLike & { sort(s: Record<string, 1 | -1>): CursorLike & { limit(n: number): CursorLike } };
-        aggregate(pipeline: Record<string, unknown>[], options?: Record<string, unknown>): CursorLike;
-    };
-}
+/** The part of the config node's runtime API (picochain-mongo-config/api.ts) the history uses. */
+type MongoConfigApi = Pick<MongoConfigNode, 'register' | 'deregister' | 'getDb'>;
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
