@@ -16,7 +16,7 @@ const TTN_UPLINK = {
 };
 
 module.exports = function examples(h) {
-    const { flowBuilder, place, fn, SHARED, brokerNode, mongoNode, fix } = h;
+    const { flowBuilder, place, fn, SHARED, brokerNode, mongoNode, ui1Base, ui2Base, ui2Theme } = h;
 
     function start(name, label, info) {
         const b = flowBuilder(`example:${name}`);
@@ -30,27 +30,33 @@ module.exports = function examples(h) {
         topic, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), payloadType: typeof payload === 'string' ? 'str' : 'json', ...extra,
     });
     const debug = (name, extra = {}) => ({ name, active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', ...extra });
+    // decode's refusals, shown in the debug sidebar
+    const badInput = (b, P) => {
+        P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
+        P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+    };
+    // the latest reading per device and sensor, for the cards of both dashboard examples
+    const latestFn = fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1);
     const mqttIn = (name, topic, qos = '1') => ({ name, topic, qos, datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 });
 
     return {
         'basic chain'() {
             const { b, P } = start('basic', 'picochain: basic chain', 'MQTT in → picochain-decode → picochain-mongo-ts. Broker and database from MQTT_HOST, MQTT_PORT, MONGODB_URI, MONGODB_DB.');
-            fix(brokerNode(b), 'broker');
-            fix(mongoNode(b), 'mongo');
+            brokerNode(b);
+            mongoNode(b);
             P('c', 'comment', { name: 'Boards publish window statistics; decode validates them, the writer stores them', info: 'Each board sends one frame per window (default 60 s) on `picochain/<site>/<device>/stats`. **picochain-decode** turns it into normalised readings (one message per sensor here). **picochain-mongo-ts** writes them in batches to a MongoDB time-series collection (a regular collection with an index on FerretDB) and buffers them while the database is down.\n\nPress the inject button to send a sample frame without a board.' }, [], 0, 0);
             P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
             P('debug', 'debug', debug('readings'), [], 2, 2);
-            P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
-            P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+            badInput(b, P);
             return b.nodes;
         },
 
         'alerts and notification'() {
             const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings; its events are formatted for a notification channel; a button acknowledges.');
-            fix(brokerNode(b), 'broker');
+            brokerNode(b);
             P('c', 'comment', { name: 'Alerts: thresholds with hysteresis, rate of rise, silent boards; acknowledge stops re-notification', info: 'The alert node goes normal → pending → firing → resolved per device and sensor. Its first output sends events (fired, resolved, acknowledged, renotify, escalated) with a human message; the second passes readings with their alert state.\n\nTry it: inject the cold frame, then the warm one (above 8 °C: a warning fires after the *for* time, here 0 s), then *acknowledge*. The e-mail branch is a disabled debug node: replace it with an e-mail node (node-red-node-email) or an http request to your webhook. Keep secrets in environment variables.' }, [], 0, 0);
             P('mqtt', 'mqtt in', mqttIn('frames + status', 'picochain/+/+/+'), [['decode']], 0, 1);
             P('cold', 'inject', inject('4 °C frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
@@ -67,16 +73,15 @@ module.exports = function examples(h) {
 
         'dashboard (node-red-dashboard)'() {
             const { b, P } = start('ui1', 'picochain: dashboard (node-red-dashboard)', 'Latest values as cards and a history chart read from the database by picochain-history, on node-red-dashboard (/ui).');
-            fix(brokerNode(b), 'broker');
-            fix(mongoNode(b), 'mongo');
+            brokerNode(b);
+            mongoNode(b);
             P('c', 'comment', { name: 'A card per device and sensor, and a 24 h chart loaded from the database when the page opens', info: 'The function node keeps the latest reading per device and sensor and sends them all; the template draws the cards. When the page is opened, **picochain-history** reads the stored windows of the device typed in its *Device* field, bucketed on the server (min/mean/max), in the shape ui_chart wants. The full set of pages (Overview, History, Alerts, Fleet) is in `flows/picochain.json`.' }, [], 0, 0);
-            const base = b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: h.T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
-            void base;
+            ui1Base(b);
             const tab = b.add('ui-tab', 'ui_tab', { name: 'picochain example', icon: 'dashboard', order: 10, disabled: false, hidden: false });
             const g = b.add('ui-group', 'ui_group', { name: 'Fridges', tab: tab.id, order: 1, disp: true, width: '22', collapse: false, className: '' });
             P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
-            P('latest', 'function', fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1), [['cards']], 2, 1);
+            P('latest', 'function', latestFn, [['cards']], 2, 1);
             P('cards', 'ui_template', { name: 'cards', group: g.id, order: 1, width: '22', height: '10', format: h.T.ui1Overview(), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
             P('open', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['history']], 0, 3);
             P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', device: 'fridge-1', sensor: '', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: false }, [['chart'], []], 1, 3);
@@ -86,16 +91,16 @@ module.exports = function examples(h) {
 
         'dashboard (FlowFuse Dashboard 2.0)'() {
             const { b, P } = start('ui2', 'picochain: dashboard (Dashboard 2.0)', 'Latest values as cards and a history chart read from the database by picochain-history, on FlowFuse Dashboard 2.0 (/dashboard).');
-            fix(brokerNode(b), 'broker');
-            fix(mongoNode(b), 'mongo');
+            brokerNode(b);
+            mongoNode(b);
             P('c', 'comment', { name: 'Cards per device and sensor, and a 24 h chart from the database, on Dashboard 2.0', info: 'Same as the node-red-dashboard example with Dashboard 2.0 widgets. **picochain-history** is set to the *points* format: `[{x, y, series}]` with `msg.action = "replace"`; the ui-chart reads x, y and series as keys. The full set of pages is in `flows/picochain-dashboard2.json`.' }, [], 0, 0);
-            const base = b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
-            const theme = b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
+            const base = ui2Base(b);
+            const theme = ui2Theme(b);
             const page = b.add('page', 'ui-page', { name: 'picochain example', ui: base.id, path: '/picochain-example', icon: 'fridge', layout: 'grid', theme: theme.id, order: 10, className: '', visible: 'true', disabled: 'false' });
             const g = b.add('group', 'ui-group', { name: 'Fridges', page: page.id, width: '12', height: '1', order: 1, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' });
             P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
-            P('latest', 'function', fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1), [['cards']], 2, 1);
+            P('latest', 'function', latestFn, [['cards']], 2, 1);
             P('cards', 'ui-template', { name: 'cards', group: g.id, page: '', ui: '', order: 1, width: '0', height: '0', head: '', format: h.T.ui2Overview(), storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
             P('open', 'ui-event', { ui: base.id, name: 'page opened' }, [['history']], 0, 3);
             P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', device: 'fridge-1', sensor: '', range: '24h', maxPoints: 300, stats: 'mean', format: 'points', engine: 'auto', hourly: false }, [['chart'], []], 1, 3);
@@ -105,22 +110,21 @@ module.exports = function examples(h) {
 
         'migration from TOUCAN'() {
             const { b, P } = start('legacy', 'picochain: migration from TOUCAN', 'Keeps the original system\'s boards (topic TOUCAN) working: their messages become picochain readings and are stored with the new ones.');
-            fix(brokerNode(b), 'broker');
-            fix(mongoNode(b), 'mongo');
+            brokerNode(b);
+            mongoNode(b);
             P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
             P('mqtt', 'mqtt in', mqttIn('original boards', 'TOUCAN', '0'), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample TOUCAN message', 'TOUCAN', LEGACY), [['decode']], 0, 2);
             P('decode', 'picochain-decode', { name: 'legacy', format: 'legacy', output: 'split', legacyTimeZone: 'Europe/Paris' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
             P('debug', 'debug', debug('readings from old boards'), [], 2, 2);
-            P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
-            P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+            badInput(b, P);
             return b.nodes;
         },
 
         'LoRaWAN uplink from The Things Stack'() {
             const { b, P } = start('ttn', 'picochain: LoRaWAN (The Things Stack)', 'Boards without Wi-Fi send the 24-byte binary frame over LoRaWAN; The Things Stack publishes the uplinks over MQTT.');
-            fix(mongoNode(b), 'mongo');
+            mongoNode(b);
             const tts = b.add('tts', 'mqtt-broker', { name: 'The Things Stack (set region, user, API key)', broker: 'eu1.cloud.thethings.network', port: '8883', clientid: '', autoConnect: true, usetls: true, protocolVersion: '4', keepalive: '60', cleansession: true, autoUnsubscribe: true, birthTopic: '', closeTopic: '', willTopic: '' });
             P('c', 'comment', { name: 'TTS uplinks (v3/<app>@<tenant>/devices/<device>/up) → decode (binary frame on FPort 1) → store', info: 'In The Things Stack console: *Integrations › MQTT* gives the server, the user name (`<app>@<tenant>`) and an API key as password. Enter them in the broker node (they are stored as Node-RED credentials, not in the flow). The board sends the picochain **binary frame v1** (24 bytes per sensor, fits DR0) on FPort 1; **picochain-decode** takes the device from `end_device_ids.device_id`, the site from the application id and the receive time from `received_at`. Uplinks on other ports are ignored with a warning. The inject node sends a sample uplink.' }, [], 0, 0);
             P('mqtt', 'mqtt in', { name: 'uplinks', topic: 'v3/+/devices/+/up', qos: '0', datatype: 'json', broker: tts.id, nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 1);
@@ -128,8 +132,7 @@ module.exports = function examples(h) {
             P('decode', 'picochain-decode', { name: 'TTN uplink', format: 'ttn-v3', output: 'split' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
             P('debug', 'debug', debug('readings from LoRaWAN boards'), [], 2, 2);
-            P('catch', 'catch', { name: 'bad input', scope: [b.id('decode')], uncaught: false }, [['bad']], 0, 4);
-            P('bad', 'debug', debug('why it was refused', { complete: 'error.message' }), [], 1, 4);
+            badInput(b, P);
             return b.nodes;
         },
     };

@@ -39,7 +39,6 @@ function flowBuilder(prefix) {
             if (!DEFS[type] && def) console.warn(`make-flows: no editor html for ${type} yet; using the given properties only`);
             if (!def && !['tab', 'subflow', 'group', 'junction'].includes(type)) throw new Error(`unknown node type ${type}`);
             const n = { id: api.id(key), type, ...(def ? def.defaults : {}), ...props };
-            if (def && def.outputs !== undefined && n.outputs === undefined && typeof def.outputs === 'number' && def.outputs > 0) { /* outputs from wires */ }
             if (def && def.category !== 'config' && type !== 'tab') {
                 n.wires = wires.map((port) => (Array.isArray(port) ? port : [port]).map((k) => (k.startsWith('#') ? k.slice(1) : api.id(k))));
             }
@@ -68,7 +67,10 @@ function mongoNode(b) {
     return b.add('mongo', 'picochain-mongo-config', { id: SHARED.id('mongo'), name: 'picochain database', uri: '${MONGODB_URI}', database: '${MONGODB_DB}' });
 }
 
-function fix(n, sharedKey) { n.id = SHARED.id(sharedKey); return n; }
+// the dashboards' config nodes, shared by the flows and the examples
+const ui1Base = (b) => b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
+const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
+const ui2Theme = (b) => b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
 
 // ---- flows/picochain.json: the whole chain + node-red-dashboard pages -------------------------
 function mainFlow() {
@@ -76,8 +78,8 @@ function mainFlow() {
     const tab = b.id('tab');
     b.add('tab', 'tab', { label: 'picochain', disabled: false, info: T.MAIN_INFO, env: [] });
     const P = (key, type, props, wires, col, row) => place(b.add(key, type, props, wires), tab, col, row);
-    fix(brokerNode(b), 'broker');
-    fix(mongoNode(b), 'mongo');
+    brokerNode(b);
+    mongoNode(b);
     // links from/to the dashboard tabs
     const ids = LINKS;
 
@@ -148,7 +150,7 @@ function dashboard1(prefix, linked) {
     const tab = b.id('tab');
     b.add('tab', 'tab', { label: 'dashboard (node-red-dashboard)', disabled: false, info: T.UI1_INFO, env: [] });
     const P = (key, type, props, wires, col, row) => place(b.add(key, type, props, wires), tab, col, row);
-    b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
+    ui1Base(b);
     const tabs = {};
     ['Overview', 'History', 'Alerts', 'Fleet'].forEach((name, i) => {
         tabs[name] = b.add(`tab-${name}`, 'ui_tab', { name, icon: ['dashboard', 'show_chart', 'notifications', 'router'][i], order: i + 1, disabled: false, hidden: false });
@@ -194,8 +196,8 @@ function dashboard2(prefix, linked) {
     const tab = b.id('tab');
     b.add('tab', 'tab', { label: 'dashboard (Dashboard 2.0)', disabled: false, info: T.UI2_INFO, env: [] });
     const P = (key, type, props, wires, col, row) => place(b.add(key, type, props, wires), tab, col, row);
-    const base = b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
-    const theme = b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
+    const base = ui2Base(b);
+    const theme = ui2Theme(b);
     const pages = {};
     ['Overview', 'History', 'Alerts', 'Fleet'].forEach((name, i) => {
         pages[name] = b.add(`page-${name}`, 'ui-page', { name, ui: base.id, path: `/${name.toLowerCase()}`, icon: ['view-dashboard', 'chart-line', 'bell', 'router-wireless'][i], layout: 'grid', theme: theme.id, order: i + 1, className: '', visible: 'true', disabled: 'false' });
@@ -236,7 +238,7 @@ function dashboard2(prefix, linked) {
 
 function dashboard2Flow() {
     const b = flowBuilder('picochain-ui2-file');
-    fix(mongoNode(b), 'mongo');
+    mongoNode(b);
     return [...dashboard2('picochain-ui2', true).nodes, ...b.nodes];
 }
 
@@ -250,7 +252,7 @@ function write(rel, nodes) {
 if (require.main === module) {
     write('flows/picochain.json', mainFlow());
     write('flows/picochain-dashboard2.json', dashboard2Flow());
-    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mongoNode, fix, T, dashboard1, dashboard2 }))) {
+    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mongoNode, ui1Base, ui2Base, ui2Theme, T }))) {
         write(`examples/${name}.json`, make());
     }
     console.log('flows and examples written');

@@ -80,4 +80,4 @@ function useEditor(opts) {
     return { open: (locale) => editor.open(locale) };
 }
 
-module.exports = { startEditor, useEditor };
+module.exports = { useEditor };

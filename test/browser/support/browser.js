@@ -59,4 +59,4 @@ function watchChartFrames(page) {
     return xs;
 }
 
-module.exports = { browserSkipReason, launch, shot, watchChartFrames, RESULTS, DOCS };
+module.exports = { browserSkipReason, launch, shot, watchChartFrames };
