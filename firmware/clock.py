@@ -28,10 +28,6 @@ def uptime_ms():
     return _up_ms
 
 
-def unix_s():
-    return int(time.time())
-
-
 def stamp(ago_ms=0):
     """(ts, synced) of the instant `ago_ms` before now (a window's scheduled end)."""
     if synced:

@@ -58,6 +58,7 @@ class App:
         self.ring = Ring(r["size"], SPOOL_DIR if r["flash"] else None, r["flash_batch"], r["flash_files"], r["max_bytes"])
         self.sensors = hw.Sensors(cfg, log)
         self.names = self.sensors.names
+        self.units = {n: unit_of(n) for n in self.names}  # once, not per sample
         th = cfg["thresholds"]
         self.windows = {n: Window() for n in self.names}
         self.states = {n: SensorState(th.get(n, th["default"])) for n in self.names}
@@ -112,7 +113,7 @@ class App:
             for name in self.names:
                 v = values.get(name)
                 st = self.states[name].state
-                d = {"sensor": name, "unit": unit_of(name), "count": 1 if v is not None else 0,
+                d = {"sensor": name, "unit": self.units[name], "count": 1 if v is not None else 0,
                      "min": v, "max": v, "mean": v, "std": 0 if v is not None else None,
                      "slope": None, "last": v, "state": st}
                 if v is None:
@@ -134,7 +135,7 @@ class App:
             d = w.summary()
             st = self.states[name].update(d["mean"], d["slope"])
             d["sensor"] = name
-            d["unit"] = unit_of(name)
+            d["unit"] = self.units[name]
             d["state"] = st
             if not d["count"]:
                 d["fault"] = "no-samples"

@@ -76,8 +76,8 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 const WDT_MIN_REAL_MS = 1000;
 const DEFAULT_WALL_BACK_MS = 24 * 3600e3; // the boards' clock starts this far back (see wallStart)
 const DECODE_FUTURE_LIMIT_MS = 24 * 3600e3; // picochain-decode refuses frames further ahead (PROTOCOL.md)
-const RECENT_KEYS = 4096;
-const CLOCK_WATCH_MS = 2000; // real ms between checks of the boards' clock against the present // (boot, seq) keys kept per board to tell a duplicate from a new window
+const RECENT_KEYS = 4096; // (boot, seq) keys kept per board to tell a duplicate from a new window
+const CLOCK_WATCH_MS = 2000; // real ms between checks of the boards' clock against the present
 
 /** The default board mix: fridge, fridge, freezer, repeated; ids counted per kind. */
 function defaultDevices(n, existing = []) {
