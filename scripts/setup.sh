@@ -15,7 +15,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 apt_install() { # apt_install <command> <debian package>
-    command -v "$1" >/dev/null && return 0
+    # Debian puts mosquitto in /usr/sbin, which a non-root PATH often lacks (services.js looks there too)
+    { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; } && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         say "installing $2 with apt-get"
         if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1; then
