@@ -15,6 +15,7 @@ import {
     SEQ_MODULO,
     SourceFormat,
     SOURCE_FORMATS,
+    STAT_FIELDS,
 } from '../shared/reading';
 
 // ---------------------------------------------------------------------------------------------
@@ -650,12 +651,10 @@ const BINARY_OFFSETS: Record<string, number> = {
     min: 12, max: 14, mean: 16, last: 18, std: 20, slope: 22,
 };
 
-function jsonLocator(base = '$'): Located {
-    return {
-        top: (f) => `${base}.${f}`,
-        sensor: (i, f) => `${base}.sensors[${i}].${f}`,
-    };
-}
+const JSON_LOCATOR: Located = {
+    top: (f) => `$.${f}`,
+    sensor: (i, f) => `$.sensors[${i}].${f}`,
+};
 
 function binaryLocator(prefix = ''): Located {
     const at = (i: number, f: string) => `${prefix}byte ${i * RECORD_BYTES + (BINARY_OFFSETS[f] ?? 0)}`;
@@ -668,7 +667,6 @@ function kindUnit(sensor: string): string | null | undefined {
     return code === null ? undefined : SENSOR_KINDS[code >> 5].unit;
 }
 
-const STATS = ['min', 'max', 'mean', 'std', 'slope', 'last'] as const;
 const LEVEL_STATS = ['min', 'max', 'mean', 'last'] as const;
 
 /**
@@ -852,7 +850,6 @@ export class Decoder {
     // -- formats ------------------------------------------------------------------------------
 
     private jsonFrame(obj: Record<string, unknown>, fromTopic: Record<string, string>, topic: string | undefined, receivedAt: Date): ReadingsOutcome {
-        const loc = jsonLocator();
         if (!('v' in obj)) fail('missing', { field: 'v', where: '$' });
         if (obj.v !== 1) fail('version', { value: typeof obj.v === 'string' ? `"${obj.v}"` : String(obj.v), where: '$.v' });
         const { device } = this.pickDevice(obj.device, '$.device', fromTopic, topic);
@@ -874,7 +871,7 @@ export class Decoder {
             v: 1, seq: seq as number, ts: ts as number, synced, window: window as number,
             sensors: sensorsRaw.map((s, i) => jsonSensor(s, `$.sensors[${i}]`)),
         };
-        return this.readings(frame, device, site, receivedAt, 'json-v1', loc);
+        return this.readings(frame, device, site, receivedAt, 'json-v1', JSON_LOCATOR);
     }
 
     private binary(
@@ -1110,7 +1107,7 @@ function jsonSensor(s: unknown, path: string): WindowFrame['sensors'][number] {
         sensor: name as string, count: count as number,
         min: null, max: null, mean: null, std: null, slope: null, last: null,
     };
-    for (const f of STATS) {
+    for (const f of STAT_FIELDS) {
         const v = s[f];
         // an absent statistic reads as null (the firmware always writes all six)
         if (v === undefined || v === null) continue;
