@@ -279,6 +279,11 @@ const maxSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_RANK[b] > 
 const seriesKey = (device: string, sensor: string) => `${device}|${sensor}`;
 const alertKey = (device: string, sensor: string | null, rule: RuleName) => `${device}|${sensor ?? '*'}|${rule}`;
 
+/** A deep copy of a series (what serialise() saves and restore() takes back). */
+function copySeries(s: SeriesState): SeriesState {
+    return { lastTime: s.lastTime, points: s.points.map((p) => [p[0], p[1]] as [number, number]) };
+}
+
 function finiteOrNull(v: unknown): number | null {
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
@@ -503,7 +508,7 @@ export class AlertEngine {
             savedAt: now,
             alerts: [...this.alerts.values()].map((a) => ({ ...a })),
             devices: [...this.devices.entries()].map(([k, d]) => [k, { ...d }]),
-            series: [...this.series.entries()].map(([k, s]) => [k, { lastTime: s.lastTime, points: s.points.map((p) => [p[0], p[1]] as [number, number]) }]),
+            series: [...this.series.entries()].map(([k, s]) => [k, copySeries(s)]),
         };
     }
 
@@ -517,7 +522,7 @@ export class AlertEngine {
         if (!isSerialisedState(saved)) return false;
         this.alerts = new Map(saved.alerts.map((a) => [alertKey(a.device, a.sensor, a.rule), { ...a }]));
         this.devices = new Map(saved.devices.map(([k, d]) => [k, { lastSeen: Math.max(d.lastSeen, now), offline: d.offline }]));
-        this.series = new Map(saved.series.map(([k, s]) => [k, { lastTime: s.lastTime, points: s.points.map((p) => [p[0], p[1]] as [number, number]) }]));
+        this.series = new Map(saved.series.map(([k, s]) => [k, copySeries(s)]));
         return true;
     }
 
