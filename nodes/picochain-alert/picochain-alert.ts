@@ -8,6 +8,7 @@ import { migrate, optionsFromConfig, STATE_KEY } from './options';
 import { reviveReading, Reading, SerialisedReading } from '../shared/reading';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
 import { toError } from '../shared/errors';
+import { translator } from '../shared/catalog';
 
 /** Longest tick interval; shorter when a configured duration is short (ms). */
 const MAX_TICK_MS = 1000;
@@ -26,7 +27,6 @@ interface ContextLike {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const EN_US: Record<string, unknown> = require('./locales/en-US/picochain-alert.json');
 
 export = function (RED: NodeAPI) {
     /**
@@ -36,19 +36,8 @@ export = function (RED: NodeAPI) {
      */
     const inProcess = new Map<string, unknown>();
 
-    /**
-     * RED._ with a fallback to the bundled en-US catalog, for runtimes that have not loaded the
-     * node's catalog (a test harness returns the key itself).
-     */
-    function t(key: string, args: Record<string, string | number> = {}): string {
-        const full = `picochain-alert.${key}`;
-        const out = RED._(full, args);
-        if (out !== full) return out;
-        let v: unknown = (EN_US as Record<string, unknown>)['picochain-alert'];
-        for (const part of key.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-        if (typeof v !== 'string') return full;
-        return v.replace(/__(.+?)__/g, (_, k) => (k in args ? String(args[k]) : ''));
-    }
+    /** RED._ with the bundled en-US catalog as fallback (a test harness returns the key itself). */
+    const t = translator(RED._, __dirname, 'picochain-alert');
 
     function describe(e: AlertEvent): string {
         const m = messageFor(e);

@@ -49,7 +49,7 @@ export = function (RED: NodeAPI): void {
         });
         const problem = checkSettings(settings);
         if (problem) {
-            node.error(translator(RED._ as never, __dirname, 'picochain-mongo-config')('errors.invalid', { problem: scrub(problem) }));
+            node.error(translator(RED._, __dirname, 'picochain-mongo-config')('errors.invalid', { problem: scrub(problem) }));
         }
 
         node.databaseName = settings.database;

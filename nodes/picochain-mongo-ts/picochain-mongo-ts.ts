@@ -32,7 +32,7 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, original);
         const def = migrate(original as unknown as Record<string, unknown>) as unknown as WriterDef;
         const node = this;
-        const t = translator(RED._ as never, __dirname, 'picochain-mongo-ts');
+        const t = translator(RED._, __dirname, 'picochain-mongo-ts');
         const config = RED.nodes.getNode(def.mongo) as MongoConfigNode | null;
         const parsed = parseWriterSettings(def);
         const setupError = !config ? t('errors.no-config') : parsed.error ? t('errors.invalid', { problem: parsed.error }) : null;

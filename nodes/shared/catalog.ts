@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-type Translate = (key: string, params?: Record<string, unknown>) => string;
+type Translate = (key: string, params?: Record<string, string | number>) => string;
 
 /**
  * Returns t(key, params) for keys under `type` (e.g. t('status.ok') -> `${type}.status.ok`).
@@ -26,6 +26,6 @@ export function translator(redTranslate: Translate, dir: string, type: string): 
         }
         const v = full.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), catalog);
         if (typeof v !== 'string') return full;
-        return v.replace(/__([A-Za-z0-9_-]+)__/g, (m, k: string) => (k in params ? String(params[k]) : m));
+        return v.replace(/__([A-Za-z0-9_-]+?)__/g, (m, k: string) => (k in params ? String(params[k]) : m));
     };
 }
