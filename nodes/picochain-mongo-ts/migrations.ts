@@ -2,10 +2,14 @@
  * Versioned migrations of the writer's editor config (STYLE.md: `version` in defaults + up()).
  * v0 = a config without `version` (hand-written flows, early drafts): `retention` was
  * expireAfterSeconds, with no unit field, and there was no output port setting.
+ * v1 → v2: the in-memory buffer (bufferSize readings, overflow drop-oldest|drop-newest|reject)
+ * became the disk spool (spoolSize MB, whenFull block|drop-newest|reject). drop-oldest, the old
+ * default, becomes block: nothing is dropped any more unless asked for. The output now reports
+ * each written batch instead of each message.
  */
 import { Migration, runMigrations } from '../shared/migrations';
 
-export const CONFIG_VERSION = 1;
+export const CONFIG_VERSION = 2;
 
 const MIGRATIONS: Migration[] = [
     {
@@ -15,6 +19,21 @@ const MIGRATIONS: Migration[] = [
             if (out.retentionUnit === undefined) out.retentionUnit = out.retention !== undefined ? 's' : 'd';
             if (out.outputs === undefined) out.outputs = 1;
             out.version = 1;
+            return out;
+        },
+    },
+    {
+        version: 2,
+        up(c) {
+            const out = { ...c };
+            const overflow = out.overflow;
+            if (out.whenFull === undefined) out.whenFull = overflow === 'drop-newest' || overflow === 'reject' ? overflow : 'block';
+            if (out.inFlight === undefined) out.inFlight = 4;
+            if (out.spoolSize === undefined) out.spoolSize = 512;
+            if (out.spoolDir === undefined) out.spoolDir = '';
+            delete out.overflow;
+            delete out.bufferSize;
+            out.version = 2;
             return out;
         },
     },

@@ -1,31 +1,43 @@
 /**
  * picochain-mongo-ts: stores picochain readings in MongoDB, as a native time-series collection
- * where the server has them and as a regular indexed collection elsewhere (FerretDB 1.x).
- * Thin wrapper: core.ts buffers and batches, store.ts talks to the driver, mode.ts decides.
+ * where the server has them and as a regular indexed collection elsewhere (FerretDB 1.x), through
+ * a disk spool so that no reading a message was acknowledged for is lost.
+ * Thin wrapper: core.ts spools, batches and writes, spool.ts keeps the disk log, store.ts talks to
+ * the driver, mode.ts decides the collection kind.
  */
+import * as os from 'os';
+import * as path from 'path';
 import { nodeLogSink } from '../shared/node-log';
 import type { EventEmitter } from 'events';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { MongoConfigNode } from '../picochain-mongo-config/api';
-import { errorText, WriterCore, WriterStatus } from './core';
+import { BatchReport, errorText, WriterCore, WriterStatus } from './core';
 import { mapPayload } from './document';
 import { parseWriterSettings, WriterDefProps } from './settings';
 import { prepareStore } from './store';
+import { Spool } from './spool';
 import { migrate } from './migrations';
 import { compactCount, ThrottledStatus } from '../shared/node-status';
 import { translator } from '../shared/catalog';
+import { Backoff } from '../shared/backoff';
+import { claimReadings, settleReadings } from '../shared/delivery';
 
 interface WriterDef extends NodeDef, WriterDefProps {
     mongo: string;
     outputs?: number;
 }
 
-// Bounded flush on close: leaves the config node time to close the client within the runtime's 15 s.
-const CLOSE_FLUSH_MS = 8000;
-// With the database already away at close, one short chance for it to return: a redeploy
-// during an outage should not hang for the full bound.
-const CLOSE_FLUSH_OFFLINE_MS = 2000;
+// With the database reachable at close, a few seconds to write what the spool holds: the
+// config node still needs time to close the client within the runtime's 15 s.
+const CLOSE_DRAIN_MS = 5000;
+const PREPARE_RETRY_MIN_MS = 500;
 const PREPARE_RETRY_MAX_MS = 10000;
+
+/** Where a writer keeps its spool: as configured, else <userDir>/picochain-spool/<node id>. */
+function spoolDirectory(configured: string, userDir: string | undefined, nodeId: string): string {
+    if (configured) return path.resolve(userDir || process.cwd(), configured);
+    return path.join(userDir || path.join(os.homedir(), '.node-red'), 'picochain-spool', nodeId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+}
 
 export = function (RED: NodeAPI): void {
     function PicochainMongoTs(this: Node, original: WriterDef): void {
@@ -35,19 +47,13 @@ export = function (RED: NodeAPI): void {
         const t = translator(RED._, __dirname, 'picochain-mongo-ts');
         const config = RED.nodes.getNode(def.mongo) as MongoConfigNode | null;
         const parsed = parseWriterSettings(def);
-        const setupError = !config ? t('errors.no-config') : parsed.error ? t('errors.invalid', { problem: parsed.error }) : null;
-        if (setupError || !parsed.settings || !config) {
-            node.error(setupError);
-            node.status({ fill: 'red', shape: 'ring', text: t('status.invalid') });
-            node.on('input', (_msg, _send, done) => done(new Error(setupError || 'invalid settings')));
-            return;
-        }
+        let setupError = !config ? t('errors.no-config') : parsed.error ? t('errors.invalid', { problem: parsed.error }) : null;
         const settings = parsed.settings;
         const emitOutput = Number(def.outputs ?? 1) > 0;
-        const scrub = (text: unknown): string => config.redact(errorText(text));
+        const scrub = (text: unknown): string => (config ? config.redact(errorText(text)) : errorText(text));
         let closing = false;
 
-        // status, throttled (buffering N changes with every message); unchanged texts are not resent
+        // status, throttled (spooled N changes with every message); unchanged texts are not resent
         const throttled = new ThrottledStatus(node);
         let lastStatus = '';
         const applyStatus = (s: WriterStatus): void => {
@@ -60,17 +66,36 @@ export = function (RED: NodeAPI): void {
             lastStatus = key;
             throttled.set({ fill: s.fill, shape: s.shape, text });
         };
-        const onStatus = (s: WriterStatus): void => {
-            if (!closing) applyStatus(s);
-        };
 
-        const core = new WriterCore(settings, {
-            onStatus,
-            log: nodeLogSink(node, scrub),
-        });
-        applyStatus(core.status());
+        let core: WriterCore | null = null;
+        let spoolDir = '';
+        if (!setupError && settings && config) {
+            spoolDir = spoolDirectory(settings.spoolDir, (RED.settings as { userDir?: string }).userDir, node.id);
+            const spool = new Spool<never>({ dir: spoolDir, maxBytes: settings.spoolMaxBytes });
+            core = new WriterCore(settings, spool as never, {
+                onStatus: (s) => { if (!closing) applyStatus(s); },
+                log: nodeLogSink(node, scrub),
+                onBatch: (r: BatchReport) => { if (emitOutput) node.send({ topic: 'stored', payload: r }); },
+            });
+            try {
+                const replay = core.open();
+                if (replay > 0) node.log(t('log.replay', { n: replay, dir: spoolDir }));
+            } catch (err) {
+                setupError = t('errors.spool', { dir: spoolDir, error: errorText(err) });
+                core = null;
+            }
+        }
+        if (setupError || !core || !settings || !config) {
+            const why = setupError || 'invalid settings';
+            node.error(why);
+            node.status({ fill: 'red', shape: 'ring', text: t(setupError && spoolDir ? 'status.spool-error' : 'status.invalid') });
+            node.on('input', (_msg, _send, done) => done(new Error(why)));
+            return;
+        }
+        const writer = core;
+        applyStatus(writer.status());
         // read-only view for tests and debugging: counters, mode, readings held
-        (node as Node & { stats?: () => unknown }).stats = () => ({ ...core.counters, mode: core.mode, pending: core.pending, online: core.isOnline });
+        (node as Node & { stats?: () => unknown }).stats = () => ({ ...writer.counters, mode: writer.mode, pending: writer.pending, spooled: writer.spooled, online: writer.isOnline, spoolDir });
 
         const onState = (state: string): void => {
             if (closing) return;
@@ -79,7 +104,7 @@ export = function (RED: NodeAPI): void {
                 lastStatus = '';
                 return;
             }
-            core.connectionChanged(state === 'connected');
+            writer.connectionChanged(state === 'connected');
         };
         const events = config as unknown as EventEmitter;
         events.on('state', onState);
@@ -87,13 +112,12 @@ export = function (RED: NodeAPI): void {
 
         // find or create the collection, once the database is reachable; retry until it works
         let prepareTimer: NodeJS.Timeout | null = null;
-        // Preparation goes on while the node closes (until its flush ends): readings that came
-        // before the collection was ready are still written by the close flush.
         let stopped = false;
         let preparing = false;
-        const prepare = async (attempt: number): Promise<void> => {
+        const prepareBackoff = new Backoff(PREPARE_RETRY_MIN_MS, PREPARE_RETRY_MAX_MS);
+        const prepare = async (): Promise<void> => {
             prepareTimer = null;
-            if (stopped || preparing || core.mode !== null) return;
+            if (stopped || preparing || writer.mode !== null) return;
             preparing = true;
             try {
                 const db = await config.getDb();
@@ -109,63 +133,46 @@ export = function (RED: NodeAPI): void {
                 if (decision.timeField !== settings.timeField || decision.metaField !== settings.metaField) {
                     node.warn(t('log.fields-differ', { time: decision.timeField, meta: decision.metaField }));
                 }
-                core.setStore(store);
+                writer.setStore(store);
             } catch (err) {
                 if (stopped) return;
-                const delay = Math.min(PREPARE_RETRY_MAX_MS, 500 * Math.pow(2, Math.min(attempt, 10)));
+                const attempt = prepareBackoff.attempts;
+                const delay = prepareBackoff.next();
                 if (attempt === 0 || attempt % 10 === 0) node.warn(t('log.prepare-failed', { error: scrub(err), ms: delay }));
                 if ((err as { transient?: boolean }).transient === false) {
                     // e.g. the collection is a view, or the user may not create it: say so in red
                     node.status({ fill: 'red', shape: 'ring', text: t('status.db-error') });
                     lastStatus = '';
                 }
-                prepareTimer = setTimeout(() => void prepare(attempt + 1), closing ? Math.min(delay, 200) : delay);
+                prepareTimer = setTimeout(() => void prepare(), delay);
             } finally {
                 preparing = false;
             }
         };
-        void prepare(0);
+        void prepare();
 
-        node.on('input', (msg, send, done) => {
+        node.on('input', (msg, _send, done) => {
+            const delivery = (msg as { _delivery?: unknown })._delivery;
             const { mapped, errors } = mapPayload(msg.payload, settings, new Date());
-            const total = mapped.length + errors.length;
+            claimReadings(delivery, mapped.length + errors.length);
             let refused: string | null = null;
             if (errors.length > 0) {
-                core.countInvalid(errors.length);
-                refused = t('errors.refused', { n: errors.length, total, first: errors[0].message })
+                writer.countInvalid(errors.length);
+                settleReadings(delivery, errors.length, errors.length);
+                refused = t('errors.refused', { n: errors.length, total: mapped.length + errors.length, first: errors[0].message })
                     + (errors.length > 1 ? ` (+${errors.length - 1})` : '');
             }
             if (mapped.length === 0) {
                 done(new Error(refused || t('errors.empty')));
                 return;
             }
-            let released = false;
-            const release = (problems: string[]): void => {
-                if (released) return;
-                released = true;
+            // done() once every reading is durable in the spool (or refused): not before
+            writer.accept(mapped, (r) => {
+                settleReadings(delivery, r.durable + r.dropped + r.failures.length, r.dropped + r.failures.length);
+                const problems = refused ? [refused] : [];
+                if (r.failures.length) problems.push(t('errors.not-stored', { n: r.failures.length, first: scrub(r.failures[0]) }));
                 if (problems.length) done(new Error(problems.join('; ')));
                 else done();
-            };
-            core.accept(mapped, {
-                onRelease: () => release(refused ? [refused] : []),
-                onFinish: (r) => {
-                    const problems = refused ? [refused] : [];
-                    if (r.failures.length) {
-                        problems.push(t('errors.not-stored', { n: r.failures.length, first: scrub(r.failures[0]) }));
-                    }
-                    if (emitOutput) {
-                        const out = msg as typeof msg & { written: number; duplicates: number; dropped?: number };
-                        out.written = r.written;
-                        out.duplicates = r.duplicates;
-                        if (r.dropped) out.dropped = r.dropped;
-                        send(out);
-                    }
-                    if (released && r.failures.length) {
-                        // done() already ran (safely buffered); report the later failure so Catch nodes see it
-                        node.error(problems.join('; '), msg);
-                    }
-                    release(problems);
-                },
             });
         });
 
@@ -173,15 +180,9 @@ export = function (RED: NodeAPI): void {
             closing = true;
             throttled.close();
             events.removeListener('state', onState);
-            const held = core.pending;
-            if (core.mode === null && held > 0 && prepareTimer) {
-                // not prepared yet: try now rather than after the backoff
-                clearTimeout(prepareTimer);
-                void prepare(0);
-            }
-            const budget = core.isOnline || (core.mode === null && config.isConnected()) ? CLOSE_FLUSH_MS : CLOSE_FLUSH_OFFLINE_MS;
-            core.close(budget).then(({ written, lost }) => {
-                if (lost > 0) node.error(t('log.close-lost', { lost, held }));
+            writer.close(writer.isOnline ? CLOSE_DRAIN_MS : 0).then(({ written, spooled, refused }) => {
+                if (refused > 0) node.warn(t('log.close-refused', { n: refused }));
+                if (spooled > 0) node.log(t('log.close-spooled', { n: spooled, dir: spoolDir }));
                 else if (written > 0) node.log(t('log.close-flushed', { n: written }));
             }, (err) => node.error(scrub(err))).finally(() => {
                 stopped = true;

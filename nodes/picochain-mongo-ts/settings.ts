@@ -2,7 +2,8 @@
  * The writer's editor properties -> checked settings (pure; the editor's validators mirror it).
  */
 import { checkFieldNames } from './document';
-import { DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_SIZE, DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowPolicy, WriterOptions } from './core';
+import { DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, FULL_POLICIES, FullPolicy, WriterOptions } from './core';
+import { DEFAULT_SPOOL_MAX_BYTES } from './spool';
 import { Granularity, GRANULARITIES } from './mode';
 import { StoreSettings } from './store';
 
@@ -10,7 +11,11 @@ import { StoreSettings } from './store';
 export const RETENTION_UNITS: Record<string, number> = { s: 1, min: 60, h: 3600, d: 86400 };
 export const MAX_BATCH_SIZE = 10000;
 export const MAX_BATCH_DELAY_MS = 60000;
-export const MAX_BUFFER_SIZE = 1000000;
+export const MAX_IN_FLIGHT = 16;
+/** Spool bound in MB: at least one segment, at most 1 TB. */
+export const MIN_SPOOL_MB = 16;
+export const MAX_SPOOL_MB = 1048576;
+export const DEFAULT_SPOOL_MB = DEFAULT_SPOOL_MAX_BYTES / 1048576;
 /** MongoDB collection names: not empty, no `$`, not system.*, at most 120 characters. */
 const COLLECTION_PATTERN = /^(?!system\.)[^$\0]{1,120}$/;
 
@@ -23,11 +28,18 @@ export interface WriterDefProps {
     retentionUnit?: unknown;
     batchSize?: unknown;
     batchDelay?: unknown;
-    bufferSize?: unknown;
-    overflow?: unknown;
+    inFlight?: unknown;
+    spoolSize?: unknown;
+    whenFull?: unknown;
+    spoolDir?: unknown;
 }
 
-export type WriterSettings = StoreSettings & WriterOptions;
+export type WriterSettings = StoreSettings & WriterOptions & {
+    /** Spool bound in bytes. */
+    spoolMaxBytes: number;
+    /** Spool directory as configured ('' = the default place in the Node-RED user directory). */
+    spoolDir: string;
+};
 
 function int(v: unknown, dflt: number): number {
     if (v === undefined || v === null || v === '') return dflt;
@@ -54,11 +66,13 @@ export function parseWriterSettings(p: WriterDefProps): { settings?: WriterSetti
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) return { error: `batch size must be a whole number 1..${MAX_BATCH_SIZE}` };
     const batchDelayMs = int(p.batchDelay, DEFAULT_BATCH_DELAY_MS);
     if (!(batchDelayMs >= 0 && batchDelayMs <= MAX_BATCH_DELAY_MS)) return { error: `batch delay must be 0..${MAX_BATCH_DELAY_MS} ms` };
-    const bufferSize = int(p.bufferSize, DEFAULT_BUFFER_SIZE);
-    if (!Number.isInteger(bufferSize) || bufferSize < batchSize || bufferSize > MAX_BUFFER_SIZE) {
-        return { error: `buffer size must be a whole number from the batch size (${batchSize}) to ${MAX_BUFFER_SIZE}` };
-    }
-    const overflow = String(p.overflow || 'drop-oldest') as OverflowPolicy;
-    if (!OVERFLOW_POLICIES.includes(overflow)) return { error: `buffer-full policy must be one of ${OVERFLOW_POLICIES.join(', ')}` };
-    return { settings: { collection, timeField, metaField, granularity, retentionS, batchSize, batchDelayMs, bufferSize, overflow } };
+    const inFlight = int(p.inFlight, DEFAULT_IN_FLIGHT);
+    if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > MAX_IN_FLIGHT) return { error: `batches in flight must be a whole number 1..${MAX_IN_FLIGHT}` };
+    const spoolMb = int(p.spoolSize, DEFAULT_SPOOL_MB);
+    if (!Number.isInteger(spoolMb) || spoolMb < MIN_SPOOL_MB || spoolMb > MAX_SPOOL_MB) return { error: `spool size must be a whole number of MB, ${MIN_SPOOL_MB}..${MAX_SPOOL_MB}` };
+    const whenFull = String(p.whenFull || 'block') as FullPolicy;
+    if (!FULL_POLICIES.includes(whenFull)) return { error: `spool-full policy must be one of ${FULL_POLICIES.join(', ')}` };
+    const spoolDir = String(p.spoolDir ?? '').trim();
+    if (spoolDir.includes('\0')) return { error: 'spool directory is not a valid path' };
+    return { settings: { collection, timeField, metaField, granularity, retentionS, batchSize, batchDelayMs, inFlight, whenFull, spoolMaxBytes: spoolMb * 1048576, spoolDir } };
 }

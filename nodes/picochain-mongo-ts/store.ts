@@ -3,10 +3,12 @@
  * time-series or fallback with index + own purge), unordered insertMany with duplicate-key
  * errors counted as "already stored", and the existing-keys query for native mode.
  */
+import { createHash } from 'crypto';
 import type { Collection, Db, Document } from 'mongodb';
 import { CollectionInfo, detectMode, DUPLICATE_KEY, Granularity, isTransientError, ModeDecision, ModeProbe } from './mode';
 import { InsertOutcome, Store } from './core';
 import { DocFields, ReadingDoc } from './document';
+import { fingerprint, VALUE_FIELDS } from './record';
 
 export interface StoreSettings {
     collection: string;
@@ -34,7 +36,12 @@ export class MongoStore implements Store {
      */
     constructor(readonly mode: ModeDecision['mode'], private readonly coll: Collection<Document>, private readonly made: DocFields, private readonly used: DocFields = made) {}
 
-    private get timeField(): string { return this.used.timeField; }
+    get timeField(): string { return this.used.timeField; }
+
+    /** Where the second document of a conflicting reading is kept: `<collection>_conflicts`. */
+    private get conflictsCollection(): Collection<Document> {
+        return this.coll.db.collection(`${this.coll.collectionName}_conflicts`);
+    }
 
     private remap(docs: ReadingDoc[]): Document[] {
         const { made, used } = this;
@@ -83,14 +90,28 @@ export class MongoStore implements Store {
         }
     }
 
-    async existingIds(ids: string[], from: Date, to: Date): Promise<Set<string>> {
+    async existing(ids: string[], from: Date, to: Date): Promise<Map<string, Record<string, unknown>>> {
         try {
+            const projection: Document = { _id: 1 };
+            for (const f of VALUE_FIELDS) projection[f] = 1;
             const found = await this.coll
-                .find({ [this.timeField]: { $gte: from, $lte: to }, _id: { $in: ids } } as Document, { projection: { _id: 1 } })
+                .find({ [this.timeField]: { $gte: from, $lte: to }, _id: { $in: ids } } as Document, { projection })
                 .toArray();
-            return new Set(found.map((d) => String(d._id)));
+            return new Map(found.map((d) => [String(d._id), d as Record<string, unknown>]));
         } catch (err) {
             throw tag(err);
+        }
+    }
+
+    async keepConflicts(docs: ReadingDoc[]): Promise<void> {
+        // one document per distinct (reading, values): a redelivered conflict is stored once
+        const out = this.remap(docs).map((d) => ({ ...d, _id: `${String(d._id)}|${createHash('sha1').update(fingerprint(d)).digest('hex').slice(0, 12)}`, conflictOf: d._id }));
+        try {
+            await this.conflictsCollection.insertMany(out as unknown as Document[], { ordered: false });
+        } catch (err) {
+            const e = err as { name?: string; writeErrors?: { code: number }[] };
+            const list = e && e.name === 'MongoBulkWriteError' && Array.isArray(e.writeErrors) ? e.writeErrors : [];
+            if (list.length === 0 || list.some((w) => w.code !== DUPLICATE_KEY)) throw tag(err);
         }
     }
 
