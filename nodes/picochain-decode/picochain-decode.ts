@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { compactCount, ThrottledStatus } from '../shared/node-status';
 import { toError } from '../shared/errors';
+import { expectReadings } from '../shared/delivery';
 import {
     DecodeCounters,
     DecodeError,
@@ -65,10 +66,13 @@ export = function (RED: NodeAPI) {
 
         node.on('input', (msg: NodeMessageInFlow, send, done) => {
             if (decoder === null) {
+                expectReadings((msg as Record<string, unknown>)._delivery, 0);
                 done(configError ?? new Error('not configured'));
                 return;
             }
             const m = msg as NodeMessageInFlow & Record<string, unknown>;
+            // a picochain-mqtt-in message's acknowledgement waits for the readings it becomes
+            const delivery = m._delivery;
             let out;
             try {
                 out = decoder.decode(m.payload, typeof m.topic === 'string' ? m.topic : undefined, new Date());
@@ -76,12 +80,14 @@ export = function (RED: NodeAPI) {
                 showCounts(true);
                 const err = toError(e);
                 if (e instanceof DecodeError) err.message = t('errors', e.key, e.params);
+                expectReadings(delivery, 0);
                 done(err);
                 return;
             }
             showCounts(false);
 
             if (out.kind === 'ignored') {
+                expectReadings(delivery, 0);
                 node.warn(t('warn', out.key, out.params));
                 done();
                 return;
@@ -91,6 +97,7 @@ export = function (RED: NodeAPI) {
                 m.payload = out.status;
                 m.device = out.status.device;
                 m.site = out.status.site;
+                expectReadings(delivery, 0);
                 send([null, m]);
                 done();
                 return;
@@ -105,6 +112,7 @@ export = function (RED: NodeAPI) {
             m.replay = out.seqInfo.replay;
 
             const readings = out.readings;
+            expectReadings(delivery, readings.length);
             if (config.output === 'split') {
                 // one message per reading, with msg.parts so a join node can rebuild the frame
                 const id = RED.util.generateId();

@@ -64,13 +64,7 @@ export function redact(text: unknown, secrets: (string | undefined | null)[] = [
     return out;
 }
 
-/**
- * Expands `${NAME}` inside a field with `lookup` (Node-RED itself replaces only a field that is
- * exactly `${NAME}`; this also covers `mongodb://${HOST}:27017`). Unknown names become "".
- */
-export function expandEnv(value: string, lookup: (name: string) => string | undefined): string {
-    return String(value ?? '').replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => lookup(name) ?? '');
-}
+export { expandEnv } from '../shared/env';
 
 /** Driver options from the settings: credentials via `auth`, never spliced into the URI. */
 export function clientOptions(s: MongoSettings): MongoClientOptions {

@@ -91,11 +91,21 @@ function hashPassword(password) {
     return require('bcryptjs').hashSync(password, 10);
 }
 
-/** Starts aedes on host:port; with user/password set, clients must present them. */
-async function startAedes({ host, port, user, password }) {
+/**
+ * Starts aedes on host:port; with user/password set, clients must present them. With
+ * `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on disk
+ * (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
+ */
+async function startAedes({ host, port, user, password, persistenceDir }) {
     const Aedes = require('aedes');
+    let persistence;
+    if (persistenceDir) {
+        const { Level } = require('level');
+        fs.mkdirSync(persistenceDir, { recursive: true, mode: 0o700 });
+        persistence = require('aedes-persistence-level')(new Level(persistenceDir));
+    }
     // aedes 0.x: createBroker is the constructor and returns the broker; 1.x returns a promise of it
-    const aedes = await Aedes.createBroker();
+    const aedes = await Aedes.createBroker(persistence ? { persistence } : {});
     if (user) {
         aedes.authenticate = (client, u, p, cb) => {
             const ok = u === user && p !== undefined && p !== null && Buffer.from(p).toString() === password;
@@ -116,6 +126,7 @@ async function startAedes({ host, port, user, password }) {
             await new Promise((r) => aedes.close(() => r()));
             for (const s of sockets) s.destroy();
             await new Promise((r) => server.close(() => r()));
+            if (persistence) await new Promise((r) => persistence.destroy(() => r()));
         },
     };
 }
@@ -222,7 +233,7 @@ function guardDashboards(server, { user, pass }) {
 async function setBrokerCredentials(RED, flowFile, user, password) {
     let changed = false;
     const flows = JSON.parse(fs.readFileSync(flowFile, 'utf8')).map((n) => {
-        if (n.type !== 'mqtt-broker' || n.broker !== '${MQTT_HOST}') return n;
+        if (n.type !== 'picochain-broker' || n.broker !== '${MQTT_HOST}') return n;
         changed = true;
         return { ...n, credentials: { user, password } };
     });
@@ -262,7 +273,7 @@ async function startChain(options = {}) {
         // 2. broker and database in parallel
         const brokerP = opts.mqttUrl
             ? Promise.resolve({ url: opts.mqttUrl, external: true, stop: async () => {} })
-            : startAedes({ host: opts.host, port: opts.mqttPort, user: opts.mqttUser, password: opts.mqttPassword });
+            : startAedes({ host: opts.host, port: opts.mqttPort, user: opts.mqttUser, password: opts.mqttPassword, persistenceDir: path.join(opts.dataDir, 'mqtt') });
         const dbP = startDatabase(opts);
         const [broker, db] = await Promise.allSettled([brokerP, dbP]).then((r) => {
             const failed = r.find((x) => x.status === 'rejected');

@@ -16,7 +16,7 @@ const TTN_UPLINK = {
 };
 
 module.exports = function examples(h) {
-    const { flowBuilder, place, fn, SHARED, brokerNode, mongoNode, ui1Base, ui2Base, ui2Theme } = h;
+    const { flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, ui1Base, ui2Base, ui2Theme } = h;
 
     function start(name, label, info) {
         const b = flowBuilder(`example:${name}`);
@@ -37,7 +37,6 @@ module.exports = function examples(h) {
     };
     // the latest reading per device and sensor, for the cards of both dashboard examples
     const latestFn = fn('latest per device + sensor', 'const m = context.get("m") || {};\nconst r = msg.payload;\nconst prev = m[r.device + "/" + r.sensor];\nm[r.device + "/" + r.sensor] = { device: r.device, sensor: r.sensor, unit: r.unit, value: r.mean, min: r.min, max: r.max, state: r.state, delta: prev ? r.mean - prev.value : null, lastSeen: Date.now() };\ncontext.set("m", m);\nreturn { payload: { cards: Object.values(m) } };', 1);
-    const mqttIn = (name, topic, qos = '1') => ({ name, topic, qos, datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 });
 
     return {
         'basic chain'() {
@@ -45,7 +44,7 @@ module.exports = function examples(h) {
             brokerNode(b);
             mongoNode(b);
             P('c', 'comment', { name: 'Boards publish window statistics; decode validates them, the writer stores them', info: 'Each board sends one frame per window (default 60 s) on `picochain/<site>/<device>/stats`. **picochain-decode** turns it into normalised readings (one message per sensor here). **picochain-mongo-ts** writes them in batches to a MongoDB time-series collection (a regular collection with an index on FerretDB) and buffers them while the database is down.\n\nPress the inject button to send a sample frame without a board.' }, [], 0, 0);
-            P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+            P('mqtt', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
@@ -58,7 +57,7 @@ module.exports = function examples(h) {
             const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings; its events are formatted for a notification channel; a button acknowledges.');
             brokerNode(b);
             P('c', 'comment', { name: 'Alerts: thresholds with hysteresis, rate of rise, silent boards; acknowledge stops re-notification', info: 'The alert node goes normal → pending → firing → resolved per device and sensor. Its first output sends events (fired, resolved, acknowledged, renotify, escalated) with a human message; the second passes readings with their alert state.\n\nTry it: inject the cold frame, then the warm one (above 8 °C: a warning fires after the *for* time, here 0 s), then *acknowledge*. The e-mail branch is a disabled debug node: replace it with an e-mail node (node-red-node-email) or an http request to your webhook. Keep secrets in environment variables.' }, [], 0, 0);
-            P('mqtt', 'mqtt in', mqttIn('frames + status', 'picochain/+/+/+'), [['decode']], 0, 1);
+            P('mqtt', 'picochain-mqtt-in', mqttIn('frames + status', 'picochain/+/+/+'), [['decode']], 0, 1);
             P('cold', 'inject', inject('4 °C frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
             P('warm', 'inject', inject('9.5 °C frame', 'picochain/demo/fridge-1/stats', HOT_FRAME), [['decode']], 0, 3);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['alert'], ['alert']], 1, 2);
@@ -79,7 +78,7 @@ module.exports = function examples(h) {
             ui1Base(b);
             const tab = b.add('ui-tab', 'ui_tab', { name: 'picochain example', icon: 'dashboard', order: 10, disabled: false, hidden: false });
             const g = b.add('ui-group', 'ui_group', { name: 'Fridges', tab: tab.id, order: 1, disp: true, width: '22', collapse: false, className: '' });
-            P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+            P('mqtt', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
             P('latest', 'function', latestFn, [['cards']], 2, 1);
             P('cards', 'ui_template', { name: 'cards', group: g.id, order: 1, width: '22', height: '10', format: h.T.ui1Overview(), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
@@ -98,7 +97,7 @@ module.exports = function examples(h) {
             const theme = ui2Theme(b);
             const page = b.add('page', 'ui-page', { name: 'picochain example', ui: base.id, path: '/picochain-example', icon: 'fridge', layout: 'grid', theme: theme.id, order: 10, className: '', visible: 'true', disabled: 'false' });
             const g = b.add('group', 'ui-group', { name: 'Fridges', page: page.id, width: '12', height: '1', order: 1, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' });
-            P('mqtt', 'mqtt in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+            P('mqtt', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['latest'], []], 1, 1);
             P('latest', 'function', latestFn, [['cards']], 2, 1);
             P('cards', 'ui-template', { name: 'cards', group: g.id, page: '', ui: '', order: 1, width: '0', height: '0', head: '', format: h.T.ui2Overview(), storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [[]], 3, 1);
@@ -113,7 +112,7 @@ module.exports = function examples(h) {
             brokerNode(b);
             mongoNode(b);
             P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
-            P('mqtt', 'mqtt in', mqttIn('original boards', 'TOUCAN', '0'), [['decode']], 0, 1);
+            P('mqtt', 'picochain-mqtt-in', mqttIn('original boards', 'TOUCAN'), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample TOUCAN message', 'TOUCAN', LEGACY), [['decode']], 0, 2);
             P('decode', 'picochain-decode', { name: 'legacy', format: 'legacy', output: 'split', legacyTimeZone: 'Europe/Paris' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
@@ -125,9 +124,9 @@ module.exports = function examples(h) {
         'LoRaWAN uplink from The Things Stack'() {
             const { b, P } = start('ttn', 'picochain: LoRaWAN (The Things Stack)', 'Boards without Wi-Fi send the 24-byte binary frame over LoRaWAN; The Things Stack publishes the uplinks over MQTT.');
             mongoNode(b);
-            const tts = b.add('tts', 'mqtt-broker', { name: 'The Things Stack (set region, user, API key)', broker: 'eu1.cloud.thethings.network', port: '8883', clientid: '', autoConnect: true, usetls: true, protocolVersion: '4', keepalive: '60', cleansession: true, autoUnsubscribe: true, birthTopic: '', closeTopic: '', willTopic: '' });
+            const tts = b.add('tts', 'picochain-broker', { name: 'The Things Stack (set region, user, API key)', broker: 'mqtts://eu1.cloud.thethings.network:8883', tls: true, protocol: '4' });
             P('c', 'comment', { name: 'TTS uplinks (v3/<app>@<tenant>/devices/<device>/up) → decode (binary frame on FPort 1) → store', info: 'In The Things Stack console: *Integrations › MQTT* gives the server, the user name (`<app>@<tenant>`) and an API key as password. Enter them in the broker node (they are stored as Node-RED credentials, not in the flow). The board sends the picochain **binary frame v1** (24 bytes per sensor, fits DR0) on FPort 1; **picochain-decode** takes the device from `end_device_ids.device_id`, the site from the application id and the receive time from `received_at`. Uplinks on other ports are ignored with a warning. The inject node sends a sample uplink.' }, [], 0, 0);
-            P('mqtt', 'mqtt in', { name: 'uplinks', topic: 'v3/+/devices/+/up', qos: '0', datatype: 'json', broker: tts.id, nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 1);
+            P('mqtt', 'picochain-mqtt-in', mqttIn('uplinks', 'v3/+/devices/+/up', tts.id), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample uplink', 'v3/foodbank@ttn/devices/fridge-7/up', TTN_UPLINK), [['decode']], 0, 2);
             P('decode', 'picochain-decode', { name: 'TTN uplink', format: 'ttn-v3', output: 'split' }, [['writer', 'debug'], []], 1, 1);
             P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);

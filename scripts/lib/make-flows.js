@@ -57,12 +57,16 @@ function place(n, tab, col, row) { n.z = tab; n.x = 200 + col * 270; n.y = 60 + 
 // ---- shared config nodes (same ids in every file that uses them) ----------------------------
 const SHARED = flowBuilder('picochain-shared');
 function brokerNode(b) {
-    return b.add('broker', 'mqtt-broker', {
-        id: SHARED.id('broker'), name: 'picochain broker', broker: '${MQTT_HOST}', port: '${MQTT_PORT}',
-        clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true,
-        autoUnsubscribe: true, birthTopic: '', closeTopic: '', willTopic: '',
+    // persistent session (fixed client id, clean session off, a week's session expiry): what the
+    // boards publish while Node-RED is away waits in the broker. MQTT_HOST may be a URL
+    // (mqtts://host:8883 for TLS); MQTT_CLIENT_ID gives each Node-RED instance its own session.
+    return b.add('broker', 'picochain-broker', {
+        id: SHARED.id('broker'), name: 'picochain broker', broker: '${MQTT_HOST}', port: '${MQTT_PORT}', caFile: '${MQTT_CA_FILE}',
+        clientId: '${MQTT_CLIENT_ID}', protocol: 'auto',
     });
 }
+/** A picochain-mqtt-in node's properties: acknowledged to the broker once the readings are in the writer's spool. */
+const mqttIn = (name, topic, broker = SHARED.id('broker')) => ({ name, topic, qos: '1', datatype: 'buffer', broker, ack: 'stored' });
 function mongoNode(b) {
     return b.add('mongo', 'picochain-mongo-config', { id: SHARED.id('mongo'), name: 'picochain database', uri: '${MONGODB_URI}', database: '${MONGODB_DB}' });
 }
@@ -84,9 +88,9 @@ function mainFlow() {
     const ids = LINKS;
 
     P('c-in', 'comment', { name: 'MQTT → decode → store + alerts → pages', info: T.COMMENT_CHAIN }, [], 0, 0);
-    P('mqtt-stats', 'mqtt in', { name: 'window frames', topic: 'picochain/+/+/stats', qos: '1', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 1);
-    P('mqtt-status', 'mqtt in', { name: 'board status', topic: 'picochain/+/+/status', qos: '1', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 2);
-    P('mqtt-legacy', 'mqtt in', { name: 'old boards (TOUCAN)', topic: 'TOUCAN', qos: '0', datatype: 'buffer', broker: SHARED.id('broker'), nl: false, rap: true, rh: 0, inputs: 0 }, [['decode']], 0, 3);
+    P('mqtt-stats', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
+    P('mqtt-status', 'picochain-mqtt-in', mqttIn('board status', 'picochain/+/+/status'), [['decode']], 0, 2);
+    P('mqtt-legacy', 'picochain-mqtt-in', mqttIn('old boards (TOUCAN)', 'TOUCAN'), [['decode']], 0, 3);
     P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'route'], ['route', 'model']], 1, 2);
     P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
     P('route', 'switch', {
@@ -252,7 +256,7 @@ function write(rel, nodes) {
 if (require.main === module) {
     write('flows/picochain.json', mainFlow());
     write('flows/picochain-dashboard2.json', dashboard2Flow());
-    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mongoNode, ui1Base, ui2Base, ui2Theme, T }))) {
+    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, ui1Base, ui2Base, ui2Theme, T }))) {
         write(`examples/${name}.json`, make());
     }
     console.log('flows and examples written');

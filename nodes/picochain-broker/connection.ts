@@ -1,0 +1,282 @@
+/**
+ * One MQTT connection with a persistent session, shared by the picochain-mqtt-in nodes of a
+ * picochain-broker config node. Apart from Node-RED (mqtt.js only):
+ * - fixed client id, clean session off, MQTT 5 session expiry: messages published while
+ *   Node-RED is away wait in the broker's session;
+ * - every QoS 1 PUBACK is held (acks.ts) until the nodes that took the message say it is durable;
+ * - MQTT 5 first, MQTT 3.1.1 when the broker refuses 5 (protocol "auto");
+ * - refusals (bad password, not authorised) are reported with their reason and retried slowly;
+ * - subscriptions are made again on every connect and dispatched by topic filter.
+ */
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import * as mqtt from 'mqtt';
+import { AckEntry, AckQueue } from './acks';
+import { BrokerSettings, classifyFailure, FailureKind, redactSecrets } from './core';
+import { subscriptionFilter, topicMatches } from './topic';
+import { Backoff } from '../shared/backoff';
+import type { LogLevel } from '../shared/node-log';
+
+export type BrokerState = 'connecting' | 'connected' | 'disconnected' | 'error';
+
+/** What a subscriber gets for each message. `ack` is set for a QoS 1 message whose PUBACK waits for it. */
+export interface IncomingMessage {
+    topic: string;
+    payload: Buffer;
+    qos: 0 | 1 | 2;
+    retain: boolean;
+    dup: boolean;
+    properties?: Record<string, unknown>;
+    /** Call once the message is durable (or will never be stored): releases its PUBACK. */
+    ack: (() => void) | null;
+}
+
+export interface Subscription {
+    /** Filter as configured (plain; the share group is applied when subscribing). */
+    filter: string;
+    qos: 0 | 1;
+    shareGroup: string;
+    /** false: the message is acknowledged as soon as it arrives (like Node-RED's mqtt in). */
+    ackAfterStore: boolean;
+    onMessage(m: IncomingMessage): void;
+}
+
+export interface ConnectionHooks {
+    log?: (level: LogLevel, text: string) => void;
+}
+
+/** Retry pace after a refusal (bad password, not authorised): slow, so the broker's log is not flooded. */
+const REFUSED_RETRY_MIN_MS = 5000;
+const REFUSED_RETRY_MAX_MS = 60000;
+const RECONNECT_MS = 2000;
+const CONNECT_TIMEOUT_MS = 10000;
+/** Bounded graceful end on close before the socket is destroyed (the runtime gives 15 s in all). */
+export const END_WAIT_MS = 3000;
+
+export class BrokerConnection extends EventEmitter {
+    private client: mqtt.MqttClient | null = null;
+    private readonly subs = new Set<Subscription>();
+    private readonly acks: AckQueue;
+    private readonly log: (level: LogLevel, text: string) => void;
+    private protocol: 4 | 5;
+    private stateNow: BrokerState = 'disconnected';
+    private lastReason = '';
+    private lastKind: FailureKind | null = null;
+    private readonly refusedBackoff = new Backoff(REFUSED_RETRY_MIN_MS, REFUSED_RETRY_MAX_MS);
+    private retryTimer: NodeJS.Timeout | null = null;
+    private closing = false;
+    /** mqtt.js's own packet sender of the current client, for the PUBACKs released later. */
+    private sendRaw: ((packet: unknown) => void) | null = null;
+    /** Counters for the status and tests. */
+    readonly stats = { received: 0, acked: 0, connects: 0, sessionPresent: false };
+
+    constructor(readonly settings: BrokerSettings, hooks: ConnectionHooks = {}) {
+        super();
+        this.setMaxListeners(0);
+        this.log = hooks.log || (() => undefined);
+        this.protocol = settings.protocol === '4' ? 4 : 5;
+        this.acks = new AckQueue((packet) => this.sendHeld(packet));
+    }
+
+    get state(): BrokerState { return this.stateNow; }
+    /** close() was called: nothing more will be sent or received. */
+    get isClosed(): boolean { return this.closing; }
+    /** Why the last connection attempt failed ('' when connected). */
+    get reason(): string { return this.lastReason; }
+    get failureKind(): FailureKind | null { return this.lastKind; }
+    get protocolVersion(): 4 | 5 { return this.protocol; }
+    /** QoS 1 messages received whose PUBACK is still held. */
+    get heldAcks(): number { return this.acks.held; }
+    get oldestHeldAt(): number | null { return this.acks.oldest; }
+
+    /** Text safe to log or show: no password, no user:password@ of a URL. */
+    redact(text: unknown): string {
+        return redactSecrets(text, [this.settings.password]);
+    }
+
+    private setState(s: BrokerState, reason = ''): void {
+        this.lastReason = reason;
+        if (s === this.stateNow && s !== 'error') return;
+        this.stateNow = s;
+        this.emit('state', s, reason);
+    }
+
+    /** Adds a subscriber; connects on the first one. */
+    subscribe(sub: Subscription): void {
+        this.subs.add(sub);
+        if (!this.client) this.connect();
+        else if (this.client.connected) this.subscribeOne(sub);
+    }
+
+    /** Removes a subscriber; the broker subscription stays (the session keeps it) unless `unsubscribe`. */
+    unsubscribe(sub: Subscription, unsubscribe = false): void {
+        this.subs.delete(sub);
+        const filter = subscriptionFilter(sub.filter, sub.shareGroup);
+        const stillUsed = [...this.subs].some((s) => subscriptionFilter(s.filter, s.shareGroup) === filter);
+        if (unsubscribe && !stillUsed && this.client && this.client.connected) this.client.unsubscribe(filter);
+    }
+
+    private options(): mqtt.IClientOptions {
+        const s = this.settings;
+        const o: mqtt.IClientOptions = {
+            protocol: s.tls ? 'mqtts' : 'mqtt',
+            host: s.host,
+            port: s.port,
+            clientId: s.clientId,
+            clean: false,
+            protocolVersion: this.protocol,
+            keepalive: s.keepaliveS,
+            reconnectPeriod: RECONNECT_MS,
+            connectTimeout: CONNECT_TIMEOUT_MS,
+            resubscribe: false,
+            queueQoSZero: false,
+        };
+        if (this.protocol === 5) o.properties = { sessionExpiryInterval: s.sessionExpiryS, receiveMaximum: s.receiveMaximum };
+        if (s.user) { o.username = s.user; o.password = s.password || ''; }
+        if (s.tls) {
+            o.rejectUnauthorized = s.verifyServer;
+            o.servername = s.host;
+            if (s.caFile) o.ca = fs.readFileSync(s.caFile);
+            if (s.certFile) o.cert = fs.readFileSync(s.certFile);
+            if (s.keyFile) o.key = fs.readFileSync(s.keyFile);
+        }
+        return o;
+    }
+
+    private connect(): void {
+        if (this.closing) return;
+        this.setState('connecting');
+        let client: mqtt.MqttClient;
+        try {
+            client = mqtt.connect(this.options());
+        } catch (err) {
+            this.fail(err as Error);
+            return;
+        }
+        this.client = client;
+        this.hookAcks(client);
+        client.on('connect', (connack: { sessionPresent?: boolean }) => {
+            this.stats.connects++;
+            this.stats.sessionPresent = !!connack.sessionPresent;
+            this.refusedBackoff.reset();
+            this.lastKind = null;
+            const s = this.settings;
+            this.log('info', `connected to ${s.tls ? 'mqtts' : 'mqtt'}://${s.host}:${s.port} as ${s.clientId} (MQTT ${this.protocol === 5 ? '5' : '3.1.1'}, ${connack.sessionPresent ? 'session resumed' : 'new session'})`);
+            for (const sub of this.subs) this.subscribeOne(sub);
+            this.setState('connected');
+        });
+        client.on('message', (topic: string, payload: Buffer, packet: mqtt.IPublishPacket) => this.dispatch(topic, payload, packet));
+        client.on('error', (err: Error & { code?: unknown }) => this.fail(err));
+        client.on('close', () => {
+            // held PUBACKs belong to the connection: the broker redelivers those messages
+            this.acks.reset();
+            if (!this.closing && this.stateNow === 'connected') {
+                this.log('warn', 'connection to the broker lost; reconnecting (queued messages wait in the session)');
+                this.setState('disconnected', 'connection lost');
+            }
+        });
+    }
+
+    /** Classifies a failure: a protocol refusal under "auto" retries at once with 3.1.1; a refusal waits longer. */
+    private fail(err: Error & { code?: unknown }): void {
+        if (this.closing) return;
+        const { kind, reason } = classifyFailure(err);
+        const safe = this.redact(reason);
+        if (kind === 'protocol' && this.settings.protocol === 'auto' && this.protocol === 5) {
+            this.protocol = 4;
+            this.log('info', 'the broker refused MQTT 5: connecting with MQTT 3.1.1 (session expiry is then up to the broker)');
+            this.restart(0);
+            return;
+        }
+        const changed = kind !== this.lastKind || safe !== this.lastReason;
+        this.lastKind = kind;
+        if (kind === 'auth' || kind === 'refused' || kind === 'protocol' || kind === 'tls') {
+            const delay = this.refusedBackoff.next();
+            if (changed) this.log('warn', `the broker refused the connection: ${safe}; retrying in ${Math.round(delay / 1000)} s`);
+            this.setState('error', safe);
+            this.restart(delay);
+            return;
+        }
+        if (changed) this.log('warn', `cannot reach the broker ${this.settings.host}:${this.settings.port}: ${safe}; retrying`);
+        this.setState(this.stateNow === 'connected' ? 'disconnected' : this.stateNow === 'error' ? 'error' : 'connecting', safe);
+    }
+
+    /** Ends the client and connects a new one after `delayMs` (mqtt.js stops retrying after a refusal). */
+    private restart(delayMs: number): void {
+        const old = this.client;
+        this.client = null;
+        if (old) { old.removeAllListeners(); old.on('error', () => undefined); old.end(true); }
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => { this.retryTimer = null; if (!this.client) this.connect(); }, delayMs);
+    }
+
+    private subscribeOne(sub: Subscription): void {
+        const client = this.client;
+        if (!client) return;
+        const filter = subscriptionFilter(sub.filter, sub.shareGroup);
+        client.subscribe(filter, { qos: sub.qos }, (err, granted) => {
+            if (err) { this.log('warn', `subscribe to ${filter} failed: ${this.redact(err)}`); return; }
+            const g = granted && granted[0];
+            if (g && g.qos === 128) this.log('warn', `the broker refused the subscription to ${filter} (not authorised?)`);
+        });
+    }
+
+    /** Replaces mqtt.js's PUBACK sending for tracked messages: held until released in order. */
+    private hookAcks(client: mqtt.MqttClient): void {
+        const c = client as unknown as { _sendPacket: (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void };
+        const original = c._sendPacket.bind(client);
+        c._sendPacket = (packet, cb, ...rest) => {
+            if (packet.cmd === 'puback' && this.client === client && this.acks.hold(packet)) {
+                // the stream goes on with the next packet; the PUBACK leaves when released
+                if (cb) cb();
+                return;
+            }
+            original(packet, cb, ...rest);
+        };
+        this.sendRaw = (packet: unknown) => original(packet as never);
+    }
+
+    private sendHeld(packet: unknown): void {
+        const client = this.client;
+        if (!client || !client.connected || !this.sendRaw) return;
+        this.stats.acked++;
+        this.sendRaw(packet);
+    }
+
+    private dispatch(topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
+        this.stats.received++;
+        const targets = [...this.subs].filter((s) => topicMatches(s.filter, topic));
+        const tracked = packet.qos === 1 && typeof packet.messageId === 'number' ? targets.filter((s) => s.ackAfterStore).length : 0;
+        // a message no node wants to hold (QoS 0, or only ack-on-arrival nodes, or a filter left in
+        // the session by an older flow) is acknowledged by mqtt.js as usual
+        const entry: AckEntry | null = tracked > 0 ? this.acks.add(packet.messageId as number, tracked) : null;
+        for (const s of targets) {
+            let acked = false;
+            const ack = entry && s.ackAfterStore ? () => { if (!acked) { acked = true; this.acks.complete(entry); } } : null;
+            try {
+                s.onMessage({ topic, payload, qos: packet.qos, retain: !!packet.retain, dup: !!packet.dup, properties: packet.properties as Record<string, unknown> | undefined, ack });
+            } catch (err) {
+                this.log('error', `a subscriber failed on ${topic}: ${this.redact(err)}`);
+                if (ack) ack();
+            }
+        }
+    }
+
+    /** Ends the connection gracefully (DISCONNECT keeps the session), within END_WAIT_MS. */
+    close(): Promise<void> {
+        this.closing = true;
+        if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = null; }
+        const client = this.client;
+        this.client = null;
+        this.subs.clear();
+        if (!client) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+            const timer = setTimeout(() => { client.end(true); resolve(); }, END_WAIT_MS);
+            client.end(false, {}, () => { clearTimeout(timer); resolve(); });
+        }).then(() => {
+            client.removeAllListeners();
+            client.on('error', () => undefined);
+            this.setState('disconnected');
+        });
+    }
+}
