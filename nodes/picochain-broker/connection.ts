@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as mqtt from 'mqtt';
 import { AckEntry, AckQueue } from './acks';
 import { BrokerSettings, classifyFailure, FailureKind, redactSecrets } from './core';
@@ -135,7 +136,8 @@ export class BrokerConnection extends EventEmitter {
         if (s.user) { o.username = s.user; o.password = s.password || ''; }
         if (s.tls) {
             o.rejectUnauthorized = s.verifyServer;
-            o.servername = s.host;
+            // SNI takes a host name only (RFC 6066)
+            if (!net.isIP(s.host)) o.servername = s.host;
             if (s.caFile) o.ca = fs.readFileSync(s.caFile);
             if (s.certFile) o.cert = fs.readFileSync(s.certFile);
             if (s.keyFile) o.key = fs.readFileSync(s.keyFile);

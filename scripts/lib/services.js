@@ -75,6 +75,9 @@ async function startMosquitto(opts = {}) {
     const dir = tmpDir('mosquitto');
     const conf = path.join(dir, 'mosquitto.conf');
     fs.writeFileSync(conf, [
+        // started as root, Mosquitto drops to the "mosquitto" user, which cannot read our 0700
+        // temporary dir (persistence file, certificates): run as whoever started it
+        `user ${os.userInfo().username}`,
         `listener ${port} 127.0.0.1`,
         'allow_anonymous true',
         'persistence true',
