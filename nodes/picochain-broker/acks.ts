@@ -20,7 +20,9 @@ export interface AckEntry {
 }
 
 export class AckQueue {
+    /** Entries from `head` on are still held (a head index: shift() is slow on long arrays). */
     private entries: AckEntry[] = [];
+    private head = 0;
     private epochNo = 0;
     /** PUBACKs sent after being held, and how many were forgotten by a reset. */
     sent = 0;
@@ -30,9 +32,9 @@ export class AckQueue {
 
     get epoch(): number { return this.epochNo; }
     /** Messages whose PUBACK is still held. */
-    get held(): number { return this.entries.length; }
+    get held(): number { return this.entries.length - this.head; }
     /** Arrival time of the oldest held message (for the status), or null. */
-    get oldest(): number | null { return this.entries.length ? this.entries[0].receivedAt : null; }
+    get oldest(): number | null { return this.held > 0 ? this.entries[this.head].receivedAt : null; }
 
     /** A QoS 1 message arrived; its PUBACK waits for `waiting` completions. */
     add(messageId: number, waiting: number, now = Date.now()): AckEntry {
@@ -46,7 +48,7 @@ export class AckQueue {
      * else let it go (false).
      */
     hold(packet: { messageId?: number }): boolean {
-        for (let i = this.entries.length - 1; i >= 0; i--) {
+        for (let i = this.entries.length - 1; i >= this.head; i--) {
             const e = this.entries[i];
             if (e.messageId === packet.messageId && e.packet === null) {
                 e.packet = packet;
@@ -66,19 +68,27 @@ export class AckQueue {
 
     /** Sends every PUBACK at the head of the line whose message is complete. */
     private release(): void {
-        while (this.entries.length > 0) {
-            const head = this.entries[0];
-            if (head.waiting > 0 || head.packet === null) break;
-            this.entries.shift();
+        while (this.head < this.entries.length) {
+            const e = this.entries[this.head];
+            if (e.waiting > 0 || e.packet === null) break;
+            this.head++;
             this.sent++;
-            this.send(head.packet);
+            this.send(e.packet);
+        }
+        if (this.head === this.entries.length) {
+            this.entries = [];
+            this.head = 0;
+        } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+            this.entries = this.entries.slice(this.head);
+            this.head = 0;
         }
     }
 
     /** The connection dropped: held PUBACKs are void (the broker sends those messages again). */
     reset(): void {
-        this.forgotten += this.entries.length;
+        this.forgotten += this.held;
         this.entries = [];
+        this.head = 0;
         this.epochNo++;
     }
 }

@@ -57,11 +57,12 @@ export = function (RED: NodeAPI) {
         const showCounts = (lastFailed: boolean) => {
             if (decoder === null) return;
             const c = decoder.counters;
-            status.set({
+            // the text is made when the throttled status is applied, not for every message
+            status.set(() => ({
                 fill: lastFailed ? 'yellow' : 'green',
                 shape: lastFailed ? 'ring' : 'dot',
                 text: t('status', 'counts', { ok: compactCount(c.ok + c.status), err: compactCount(c.err) }),
-            });
+            }));
         };
 
         node.on('input', (msg: NodeMessageInFlow, send, done) => {

@@ -56,16 +56,17 @@ export = function (RED: NodeAPI): void {
         // status, throttled (spooled N changes with every message); unchanged texts are not resent
         const throttled = new ThrottledStatus(node);
         let lastStatus = '';
-        const applyStatus = (s: WriterStatus): void => {
+        // translated only when the throttle applies it: the status changes with every batch
+        const applyStatus = (s: WriterStatus): void => throttled.set(() => {
             const params: Record<string, string | number> = { ...s.params };
             for (const [k, v] of Object.entries(params)) if (typeof v === 'number') params[k] = compactCount(v);
             if (typeof params.mode === 'string') params.mode = t(`mode.${params.mode}`);
             const text = t(`status.${s.key}`, params);
             const key = `${s.fill}|${s.shape}|${text}`;
-            if (key === lastStatus) return;
+            if (key === lastStatus) return null;
             lastStatus = key;
-            throttled.set({ fill: s.fill, shape: s.shape, text });
-        };
+            return { fill: s.fill, shape: s.shape, text };
+        });
 
         let core: WriterCore | null = null;
         let spoolDir = '';

@@ -37,19 +37,20 @@ export = function (RED: NodeAPI): void {
         const status = new ThrottledStatus(node, 500);
         let unclaimedWarned = 0;
 
-        const showStatus = (): void => {
+        // computed when the throttle applies it (the held count changes with every message)
+        const showStatus = (): void => status.set(() => {
             const s = conn.state;
             if (s === 'connected') {
                 const held = conn.heldAcks;
-                if (held >= BUSY_HELD) status.set({ fill: 'blue', shape: 'dot', text: t('status.busy', { n: compactCount(held) }) });
-                else status.set({ fill: 'green', shape: 'dot', text: t('status.connected') });
-            } else if (s === 'error') {
-                const kind = conn.failureKind;
-                status.set({ fill: 'red', shape: 'ring', text: t(kind === 'auth' ? 'status.auth' : kind === 'tls' ? 'status.tls' : 'status.refused') });
-            } else {
-                status.set({ fill: 'yellow', shape: 'ring', text: t(s === 'connecting' ? 'status.connecting' : 'status.disconnected') });
+                if (held >= BUSY_HELD) return { fill: 'blue', shape: 'dot', text: t('status.busy', { n: compactCount(held) }) };
+                return { fill: 'green', shape: 'dot', text: t('status.connected') };
             }
-        };
+            if (s === 'error') {
+                const kind = conn.failureKind;
+                return { fill: 'red', shape: 'ring', text: t(kind === 'auth' ? 'status.auth' : kind === 'tls' ? 'status.tls' : 'status.refused') };
+            }
+            return { fill: 'yellow', shape: 'ring', text: t(s === 'connecting' ? 'status.connecting' : 'status.disconnected') };
+        });
         const onState = (): void => showStatus();
         conn.on('state', onState);
 

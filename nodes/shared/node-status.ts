@@ -32,6 +32,9 @@ function trim1(x: number): string {
     return Math.abs(x) < 10 ? x.toFixed(1).replace(/\.0$/, '') : String(Math.floor(x));
 }
 
+/** A status value, or a function that computes it when it is applied (null: no change). */
+export type StatusSource = NodeStatusValue | (() => NodeStatusValue | null);
+
 /** Default minimum interval between two status updates of one node (ms). */
 export const STATUS_INTERVAL_MS = 250;
 
@@ -41,14 +44,19 @@ export const STATUS_INTERVAL_MS = 250;
  * node's close handler so no timer outlives the node.
  */
 export class ThrottledStatus {
-    private pending: NodeStatusValue | null = null;
+    private pending: StatusSource | null = null;
     private timer: ReturnType<typeof setTimeout> | null = null;
     private lastAt = 0;
     private closed = false;
 
     constructor(private readonly target: StatusTarget, private readonly intervalMs = STATUS_INTERVAL_MS) {}
 
-    set(s: NodeStatusValue): void {
+    /**
+     * Sets the status, or a function computing it: a function is called only when the update is
+     * applied (translating a status text for every message costs more than the message itself);
+     * it may return null to leave the status as it is.
+     */
+    set(s: StatusSource): void {
         if (this.closed) return;
         const now = Date.now();
         if (this.timer === null && now - this.lastAt >= this.intervalMs) {
@@ -82,8 +90,10 @@ export class ThrottledStatus {
         this.closed = true;
     }
 
-    private apply(s: NodeStatusValue): void {
+    private apply(s: StatusSource): void {
+        const v = typeof s === 'function' ? s() : s;
+        if (v === null) return;
         this.lastAt = Date.now();
-        this.target.status(s);
+        this.target.status(v);
     }
 }
