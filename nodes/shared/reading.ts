@@ -239,7 +239,7 @@ export function fieldProblem(field: ReadingField, value: unknown, ctx: FieldCont
     if (value === null) return rule.nullable ? null : problem('type');
     switch (rule.type) {
         case 'string': {
-            if (typeof value !== 'string') return problem('type');
+            if (typeof value !== 'string') return problem('type', { expected: rule.pattern ? 'a string' : rule.expected });
             if (rule.pattern && !rule.pattern.test(value)) return problem('pattern');
             if (rule.maxLength !== undefined && value.length > rule.maxLength) return problem('type');
             if (field === 'unit' && ctx.sensor !== undefined) {
