@@ -5,7 +5,7 @@
  * the decoder.
  */
 import type { WindowFrame } from '../shared/codec';
-import { fieldProblem, ReadingField, SourceFormat } from '../shared/reading';
+import { fieldProblem, ReadingField, SourceFormat, StatLimits, statLimits } from '../shared/reading';
 import { fail, failProblem } from './messages';
 import type { TimeZoneSetting } from './legacy-time';
 import type { DecodeOptions } from './options';
@@ -22,6 +22,16 @@ export interface Located {
     /** Where sensor `i`'s field is ("$.sensors[1].max", "byte 38"). */
     sensor(i: number, field: string): string;
 }
+
+/** How ctx.check reads a field: `label` is the payload's name for it; statistics need `limits`. */
+export interface CheckOptions {
+    label?: string;
+    /** For a unit: the sensor it belongs to (a known kind has one unit). */
+    sensor?: string;
+    limits?: StatLimits;
+}
+
+const NO_OPTIONS: CheckOptions = {};
 
 /** An id as the payload states it (`value` undefined when it has none) and where. */
 export interface Claim {
@@ -55,7 +65,9 @@ export interface FormatContext {
     /** The topic's device id, validated, or undefined when the topic names none. */
     topicDevice(): string | undefined;
     /** The shared field check of nodes/shared/reading.ts, failing with a DecodeError at `where`. */
-    check(field: ReadingField, value: unknown, where: string, opts?: { label?: string; sensor?: string; unit?: string | null }): void;
+    check(field: ReadingField, value: unknown, where: string, opts?: CheckOptions): void;
+    /** The plausible ranges of a sensor's statistics under this node's settings. */
+    limits(sensor: string, unit: string | null): StatLimits;
     /** A clock reading (ms) before minTimeMs or beyond receivedAt + maxFutureMs fails. */
     checkTime(ms: number, where: string): void;
     /** Validates every field of a window frame and turns it into readings, with sequence tracking. */
@@ -82,6 +94,10 @@ export interface DecoderState {
     readonly options: Readonly<DecodeOptions>;
     readonly topic: TopicMatcher;
     readonly legacyZone: TimeZoneSetting;
+    /** options.tempMin … tempMax. */
+    readonly temperature: readonly [number, number];
+    /** statLimits per sensor (for the unit last asked) under `temperature`. */
+    readonly limitsCache: Map<string, { asked: string | null; limits: StatLimits }>;
     readonly allowed: ReadonlySet<string> | null;
     readonly seq: SeqTracker;
     readonly counters: DecodeCounters;
@@ -112,10 +128,20 @@ export class MessageContext implements FormatContext {
         return t;
     }
 
-    check(field: ReadingField, value: unknown, where: string, opts: { label?: string; sensor?: string; unit?: string | null } = {}): void {
-        const o = this.state.options;
-        const p = fieldProblem(field, value, { sensor: opts.sensor, unit: opts.unit, temperature: [o.tempMin, o.tempMax] });
+    check(field: ReadingField, value: unknown, where: string, opts: CheckOptions = NO_OPTIONS): void {
+        const p = fieldProblem(field, value, opts);
         if (p) failProblem(p, where, opts.label);
+    }
+
+    limits(sensor: string, unit: string | null): StatLimits {
+        const cache = this.state.limitsCache;
+        const hit = cache.get(sensor);
+        if (hit !== undefined && hit.asked === unit) return hit.limits;
+        const limits = statLimits(sensor, unit, this.state.temperature);
+        // sensor names and units come from payloads: keep the memo small whatever arrives
+        if (cache.size >= 256) cache.clear();
+        cache.set(sensor, { asked: unit, limits });
+        return limits;
     }
 
     checkTime(ms: number, where: string): void {
@@ -135,7 +161,8 @@ export class MessageContext implements FormatContext {
     /** A payload id checked against the topic's (both validated first), or the topic's alone. */
     private pick(field: 'device' | 'site', claim: Claim): { id: string; where: string } | null {
         const fromTopic = this.fromTopic[field];
-        if (fromTopic !== undefined) this.check(field, fromTopic, 'topic');
+        // the topic's id is checked first, unless it is the very string the payload states (checked below)
+        if (fromTopic !== undefined && fromTopic !== claim.value) this.check(field, fromTopic, 'topic');
         if (claim.value === undefined) return fromTopic === undefined ? null : { id: fromTopic, where: 'topic' };
         // null is not "absent" (it would become a device named "null"): a payload without an id leaves the key out
         if (claim.value === null) fail('type', { field: claim.label ?? field, expected: 'an id (leave the key out when there is none)', actual: 'null', where: claim.where });

@@ -8,6 +8,7 @@
  * legacy-time.ts, seq.ts (sequence tracking), payload.ts (size, text/binary, JSON checks),
  * context.ts (what a format sees), frame.ts (window frame -> readings), outcome.ts.
  */
+import type { StatLimits } from '../shared/reading';
 import { ReadingsOutcome } from './outcome';
 import { DecoderState, MessageContext, PayloadFormat } from './context';
 import { FORMATS } from './formats';
@@ -39,6 +40,8 @@ export class Decoder implements DecoderState {
     readonly seq: SeqTracker;
     readonly topic: TopicMatcher;
     readonly legacyZone: TimeZoneSetting;
+    readonly temperature: readonly [number, number];
+    readonly limitsCache = new Map<string, { asked: string | null; limits: StatLimits }>();
     readonly allowed: ReadonlySet<string> | null;
 
     constructor(options: Partial<DecodeOptions> = {}) {
@@ -46,6 +49,7 @@ export class Decoder implements DecoderState {
         this.options = o;
         this.topic = compileTopicPattern(o.topicPattern);
         this.legacyZone = legacyZone;
+        this.temperature = [o.tempMin, o.tempMax];
         this.allowed = o.allowedDevices.length > 0 ? new Set(o.allowedDevices) : null;
         this.seq = new SeqTracker(o.maxTrackedDevices);
     }

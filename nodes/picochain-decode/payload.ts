@@ -14,6 +14,14 @@ export interface Payload {
     bytes?: Buffer;
     text?: string;
     obj?: Record<string, unknown>;
+    /** `text` trimmed, once (trimmedText). */
+    trimmed?: string;
+}
+
+/** The payload's text without surrounding white space, or undefined for bytes and objects. */
+export function trimmedText(p: Payload): string | undefined {
+    if (p.trimmed === undefined && p.text !== undefined) p.trimmed = p.text.trim();
+    return p.trimmed;
 }
 
 // Nesting of any accepted payload is far below this (a TTN uplink is about 6 levels deep).
@@ -74,7 +82,7 @@ export function parseObject(p: Payload): Record<string, unknown> {
 /** Text or bytes -> the bytes of a binary frame (hex or base64 text). */
 export function frameBytes(p: Payload): Buffer {
     if (p.bytes !== undefined) return p.bytes;
-    const text = (p.text ?? '').trim();
+    const text = trimmedText(p) ?? '';
     if (HEX_FRAME.test(text)) return Buffer.from(text, 'hex');
     if (text.length > 0 && BASE64.test(text)) return Buffer.from(text, 'base64');
     return fail('type', { field: 'payload', expected: 'a binary frame (Buffer, hex or base64 text)', actual: describe(p.obj ?? p.text), where: '$' });

@@ -96,6 +96,19 @@ export const SENSOR_KINDS: readonly { base: string; unit: string | null }[] = [
 
 /** "probe3" -> {kind: 1, index: 3}, "door" -> {kind: 3, index: 0}; null for other names. */
 export function sensorKind(name: string): { kind: number; index: number } | null {
+    let k = kindCache.get(name);
+    if (k === undefined) {
+        k = parseSensorKind(name);
+        // names come from payloads: keep the memo small whatever arrives
+        if (kindCache.size >= 256) kindCache.clear();
+        kindCache.set(name, k);
+    }
+    return k;
+}
+
+const kindCache = new Map<string, { kind: number; index: number } | null>();
+
+function parseSensorKind(name: string): { kind: number; index: number } | null {
     for (let kind = 0; kind < SENSOR_KINDS.length; kind++) {
         const base = SENSOR_KINDS[kind].base;
         if (name === base) return { kind, index: 0 };
@@ -132,6 +145,8 @@ export type PlausibleClass = keyof typeof PLAUSIBLE;
 
 export interface StatLimits {
     cls: PlausibleClass;
+    /** The unit the ranges are in (the kind's unit for a known kind). */
+    unit: string | null;
     /** min, max, mean, last. */
     level: readonly [number, number];
     /** A population std of values inside `level` is at most half its span. */
@@ -150,7 +165,7 @@ export function statLimits(sensor: string, unit: string | null, temperature?: re
     const cls: PlausibleClass = u === '°C' ? 'temperature' : u === '%' ? 'humidity' : k !== null ? 'door' : 'other';
     const level = cls === 'temperature' && temperature ? temperature : PLAUSIBLE[cls].level;
     const s = PLAUSIBLE[cls].slope;
-    return { cls, level, std: [0, (level[1] - level[0]) / 2], slope: [-s, s] };
+    return { cls, unit: u, level, std: [0, (level[1] - level[0]) / 2], slope: [-s, s] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,14 +185,16 @@ interface FieldRule {
     readonly min?: number;
     readonly max?: number;
     readonly values?: readonly (string | number)[];
+    /** A statistic: its plausible range depends on the sensor (statLimits). */
+    readonly stat?: 'level' | 'std' | 'slope';
     /** What a valid value is, in English ("a whole number 0 … 65535"). */
     readonly expected: string;
     readonly description?: string;
 }
 
 const idText = (max: number) => `1 to ${max} letters, digits, _ or -`;
-const stat = (description: string, min: number, max: number): FieldRule => ({
-    type: 'number', nullable: true, required: true, min, max, expected: 'a number or null', description,
+const stat = (kind: 'level' | 'std' | 'slope', description: string, min: number, max: number): FieldRule => ({
+    type: 'number', nullable: true, required: true, stat: kind, min, max, expected: 'a number or null', description,
 });
 const OTHER = PLAUSIBLE.other;
 
@@ -192,12 +209,12 @@ export const READING_RULES: { readonly [F in ReadingField]: FieldRule } = {
     receivedAt: { type: 'date', nullable: false, required: true, fallback: 'now', expected: 'a date' },
     window: { type: 'integer', nullable: false, required: true, fallback: 0, min: 0, max: MAX_WINDOW_S, expected: `a whole number of seconds 0 … ${MAX_WINDOW_S}` },
     count: { type: 'integer', nullable: false, required: true, min: 0, max: MAX_COUNT, expected: `a whole number 0 … ${MAX_COUNT}` },
-    min: stat('lowest sample, in the unit', OTHER.level[0], OTHER.level[1]),
-    max: stat('highest sample, in the unit', OTHER.level[0], OTHER.level[1]),
-    mean: stat('mean of the samples, in the unit', OTHER.level[0], OTHER.level[1]),
-    std: stat('population standard deviation, in the unit', 0, (OTHER.level[1] - OTHER.level[0]) / 2),
-    slope: stat('unit per minute', -OTHER.slope, OTHER.slope),
-    last: stat('last sample, in the unit', OTHER.level[0], OTHER.level[1]),
+    min: stat('level', 'lowest sample, in the unit', OTHER.level[0], OTHER.level[1]),
+    max: stat('level', 'highest sample, in the unit', OTHER.level[0], OTHER.level[1]),
+    mean: stat('level', 'mean of the samples, in the unit', OTHER.level[0], OTHER.level[1]),
+    std: stat('std', 'population standard deviation, in the unit', 0, (OTHER.level[1] - OTHER.level[0]) / 2),
+    slope: stat('slope', 'unit per minute', -OTHER.slope, OTHER.slope),
+    last: stat('level', 'last sample, in the unit', OTHER.level[0], OTHER.level[1]),
     seq: { type: 'integer', nullable: true, required: true, min: 0, max: SEQ_MODULO - 1, expected: `a whole number 0 … ${SEQ_MODULO - 1}` },
     state: { type: 'enum', nullable: true, required: true, values: [0, 1, 2], min: 0, max: 2, expected: '0, 1 or 2' },
     fault: { type: 'string', nullable: false, required: false, maxLength: MAX_FAULT_LENGTH, expected: `a string of at most ${MAX_FAULT_LENGTH} characters` },
@@ -223,64 +240,76 @@ export interface FieldContext {
     unit?: string | null;
     /** The decoder's plausible °C range (inside PLAUSIBLE.temperature). */
     temperature?: readonly [number, number];
+    /** statLimits of the sensor, when the caller computed them once for all its statistics. */
+    limits?: StatLimits;
     /** Dates: refused after now + MAX_FUTURE_MS and before MIN_TIME_MS; unchecked without it. */
     now?: Date;
 }
+
+const NO_CONTEXT: FieldContext = Object.freeze({});
 
 /**
  * Checks one field's value against READING_RULES (and, for statistics, the plausible range of
  * the sensor in `ctx`). Returns null when it is fine. undefined is `missing`; null is fine only
  * for nullable fields. A date may be a Date, an ISO 8601 string or epoch milliseconds.
  */
-export function fieldProblem(field: ReadingField, value: unknown, ctx: FieldContext = {}): FieldProblem | null {
+export function fieldProblem(field: ReadingField, value: unknown, ctx: FieldContext = NO_CONTEXT): FieldProblem | null {
     const rule = READING_RULES[field];
-    const problem = (kind: FieldProblem['rule'], extra: Partial<FieldProblem> = {}): FieldProblem => ({ field, rule: kind, value, expected: rule.expected, ...extra });
-    if (value === undefined) return problem('missing');
-    if (value === null) return rule.nullable ? null : problem('type');
+    if (typeof value === 'number' && (rule.type === 'number' || rule.type === 'integer')) {
+        // the common case first: one comparison chain, no allocation unless something is wrong
+        if (!Number.isFinite(value)) return problem(field, 'not-finite', value);
+        if (rule.type === 'integer' && !Number.isInteger(value)) return problem(field, 'type', value, { expected: 'an integer' });
+        if (rule.stat !== undefined && (ctx.limits !== undefined || ctx.sensor !== undefined)) {
+            const lim = ctx.limits ?? statLimits(ctx.sensor as string, ctx.unit ?? null, ctx.temperature);
+            const range = lim[rule.stat];
+            const lo = range[0];
+            const hi = range[1];
+            // a negative spread is impossible whatever the sensor: out of range, not implausible
+            if (rule.stat === 'std' && value < 0) return problem(field, 'range', value, { min: 0, max: hi });
+            if (value < lo || value > hi) return problem(field, 'implausible', value, { min: lo, max: hi, unit: rule.stat === 'slope' ? `${lim.unit ?? ''}/min` : lim.unit ?? '' });
+            return null;
+        }
+        if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) return problem(field, 'range', value, { min: rule.min, max: rule.max });
+        return null;
+    }
+    if (value === undefined) return problem(field, 'missing', value);
+    if (value === null) return rule.nullable ? null : problem(field, 'type', value);
     switch (rule.type) {
         case 'string': {
-            if (typeof value !== 'string') return problem('type', { expected: rule.pattern ? 'a string' : rule.expected });
-            if (rule.pattern && !rule.pattern.test(value)) return problem('pattern');
-            if (rule.maxLength !== undefined && value.length > rule.maxLength) return problem('type');
+            if (typeof value !== 'string') return problem(field, 'type', value, { expected: rule.pattern ? 'a string' : rule.expected });
+            if (rule.pattern && !rule.pattern.test(value)) return problem(field, 'pattern', value);
+            if (rule.maxLength !== undefined && value.length > rule.maxLength) return problem(field, 'type', value);
             if (field === 'unit' && ctx.sensor !== undefined) {
                 const ku = kindUnit(ctx.sensor);
-                if (ku !== undefined && ku !== value) return problem('type', { expected: ku === null ? `no unit (a ${ctx.sensor} sensor)` : `"${ku}" (the unit of ${ctx.sensor})` });
+                if (ku !== undefined && ku !== value) return problem(field, 'type', value, { expected: ku === null ? `no unit (a ${ctx.sensor} sensor)` : `"${ku}" (the unit of ${ctx.sensor})` });
             }
             return null;
         }
         case 'date': {
             const d = reviveDate(value);
-            if (d === null) return problem('type');
+            if (d === null) return problem(field, 'type', value);
             if (ctx.now !== undefined) {
                 const latest = ctx.now.getTime() + MAX_FUTURE_MS;
                 if (d.getTime() < MIN_TIME_MS || d.getTime() > latest) {
-                    return problem('range', { min: new Date(MIN_TIME_MS).toISOString(), max: new Date(latest).toISOString(), expected: 'a date from 2020 to one day after its arrival' });
+                    return problem(field, 'range', value, { min: new Date(MIN_TIME_MS).toISOString(), max: new Date(latest).toISOString(), expected: 'a date from 2020 to one day after its arrival' });
                 }
             }
             return null;
         }
         case 'boolean':
-            return typeof value === 'boolean' ? null : problem('type');
+            return typeof value === 'boolean' ? null : problem(field, 'type', value);
         case 'enum':
             if (rule.values!.includes(value as string | number)) return null;
             // a whole number outside 0..2 is out of range; anything else is the wrong type
-            return typeof value === 'number' && Number.isInteger(value) && rule.min !== undefined ? problem('range', { min: rule.min, max: rule.max }) : problem('type');
-        default: {
-            if (typeof value !== 'number') return problem('type', { expected: rule.type === 'integer' ? 'a number' : rule.expected });
-            if (!Number.isFinite(value)) return problem('not-finite');
-            if (rule.type === 'integer' && !Number.isInteger(value)) return problem('type', { expected: 'an integer' });
-            if ((STAT_FIELDS as readonly string[]).includes(field) && ctx.sensor !== undefined) {
-                const lim = statLimits(ctx.sensor, ctx.unit ?? null, ctx.temperature);
-                const [lo, hi] = field === 'std' ? lim.std : field === 'slope' ? lim.slope : lim.level;
-                // a negative spread is impossible whatever the sensor: out of range, not implausible
-                if (field === 'std' && value < 0) return problem('range', { min: 0, max: hi });
-                if (value < lo || value > hi) return problem('implausible', { min: lo, max: hi, unit: field === 'slope' ? `${ctx.unit ?? ''}/min` : ctx.unit ?? '' });
-                return null;
-            }
-            if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) return problem('range', { min: rule.min, max: rule.max });
-            return null;
-        }
+            return typeof value === 'number' && Number.isInteger(value) && rule.min !== undefined ? problem(field, 'range', value, { min: rule.min, max: rule.max }) : problem(field, 'type', value);
+        default:
+            // a number field holding something else
+            return problem(field, 'type', value, { expected: rule.type === 'integer' ? 'a number' : rule.expected });
     }
+}
+
+function problem(field: ReadingField, rule: FieldProblem['rule'], value: unknown, extra?: Partial<FieldProblem>): FieldProblem {
+    return { field, rule, value, expected: READING_RULES[field].expected, ...extra };
 }
 
 /** A problem in English, `label` standing for the field ("payload[1].device", "count"). */

@@ -8,7 +8,7 @@ import { MAX_SENSORS_PER_FRAME, SourceFormat } from '../../shared/reading';
 import type { FormatContext, Identity, Located, PayloadFormat } from '../context';
 import { ErrorKey, fail } from '../messages';
 import type { ReadingsOutcome } from '../outcome';
-import { frameBytes, HEX_FRAME } from '../payload';
+import { frameBytes, HEX_FRAME, trimmedText } from '../payload';
 
 const BINARY_OFFSETS: Record<string, number> = {
     header: 0, state: 0, synced: 0, sensor: 1, unit: 1, seq: 2, ts: 4, window: 8, count: 10,
@@ -50,6 +50,6 @@ export const binaryV1: PayloadFormat = {
     name: 'binary-v1',
     input: 'raw',
     // hex text is accepted in auto mode too (handy from an inject node); base64 only when forced
-    detect: (p) => p.obj === undefined && (p.bytes !== undefined || (p.text !== undefined && HEX_FRAME.test(p.text.trim()))),
+    detect: (p) => p.obj === undefined && (p.bytes !== undefined || (p.text !== undefined && HEX_FRAME.test(trimmedText(p) as string))),
     decode: (p, ctx) => binaryReadings(frameBytes(p), ctx, 'binary-v1', '', null),
 };

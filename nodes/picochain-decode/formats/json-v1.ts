@@ -4,7 +4,7 @@
  * in frame.ts, as for a binary frame.
  */
 import type { SensorStats, WindowFrame } from '../../shared/codec';
-import { describe, MAX_SENSORS_PER_FRAME, STAT_FIELDS } from '../../shared/reading';
+import { describe, MAX_SENSORS_PER_FRAME } from '../../shared/reading';
 import type { Located, PayloadFormat } from '../context';
 import { fail } from '../messages';
 import { isPlainObject, parseObject } from '../payload';
@@ -23,11 +23,12 @@ export function req(obj: Record<string, unknown>, field: string, base: string): 
 /** A `sensors[]` entry with its values as given: frame.ts checks each against the Reading rules. */
 function jsonSensor(s: unknown, path: string): SensorStats {
     if (!isPlainObject(s)) return fail('type', { field: 'sensor entry', expected: 'an object', actual: describe(s), where: path });
-    const out = { sensor: req(s, 'sensor', path), count: req(s, 'count', path) } as Record<string, unknown>;
     // an absent statistic reads as null (the firmware always writes all six)
-    for (const f of STAT_FIELDS) out[f] = s[f] ?? null;
-    for (const f of ['unit', 'state', 'fault']) if (s[f] !== undefined) out[f] = s[f];
-    return out as unknown as SensorStats;
+    return {
+        sensor: req(s, 'sensor', path), count: req(s, 'count', path),
+        min: s.min ?? null, max: s.max ?? null, mean: s.mean ?? null, std: s.std ?? null, slope: s.slope ?? null, last: s.last ?? null,
+        unit: s.unit, state: s.state, fault: s.fault,
+    } as SensorStats;
 }
 
 export const jsonV1: PayloadFormat = {

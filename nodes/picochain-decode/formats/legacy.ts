@@ -43,7 +43,7 @@ export const legacy: PayloadFormat = {
         const valeur = req(obj, 'valeur', '$');
         if (typeof valeur !== 'number') return fail('type', { field: 'valeur', expected: 'a number', actual: describe(valeur), where: '$.valeur' });
         // valeur stands for min, max, mean and last alike
-        ctx.check('mean', valeur, '$.valeur', { label: 'valeur', sensor, unit });
+        ctx.check('mean', valeur, '$.valeur', { label: 'valeur', limits: ctx.limits(sensor, unit ?? null) });
 
         const dt = req(obj, 'datetime', '$');
         if (typeof dt !== 'string') return fail('type', { field: 'datetime', expected: 'a date string', actual: describe(dt), where: '$.datetime' });

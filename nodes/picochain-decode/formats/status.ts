@@ -8,7 +8,7 @@ import { describe } from '../../shared/reading';
 import type { FormatContext, PayloadFormat } from '../context';
 import { fail, ignored } from '../messages';
 import type { DeviceStatus, StatusOutcome } from '../outcome';
-import { parseObject, Payload } from '../payload';
+import { parseObject, Payload, trimmedText } from '../payload';
 import { req } from './json-v1';
 
 // Plausible ranges of the birth message's numbers (firmware/PROTOCOL.md): a radio reads about
@@ -18,7 +18,7 @@ const MAX_COUNTER = 0xffffffff;
 const COUNTERS = ['boot', 'buffered', 'replayed', 'dropped'] as const;
 
 function statusText(p: Payload, ctx: FormatContext): string | undefined {
-    if (p.text !== undefined) return p.text.trim();
+    if (p.text !== undefined) return trimmedText(p);
     // on a status topic even bytes that are not plausibly text are read as text (and then refused as JSON)
     if (p.bytes !== undefined && ctx.topicKind === 'status') return p.bytes.toString('utf8').trim();
     return undefined;
