@@ -353,7 +353,7 @@ export class AlertEngine {
 
     /**
      * Evaluates one reading. Returns the events it caused (possibly none). Throws AlertInputError
-     * when the reading lacks a device, a sensor or a valid time.
+     * when the reading fails the shared Reading check (checkAlertReading).
      */
     ingest(reading: Reading, now: number = this.clock()): AlertEvent[] {
         checkAlertReading(reading, now);

@@ -435,21 +435,3 @@ export function reviveDate(v: unknown): Date | null {
 export function readingKey(r: Pick<Reading, 'device' | 'sensor' | 'time'>): string {
     return `${r.device}|${r.sensor}|${r.time.getTime()}`;
 }
-
-/** A reading with Dates turned into ISO strings, as it crosses JSON (context stores, websockets). */
-export type SerialisedReading = Omit<Reading, 'time' | 'deviceTime' | 'receivedAt'> & {
-    time: string;
-    deviceTime: string | null;
-    receivedAt: string;
-};
-
-/** Accepts a Reading that went through JSON (a context store, a link node) and restores its Dates. */
-export function reviveReading(r: Reading | SerialisedReading): Reading {
-    const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
-    return {
-        ...(r as Reading),
-        time: toDate(r.time) as Date,
-        deviceTime: toDate(r.deviceTime),
-        receivedAt: toDate(r.receivedAt) as Date,
-    };
-}
