@@ -16,7 +16,7 @@
  * physically right slope. Readings older than the newest one already evaluated for the same
  * device+sensor (replays after a reconnection) count as "the device spoke" but are not evaluated.
  */
-import type { Reading } from '../shared/reading';
+import { checkReading, Reading, ReadingCheckError } from '../shared/reading';
 
 export type Severity = 'warning' | 'critical';
 export type AlertState = 'normal' | 'pending' | 'firing';
@@ -353,10 +353,10 @@ export class AlertEngine {
 
     /**
      * Evaluates one reading. Returns the events it caused (possibly none). Throws AlertInputError
-     * when the reading lacks a device, a sensor or a valid time.
+     * when the reading fails the shared Reading check (checkAlertReading).
      */
     ingest(reading: Reading, now: number = this.clock()): AlertEvent[] {
-        checkReading(reading);
+        checkAlertReading(reading, now);
         const events: AlertEvent[] = [];
         const { device, sensor } = reading;
         this.deviceSpoke(device, now, events);
@@ -707,11 +707,13 @@ export function summarise(alerts: readonly (AlertRecord | AlertSummary)[]): Aler
     return { state, severity, active };
 }
 
-function checkReading(r: Reading): void {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new AlertInputError('reading must be an object');
-    if (typeof r.device !== 'string' || r.device === '') throw new AlertInputError('reading.device must be a non-empty string');
-    if (typeof r.sensor !== 'string' || r.sensor === '') throw new AlertInputError(`reading.sensor must be a non-empty string (device ${r.device})`);
-    if (!(r.time instanceof Date) || Number.isNaN(r.time.getTime())) throw new AlertInputError(`reading.time must be a valid date (device ${r.device}, sensor ${r.sensor})`);
+/** The shared Reading check (shared/reading.ts), failing as AlertInputError; returns the reading with Dates. */
+export function checkAlertReading(r: unknown, now: number, path = 'reading'): Reading {
+    try {
+        return checkReading(r, { now: new Date(now), path }) as Reading;
+    } catch (e) {
+        throw e instanceof ReadingCheckError ? new AlertInputError(e.message) : e;
+    }
 }
 
 function isSerialisedState(s: unknown): s is SerialisedState {

@@ -3,9 +3,9 @@
  * context (state across restarts) and the status. All alert logic lives in core.ts.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { AlertEngine, AlertEvent, AlertStatus, AckSelector, AlertInputError, messageFor, summarise, validateOptions } from './core';
+import { AlertEngine, AlertEvent, AlertStatus, AckSelector, AlertInputError, checkAlertReading, messageFor, summarise, validateOptions } from './core';
 import { migrate, optionsFromConfig, STATE_KEY } from './options';
-import { reviveReading, Reading, SerialisedReading } from '../shared/reading';
+import type { Reading } from '../shared/reading';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
@@ -172,22 +172,7 @@ export = function (RED: NodeAPI) {
             const list = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
             if (!list.length) throw new AlertInputError('empty array of readings');
             // Check the whole batch first: a bad element sends nothing on and changes no state.
-            const readings: Reading[] = list.map((r, i) => {
-                const where = Array.isArray(msg.payload) ? `payload[${i}]` : 'payload';
-                if (!r || typeof r !== 'object' || Array.isArray(r)) throw new AlertInputError(`${where} is not a reading object`);
-                const rec = r as Record<string, unknown>;
-                if (typeof rec.device !== 'string' || !rec.device) throw new AlertInputError(`${where}.device must be a non-empty string`);
-                if (typeof rec.sensor !== 'string' || !rec.sensor) throw new AlertInputError(`${where}.sensor must be a non-empty string`);
-                if (!(rec.time instanceof Date) && typeof rec.time !== 'string' && typeof rec.time !== 'number') {
-                    throw new AlertInputError(`${where}.time must be a date`);
-                }
-                const revived = reviveReading({
-                    ...rec, deviceTime: rec.deviceTime ?? null, receivedAt: rec.receivedAt ?? rec.time,
-                    time: typeof rec.time === 'number' ? new Date(rec.time) : rec.time,
-                } as unknown as SerialisedReading);
-                if (Number.isNaN(revived.time.getTime())) throw new AlertInputError(`${where}.time is not a valid date: ${JSON.stringify(rec.time)}`);
-                return revived;
-            });
+            const readings: Reading[] = list.map((r, i) => checkAlertReading(r, now, Array.isArray(msg.payload) ? `payload[${i}]` : 'payload'));
             const events: AlertEvent[] = [];
             for (const r of readings) events.push(...engine.ingest(r, now));
             let state: AlertStatus;

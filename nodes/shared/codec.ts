@@ -3,7 +3,9 @@
  * The only TypeScript copy of the layout; firmware/frame.py is the device's, and both pass
  * test/vectors/frames.json.
  */
-import { DeviceState, Reading, StatField } from './reading';
+import { DeviceState, Reading, SENSOR_KINDS, sensorKind, StatField } from './reading';
+
+export { SENSOR_KINDS };
 
 /** One sensor's statistics inside a window frame (the JSON v1 `sensors[]` entry): a Reading's stats. */
 export interface SensorStats extends Pick<Reading, 'sensor' | 'count' | StatField> {
@@ -32,14 +34,6 @@ const I16_NULL = -0x8000;
 const U16_NULL = 0xffff;
 const STATE_NONE = 3;
 
-/** Sensor kinds of the binary frame's sensor byte (bits 7-5). */
-export const SENSOR_KINDS: readonly { base: string; unit: string | null }[] = [
-    { base: 'temperature', unit: '°C' },
-    { base: 'probe', unit: '°C' },
-    { base: 'humidity', unit: '%' },
-    { base: 'door', unit: null },
-];
-
 export class FrameError extends Error {
     /** Byte offset or JSON path of the problem, for error messages that say where. */
     constructor(message: string, public readonly where: string) {
@@ -50,15 +44,8 @@ export class FrameError extends Error {
 
 /** Sensor name -> sensor byte, or null when the name has no binary code. */
 export function sensorCode(name: string): number | null {
-    for (let kind = 0; kind < SENSOR_KINDS.length; kind++) {
-        const base = SENSOR_KINDS[kind].base;
-        if (name === base) return kind << 5;
-        if (name.startsWith(base)) {
-            const rest = name.slice(base.length);
-            if (/^[1-9][0-9]?$/.test(rest) && Number(rest) <= 31) return (kind << 5) | Number(rest);
-        }
-    }
-    return null;
+    const k = sensorKind(name);
+    return k === null ? null : (k.kind << 5) | k.index;
 }
 
 /** Sensor byte -> { name, unit }. */

@@ -19,13 +19,13 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
     for (const [locale, want] of [
         ['en-US', {
             topic: 'Use MQTT levels with named wildcards, e.g. picochain/+site/+device/+kind (# only last)',
-            allow: '"fridge.2" is not a device id (1 to 32 letters, digits, _ or -)',
+            allow: '"fridge.2" is not a device id (1 to 36 letters, digits, _ or -)',
             palette: 'decode', label: 'picochain decode', outputs: ['readings', 'device status'], format: 'Format', output: 'Output',
             help: 'Validates and normalises picochain sensor frames',
         }],
         ['fr-FR', {
             topic: 'Niveaux MQTT avec jokers nommés, p. ex. picochain/+site/+device/+kind (# seulement en dernier)',
-            allow: "« fridge.2 » n'est pas un identifiant de boîtier (1 à 32 lettres, chiffres, _ ou -)",
+            allow: "« fridge.2 » n'est pas un identifiant de boîtier (1 à 36 lettres, chiffres, _ ou -)",
             palette: 'décodage', label: 'décodage picochain', outputs: ['mesures', 'état des boîtiers'], format: 'Format', output: 'Sortie',
             help: 'Valide et normalise les trames de capteurs picochain',
         }],
@@ -41,6 +41,11 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
                         goodValid: good.valid, goodErrors: good.validationErrors, badValid: bad.valid, badErrors: bad.validationErrors, bt: bad.topicPattern, ba: bad.allowList,
                         topic: d.defaults.topicPattern.validate.call(bad, bad.topicPattern, {}),
                         allow: d.defaults.allowList.validate.call(bad, bad.allowList, {}),
+                        // a The Things Stack device id may have 36 characters; °C limits are −100 … 300
+                        ttsId: d.defaults.allowList.validate.call(bad, 'x'.repeat(36), {}),
+                        hot: d.defaults.tempMax.validate.call(bad, '301', {}),
+                        cold: d.defaults.tempMin.validate.call(bad, '-101', {}),
+                        edges: [d.defaults.tempMin.validate.call(bad, '-100', {}), d.defaults.tempMax.validate.call(bad, '300', {})],
                         category: d.category, palette: d.paletteLabel.call(d),
                         label: d.label.call(good), named: d.label.call(bad),
                         outputs: [0, 1].map((i) => d.outputLabels.call(good, i)),
@@ -50,6 +55,10 @@ describe('picochain-decode editor in Node-RED 4 (Chromium)', function () {
                 assert.ok(state.badValid === false, `bad node valid: ${JSON.stringify(state)}`);
                 assert.strictEqual(state.topic, want.topic);
                 assert.strictEqual(state.allow, want.allow);
+                assert.strictEqual(state.ttsId, true);
+                assert.deepStrictEqual(state.edges, [true, true]);
+                assert.strictEqual(typeof state.hot, 'string', 'tempMax 301 flagged');
+                assert.strictEqual(typeof state.cold, 'string', 'tempMin -101 flagged');
                 assert.strictEqual(state.category, 'picochain');
                 assert.strictEqual(state.palette, want.palette);
                 assert.strictEqual(state.label, want.label);

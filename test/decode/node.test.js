@@ -118,6 +118,24 @@ describe('picochain-decode node (Node-RED runtime)', function () {
         assert.deepStrictEqual(lastStatus(node), { fill: 'green', shape: 'dot', text: 'ok 2 · err 4' });
     });
 
+    it('refuses a board publishing as another (payload device or site differs from the topic) and "device": null, keeping good frames', async function () {
+        const { node, out } = await load();
+        const topic = 'picochain/foodbank/fridge-1/stats';
+        node.receive({ topic, payload: JSON.stringify(frame({ seq: 1 })) });
+        node.receive({ topic, payload: JSON.stringify(frame({ seq: 2, device: 'fridge-2' })) });
+        node.receive({ topic, payload: JSON.stringify(frame({ seq: 3, site: 'other-site' })) });
+        node.receive({ topic, payload: JSON.stringify(frame({ seq: 4, device: null })) });
+        node.receive({ topic, payload: JSON.stringify(frame({ seq: 5 })) });
+        await until(() => out.caught.length === 3 && out.readings.length === 2, '3 errors and 2 readings');
+        assert.deepStrictEqual(out.readings.map((m) => [m.payload.device, m.payload.seq]), [['fridge-1', 1], ['fridge-1', 5]]);
+        const texts = out.caught.map((m) => m.error.message);
+        assert.match(texts[0], /"device" = "fridge-2" in the payload differs from "fridge-1" in the topic.*\(at \$\.device\)/);
+        assert.match(texts[1], /"site" = "other-site" in the payload differs from "foodbank" in the topic.*\(at \$\.site\)/);
+        assert.match(texts[2], /"device" must be an id .*got null \(at \$\.device\)/);
+        assert.deepStrictEqual(node.counters.errors, { 'topic-mismatch': 2, type: 1 });
+        await until(() => lastStatus(node) && lastStatus(node).text === 'ok 2 · err 3', 'status ok 2 · err 3');
+    });
+
     it('reports each error through the node (call:error) with the message', async function () {
         const { node } = await load();
         const seen = new Promise((resolve) => node.on('call:error', (call) => resolve(call)));
