@@ -27,7 +27,8 @@ Options (environment variable in brackets):
   -h, --help          this text
 
 The database is MONGODB_URI if set, else a mongod on PATH, else FerretDB (built once by
-scripts/setup.sh). Ctrl-C stops everything and flushes buffered readings.`;
+scripts/setup.sh). Ctrl-C stops everything; readings not yet in the database stay in the
+writer's spool (data/node-red/picochain-spool) and are written at the next start.`;
 
 function parseArgs(argv) {
     const o = {};
@@ -87,7 +88,7 @@ async function main() {
     const onSignal = async (sig) => {
         if (stopping) { console.error('picochain: forced exit'); process.exit(130); }
         stopping = true;
-        console.log(`\npicochain: ${sig}: stopping (flushing buffered readings; Ctrl-C again to force)…`);
+        console.log(`\npicochain: ${sig}: stopping (readings not yet stored stay in the spool; Ctrl-C again to force)…`);
         const t = Date.now();
         await chain.stop();
         console.log(`picochain: stopped in ${((Date.now() - t) / 1000).toFixed(1)} s`);

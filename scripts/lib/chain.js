@@ -348,7 +348,7 @@ async function startChain(options = {}) {
         const nodeRedStop = {
             what: 'Node-RED',
             fn: async () => {
-                await RED.stop(); // closes every node: the writer flushes, the alert node saves its state
+                await RED.stop(); // closes every node: the writer syncs its spool, the alert node saves its state
                 for (const s of sockets) s.destroy();
                 await new Promise((r) => server.close(() => r()));
             },
