@@ -23,6 +23,8 @@
 //       liveAfterCatchUp,    // true: the clock runs fast only until it reaches the present, then at 1x (sim/clock.js)
 //       hostPath,            // another harness than sim/pico-host.js (tests)
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
+//       credentials: (site, device) => ({ user, password }), // each board's own broker identity
+//                            // (default: the brokerUrl's); monitorUrl: the monitor's broker URL
 //   });
 //   fleet.devices            // [{ id, kind, probes }]
 //   fleet.now()              // model time, seconds since the fleet started
@@ -366,7 +368,7 @@ class Fleet extends EventEmitter {
 
     async _startMonitor() {
         const mqtt = require('mqtt');
-        const c = mqtt.connect(this.opts.brokerUrl, { clientId: `picochain-sim-monitor-${process.pid}-${Date.now() % 100000}`, reconnectPeriod: 1000 });
+        const c = mqtt.connect(this.opts.monitorUrl || this.opts.brokerUrl, { clientId: `picochain-sim-monitor-${process.pid}-${Date.now() % 100000}`, reconnectPeriod: 1000 });
         this._mqtt = c;
         c.on('message', (topic, payload) => {
             const parts = topic.split('/');
@@ -418,7 +420,7 @@ class Fleet extends EventEmitter {
                 seed: d.seed === undefined ? (this.opts.seed + i * 7919) >>> 0 : d.seed,
                 thermal: d.thermal,
                 config: deviceConfig({
-                    id: d.id, kind: d.kind, site: this.site, broker, format: this.opts.format, roms,
+                    id: d.id, kind: d.kind, site: this.site, broker: { ...broker, ...(this.opts.credentials ? this.opts.credentials(this.site, d.id) : {}) }, format: this.opts.format, roms,
                     extra: deepMerge(deepMerge(scenario.firmware || {}, this.opts.firmware || {}), d.firmware || {}),
                 }),
                 faults: scenario.faults.filter((f) => f.device === d.id || f.device === '*').map((f) => ({
