@@ -7,6 +7,12 @@ const HELP = `Usage: npm start -- [options]      (or: node scripts/start.js [opt
 
 Starts Node-RED with the picochain nodes and flows, an MQTT broker, a database and a simulated
 fleet of Pico W fridges and freezers, all on 127.0.0.1. Data stays in ./data between starts.
+The embedded broker admits only identities: each board its own (npm run provision), the flows
+picochain-server [MQTT_USERNAME, MQTT_PASSWORD; default password derived from the credential
+secret]. Node-RED's credentials are encrypted with NODE_RED_CREDENTIAL_SECRET, else a key
+generated into <data>/credential-secret (mode 0600). With an editor password, the dashboards
+ask for a login too; PICOCHAIN_VIEWER_PASSWORD (user PICOCHAIN_VIEWER_USERNAME, default viewer)
+adds a read-only login for the dashboards only.
 
 Options (environment variable in brackets):
   --port N            Node-RED editor and dashboards port [PORT] (default 1880)
@@ -21,7 +27,8 @@ Options (environment variable in brackets):
   --reset-flows       deploy the shipped flows again, replacing data/node-red/flows.json
   --host ADDR         listen on ADDR instead of 127.0.0.1 [HOST]; refuses unless the editor
                       password [NODE_RED_PASSWORD or NODE_RED_PASSWORD_HASH, user NODE_RED_USERNAME,
-                      default admin] and broker credentials [MQTT_USERNAME, MQTT_PASSWORD] are set
+                      default admin] is set, and with --mqtt-url the external broker's credentials
+                      [MQTT_USERNAME, MQTT_PASSWORD, or in the URL]
   --data DIR          data directory [PICOCHAIN_DATA] (default ./data)
   --verbose           Node-RED's log at info level [NODE_RED_LOG_LEVEL]
   -h, --help          this text

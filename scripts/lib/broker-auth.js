@@ -155,12 +155,20 @@ function brokerFiles(dataDir) {
     return { dir, passwd: path.join(dir, 'passwd'), acl: path.join(dir, 'acl') };
 }
 
-/** Writes `text` to `file` (mode 0600) through a temporary file and a rename. */
+/**
+ * Writes `text` to `file` through a temporary file and a rename: mode 0600 for a new file; an
+ * existing one keeps its owner (e.g. mosquitto, which must read it after dropping root) and its
+ * mode without the bits for others.
+ */
 function writeSecretFile(file, text) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    let old = null;
+    try { old = fs.statSync(file); } catch { /* new file */ }
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text, { mode: 0o600 });
-    fs.chmodSync(tmp, 0o600);
+    const mode = old ? old.mode & 0o770 : 0o600;
+    fs.writeFileSync(tmp, text, { mode });
+    fs.chmodSync(tmp, mode);
+    if (old && process.getuid && process.getuid() === 0) fs.chownSync(tmp, old.uid, old.gid);
     fs.renameSync(tmp, file);
 }
 
