@@ -81,6 +81,8 @@ async def open_connection(host, port, ssl=None, server_hostname=None):
         if mode == 2:
             ca = binascii.hexlify(ssl.cadata or b"").decode()
     r = await _h.tcpOpen(host, port, mode, ca, server_hostname or host)
+    if r == -0x2700:  # a refused certificate: what mbedTLS raises on the board
+        raise OSError(r, "MBEDTLS_ERR_X509_CERT_VERIFY_FAILED")
     if r < 0:
         raise OSError(-r)
     s = Stream(r)
