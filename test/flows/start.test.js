@@ -8,6 +8,7 @@ const net = require('net');
 const path = require('path');
 const services = require('../../scripts/lib/services');
 const { resolveOptions, hashPassword, StartError } = require('../../scripts/lib/chain');
+const { provision } = require('../../scripts/lib/provision');
 const { sleep } = require('../support/wait');
 
 const START = path.join(__dirname, '..', '..', 'scripts', 'start.js');
@@ -54,19 +55,26 @@ describe('npm start (scripts/start.js)', function () {
         for (const f of ['--port', '--mqtt-port', '--devices', '--speed', '--no-sim', '--mqtt-url', '--mongodb-uri', '--host']) assert.ok(r.out.includes(f), f);
     });
 
-    it('refuses a non-loopback address without an editor password and broker credentials, in one line', async function () {
+    it('refuses a non-loopback address without an editor password, or with an external broker without credentials, in one line', async function () {
         const r = await run(['--host', '0.0.0.0'], { env: noEnv });
         assert.strictEqual(r.code, 1);
         const lines = r.err.trim().split('\n');
         assert.strictEqual(lines.length, 1, r.err);
-        assert.match(lines[0], /refusing to listen on 0\.0\.0\.0 without NODE_RED_PASSWORD .* and MQTT_USERNAME and MQTT_PASSWORD/);
+        assert.match(lines[0], /refusing to listen on 0\.0\.0\.0 without NODE_RED_PASSWORD \(or NODE_RED_PASSWORD_HASH\): set them/);
+        const ext = await run(['--host', '0.0.0.0', '--mqtt-url', 'mqtt://broker.lan:1883'], { env: { ...noEnv, NODE_RED_PASSWORD: 'editor pass' } });
+        assert.strictEqual(ext.code, 1);
+        assert.strictEqual(ext.err.trim().split('\n').length, 1, ext.err);
+        assert.match(ext.err, /refusing to listen on 0\.0\.0\.0 without credentials for the external broker \(MQTT_USERNAME and MQTT_PASSWORD, or in MQTT_URL\)/);
     });
 
-    it('accepts a non-loopback address once both are given, with a bcrypt hash for the editor', function () {
-        const o = resolveOptions({ host: '0.0.0.0' }, { NODE_RED_PASSWORD: 'correct horse', MQTT_USERNAME: 'pico', MQTT_PASSWORD: 'battery staple' });
+    it('accepts a non-loopback address with an editor password (the embedded broker always asks for identities), with a bcrypt hash for the editor', function () {
+        const o = resolveOptions({ host: '0.0.0.0' }, { NODE_RED_PASSWORD: 'correct horse' });
         assert.strictEqual(o.host, '0.0.0.0');
-        assert.throws(() => resolveOptions({ host: '192.168.1.10' }, { NODE_RED_PASSWORD: 'x' }), StartError);
+        assert.ok(resolveOptions({ host: '0.0.0.0', mqttUrl: 'mqtts://u:p@broker.lan:8883' }, { NODE_RED_PASSWORD: 'x' }), 'credentials in the URL count');
+        assert.ok(resolveOptions({ host: '0.0.0.0', mqttUrl: 'mqtts://broker.lan:8883' }, { NODE_RED_PASSWORD: 'x', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' }));
+        assert.throws(() => resolveOptions({ host: '192.168.1.10', mqttUrl: 'mqtts://broker.lan:8883' }, { NODE_RED_PASSWORD: 'x', MQTT_USERNAME: 'u' }), StartError);
         assert.throws(() => resolveOptions({ host: '192.168.1.10' }, { MQTT_USERNAME: 'a', MQTT_PASSWORD: 'b' }), StartError);
+        assert.throws(() => resolveOptions({}, { PICOCHAIN_VIEWER_PASSWORD: 'v' }), /a viewer password .* needs an editor password too/);
         const hash = hashPassword('correct horse');
         assert.match(hash, /^\$2[aby]\$10\$/);
         assert.ok(require('bcryptjs').compareSync('correct horse', hash));
@@ -99,6 +107,8 @@ describe('npm start (scripts/start.js)', function () {
     it('starts within 60 s, stops everything on Ctrl-C (flushing), and a second start reuses the data', async function () {
         if (!services.ferretdbPath()) this.skip();
         const dataDir = services.tmpDir('start');
+        // the embedded broker admits only identities: this test publishes as a provisioned board
+        const board = provision({ dataDir, site: 'test', device: 'fridge-9', brokerHost: '127.0.0.1' });
         const [port, mqttPort, dbPort] = [await services.freePort(), await services.freePort(), await services.freePort()];
         const args = ['--port', String(port), '--mqtt-port', String(mqttPort), '--db-port', String(dbPort), '--data', dataDir, '--no-sim'];
         const t0 = Date.now();
@@ -119,7 +129,8 @@ describe('npm start (scripts/start.js)', function () {
             const c = await MongoClient.connect(`mongodb://127.0.0.1:${dbPort}/`, { serverSelectionTimeoutMS: 5000 });
             try { return await c.db('picochain').collection('readings').countDocuments({ 'meta.device': 'fridge-9' }); } finally { await c.close(); }
         };
-        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`);
+        assert.ok(await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 }).then((c) => c.end(true) && false, () => true), 'an anonymous client is refused');
+        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: board.username, password: board.password });
         const ts0 = Math.floor(Date.now() / 1000) - 3600;
         let seq = 0;
         let stored = 0;
