@@ -164,15 +164,17 @@ describe('npm start (scripts/start.js)', function () {
 
 describe('npm start with broker credentials', function () {
     this.timeout(200000);
-    it('the embedded broker refuses clients without them; the shipped flow and the fleet use them; an editor password protects editor and dashboards', async function () {
+    it('the embedded broker admits only identities: the shipped flow as MQTT_USERNAME, each simulated board as itself, a provisioned board; an editor password protects editor and dashboards', async function () {
         if (!services.ferretdbPath()) this.skip();
         const { startChainProcess } = require('../browser/support/chain');
+        const dataDir = services.tmpDir('auth');
+        const board = provision({ dataDir, site: 'auth', device: 'fridge-7', brokerHost: '127.0.0.1' });
         const env = { MQTT_USERNAME: 'pico', MQTT_PASSWORD: 's3cret pass', NODE_RED_PASSWORD: 'editor pass' };
         const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
         Object.assign(process.env, env); // inherited by the chain's process
         let chain;
         try {
-            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: services.tmpDir('auth'), devices: 1, scenario: null, logLevel: 'warn' });
+            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir, devices: 1, scenario: null, logLevel: 'warn' });
         } finally {
             for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
         }
@@ -180,9 +182,9 @@ describe('npm start with broker credentials', function () {
             const mqtt = require('mqtt');
             const refused = await mqtt.connectAsync(chain.info.mqttUrl, { reconnectPeriod: 0, connectTimeout: 3000 }).then((c) => { c.end(true); return false; }, () => true);
             assert.ok(refused, 'anonymous client refused');
-            const c = await mqtt.connectAsync(chain.info.mqttUrl, { username: 'pico', password: 's3cret pass', reconnectPeriod: 0 });
-            // a frame published with the credentials reaches the database through the flow (whose
-            // broker node got them as Node-RED credentials), and so do the simulated board's
+            const c = await mqtt.connectAsync(chain.info.mqttUrl, { username: board.username, password: board.password, reconnectPeriod: 0 });
+            // the board's frame reaches the database through the flow (whose broker node logged in
+            // as "pico" with Node-RED credentials), and so do the simulated board's
             const { MongoClient } = require('mongodb');
             const db = await MongoClient.connect(chain.info.mongodbUri);
             try {
@@ -194,28 +196,30 @@ describe('npm start with broker credentials', function () {
                     mine = await col.countDocuments({ 'meta.device': 'fridge-7' });
                 }
                 assert.ok(mine > 0, `stored through the flow: ${mine}\n${chain.log().slice(-2000)}`);
-                const board = chain.info.devices[0].id;
+                const sim = chain.info.devices[0].id;
                 let n = 0;
                 for (const deadline = Date.now() + 45000; n === 0 && Date.now() < deadline;) {
-                    n = await col.countDocuments({ 'meta.device': board });
+                    n = await col.countDocuments({ 'meta.device': sim });
                     if (n === 0) await sleep(1000);
                 }
-                assert.ok(n > 0, `${board}'s readings stored: ${n}\n${chain.log().slice(-2000)}`);
+                assert.ok(n > 0, `${sim}'s readings stored: ${n}\n${chain.log().slice(-2000)}`);
             } finally {
                 await c.endAsync();
                 await db.close();
             }
-            // the editor API needs the password (adminAuth, bcrypt), the dashboards too (httpNodeAuth)
+            // the editor API needs the password (the guard, then adminAuth), the dashboards too
             const http = require('http');
             const get = (url, headers = {}) => new Promise((resolve, reject) => http.get(url, { headers }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject));
             assert.strictEqual(await get(`${chain.info.editorUrl}flows`), 401);
             assert.strictEqual(await get(chain.info.dashboardUrl), 401);
             assert.strictEqual(await get(`${chain.info.dashboard2Url}socket.io/?EIO=4&transport=polling`), 401);
             assert.strictEqual(await get(chain.info.dashboardUrl, { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` }), 401);
-            assert.strictEqual(await get(chain.info.dashboardUrl, { authorization: `Basic ${Buffer.from('admin:editor pass').toString('base64')}` }), 200);
+            const admin = { authorization: `Basic ${Buffer.from('admin:editor pass').toString('base64')}` };
+            assert.strictEqual(await get(chain.info.dashboardUrl, admin), 200);
+            // Node-RED's own login still works behind the guard, for API clients
             const token = await new Promise((resolve, reject) => {
                 const body = 'client_id=node-red-admin&grant_type=password&scope=*&username=admin&password=editor%20pass';
-                const req = http.request(`${chain.info.editorUrl}auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
+                const req = http.request(`${chain.info.editorUrl}auth/token`, { method: 'POST', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
                     let t = '';
                     res.on('data', (d) => { t += d; });
                     res.on('end', () => resolve({ status: res.statusCode, body: t }));
@@ -224,12 +228,12 @@ describe('npm start with broker credentials', function () {
                 req.end(body);
             });
             assert.strictEqual(token.status, 200, token.body);
-            assert.strictEqual(await get(`${chain.info.editorUrl}flows`, { authorization: `Bearer ${JSON.parse(token.body).access_token}` }), 200);
-            const flows = JSON.parse(fs.readFileSync(path.join(chain.info.dataDir || '', 'node-red', 'flows.json'), 'utf8').toString() || '[]');
+            assert.strictEqual(await get(`${chain.info.editorUrl}flows`, admin), 200);
+            const flows = JSON.parse(fs.readFileSync(path.join(dataDir, 'node-red', 'flows.json'), 'utf8').toString() || '[]');
             assert.ok(!JSON.stringify(flows).includes('s3cret'), 'the password is not in flows.json');
         } finally {
             await chain.stop();
-            fs.rmSync(chain.info.dataDir, { recursive: true, force: true });
+            fs.rmSync(dataDir, { recursive: true, force: true });
         }
     });
 });
