@@ -11,6 +11,7 @@ const mqtt = require('mqtt');
 const services = require('../../scripts/lib/services');
 const brokerAuth = require('../../scripts/lib/broker-auth');
 const { createPico } = require('../../sim/pico-host');
+const { provision } = require('../../scripts/lib/provision');
 const { makeCerts } = require('../support/certs');
 const { firmwarePython } = require('../firmware/helpers');
 const { startDocsMosquitto, addServerWithMosquittoPasswd } = require('../support/brokers');
@@ -142,6 +143,26 @@ describe('firmware TLS with a provisioned board (real MicroPython, Mosquitto as 
             await until(() => got.includes('picochain/foodbank/fridge-7/stats') && got.includes('picochain/foodbank/fridge-7/status'), () => `frames over TLS; board log:\n${lines.join('\n')}`, 20000, { every: 50 });
         } finally {
             await pico.stop();
+            await server.endAsync();
+        }
+    });
+
+    it('the simulated fleet too: each board with its own provisioned identity, over TLS', async function () {
+        const { startFleet } = require('../../sim/fleet');
+        const server = await mqtt.connectAsync(broker.url, { username: 'picochain-server', password: 'server-pw', reconnectPeriod: 0, ...broker.options });
+        const got = new Set();
+        server.on('message', (t) => got.add(t));
+        await server.subscribeAsync('picochain/#', { qos: 1 });
+        const fleet = await startFleet({
+            brokerUrl: `mqtts://localhost:${broker.port}`, caPem: certs.ca.pem, devices: 2, speed: 60, scenario: null, site: 'foodbank', monitor: false,
+            credentials: (site, device) => { const p = provision({ dataDir, site, device, brokerHost: 'localhost', rotate: true }); return { user: p.username, password: p.password }; },
+        });
+        try {
+            await broker.reload();
+            const ids = fleet.devices.map((d) => d.id);
+            await until(() => ids.every((d) => got.has(`picochain/foodbank/${d}/stats`)), () => `frames of ${ids}: ${[...got]}`, 60000, { every: 100 });
+        } finally {
+            await fleet.stop();
             await server.endAsync();
         }
     });
