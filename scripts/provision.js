@@ -3,6 +3,7 @@
 'use strict';
 const path = require('path');
 const { provision, revoke, ProvisionError } = require('./lib/provision');
+const { parseArgs } = require('./lib/args');
 
 const HELP = `Usage: npm run provision -- --site SITE --device DEVICE --broker-host HOST [options]
        npm run provision -- --revoke --site SITE --device DEVICE [--mosquitto-passwd FILE ...]
@@ -27,32 +28,19 @@ data/boards/<site>/<device>/. Copy it to the board:  mpremote cp <dir>/* :  (see
   --out DIR                 where to write config.json (default data/boards/<site>/<device>)
   --data DIR                data directory [PICOCHAIN_DATA] (default ./data)`;
 
-function parseArgs(argv) {
-    const o = {};
-    const flags = {
+const OPTIONS = {
+    values: {
         '--site': 'site', '--device': 'device', '--broker-host': 'brokerHost', '--broker-port': 'brokerPort', '--ca': 'ca',
         '--wifi-ssid': 'wifiSsid', '--wifi-password': 'wifiPassword', '--mosquitto-passwd': 'mosquittoPasswd',
         '--mosquitto-acl': 'mosquittoAcl', '--template': 'template', '--out': 'out', '--data': 'dataDir',
-    };
-    const bools = { '--legacy': 'legacy', '--rotate': 'rotate', '--revoke': 'revoke', '-h': 'help', '--help': 'help' };
-    for (let i = 0; i < argv.length; i++) {
-        let a = argv[i];
-        let v;
-        if (a.includes('=')) [a, v] = [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
-        if (bools[a]) o[bools[a]] = true;
-        else if (flags[a]) {
-            if (v === undefined) v = argv[++i];
-            if (v === undefined) throw new ProvisionError(`${a} needs a value (see --help)`);
-            o[flags[a]] = v;
-        } else throw new ProvisionError(`unknown option ${a} (see --help)`);
-    }
-    return o;
-}
+    },
+    switches: { '--legacy': { legacy: true }, '--rotate': { rotate: true }, '--revoke': { revoke: true }, '-h': { help: true }, '--help': { help: true } },
+};
 
 function main() {
     let o;
     try {
-        o = parseArgs(process.argv.slice(2));
+        o = parseArgs(process.argv.slice(2), OPTIONS, (m) => new ProvisionError(m));
         if (o.help) { console.log(HELP); return 0; }
         o.dataDir = o.dataDir || process.env.PICOCHAIN_DATA || path.join(__dirname, '..', 'data');
         if (o.revoke) {

@@ -2,6 +2,7 @@
 // `npm start`: the whole picochain on this machine (scripts/lib/chain.js does the work).
 'use strict';
 const { startChain, StartError } = require('./lib/chain');
+const { parseArgs: parseArgsWith } = require('./lib/args');
 
 const HELP = `Usage: npm start -- [options]      (or: node scripts/start.js [options])
 
@@ -36,29 +37,15 @@ Options (environment variable in brackets):
 The database is MONGODB_URI if set, else a mongod on PATH, else FerretDB (built once by
 scripts/setup.sh). Ctrl-C stops everything and flushes buffered readings.`;
 
-function parseArgs(argv) {
-    const o = {};
-    const flags = {
+const OPTIONS = {
+    values: {
         '--port': 'port', '--mqtt-port': 'mqttPort', '--db-port': 'dbPort', '--mqtt-url': 'mqttUrl',
         '--mongodb-uri': 'mongodbUri', '--devices': 'devices', '--speed': 'speed', '--scenario': 'scenario',
         '--host': 'host', '--data': 'dataDir',
-    };
-    for (let i = 0; i < argv.length; i++) {
-        let a = argv[i];
-        let v;
-        if (a.includes('=')) [a, v] = [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
-        if (a === '-h' || a === '--help') o.help = true;
-        else if (a === '--no-sim') o.sim = false;
-        else if (a === '--reset-flows') o.resetFlows = true;
-        else if (a === '--verbose') o.logLevel = 'info';
-        else if (flags[a]) {
-            if (v === undefined) v = argv[++i];
-            if (v === undefined) throw new StartError(`${a} needs a value (see --help)`);
-            o[flags[a]] = v;
-        } else throw new StartError(`unknown option ${a} (see --help)`);
-    }
-    return o;
-}
+    },
+    switches: { '-h': { help: true }, '--help': { help: true }, '--no-sim': { sim: false }, '--reset-flows': { resetFlows: true }, '--verbose': { logLevel: 'info' } },
+};
+const parseArgs = (argv) => parseArgsWith(argv, OPTIONS, (m) => new StartError(m));
 
 async function main() {
     let o;

@@ -553,4 +553,4 @@ function wallStart(v, speed) {
     return now - parseDuration(v) * 1000;
 }
 
-module.exports = { startFleet, loadScenario, defaultDevices, deviceConfig, romCode, parseBrokerUrl, frameSeq, wallStart, FAULTS, THRESHOLDS, DEFAULT_SCENARIO };
+module.exports = { startFleet, redactUrl, loadScenario, defaultDevices, deviceConfig, romCode, parseBrokerUrl, frameSeq, wallStart, FAULTS, THRESHOLDS, DEFAULT_SCENARIO };

@@ -215,11 +215,6 @@ function simIdentities(identities, port) {
     };
 }
 
-/** A URL without its password, for banners and logs. */
-function redactUrl(url) {
-    try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString().replace(/\/$/, ''); } catch { return '(bad url)'; }
-}
-
 /** Node types a flow list uses that the runtime does not know (subflow instances excluded). */
 function unknownTypes(RED, flows) {
     const subflows = new Set(flows.filter((n) => n.type === 'subflow').map((n) => `subflow:${n.id}`));
@@ -395,7 +390,7 @@ async function startChain(options = {}) {
             dashboardUrl: `${base}/ui/`,
             dashboard2Url: `${base}/dashboard/`,
             port,
-            mqttUrl: redactUrl(broker.url),
+            mqttUrl: require(path.join(ROOT, 'sim', 'fleet.js')).redactUrl(broker.url), // no password in a banner
             mqttUser: serverId.user,
             secretSource: secret.source,
             mqttPort: broker.port,
@@ -415,4 +410,4 @@ async function startChain(options = {}) {
     }
 }
 
-module.exports = { startChain, resolveOptions, redactUrl, checkPortFree, startAedes, shippedFlows, unknownTypes, hashPassword, StartError, SHIPPED_FLOWS, ROOT };
+module.exports = { startChain, resolveOptions, checkPortFree, startAedes, shippedFlows, unknownTypes, hashPassword, StartError, SHIPPED_FLOWS, ROOT };
