@@ -71,7 +71,7 @@ async function main() {
         `  editor       ${chain.editorUrl}`,
         `  dashboard    ${chain.dashboardUrl}   (node-red-dashboard)`,
         `  dashboard 2  ${chain.dashboard2Url}   (FlowFuse Dashboard 2.0)`,
-        `  MQTT         ${chain.mqttUrl}`,
+        `  MQTT         ${chain.mqttUrl}   (real boards log in as themselves: npm run provision)`,
         `  database     ${chain.dbKind}, ${chain.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} db ${chain.database}`,
         `  fleet        ${fleetLine}`,
         `  flows        ${chain.flowsNote}`,

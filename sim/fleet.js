@@ -171,7 +171,7 @@ function deviceConfig({ id, kind, site, broker, format, roms, extra }) {
         device: id,
         site,
         wifi: { ssid: 'picochain-sim', password: 'simulated' },
-        broker: { host: broker.host, port: broker.port, tls: broker.tls, ca: broker.tls ? 'ca.pem' : null, user: broker.user, password: broker.password },
+        broker: { host: broker.host, port: broker.port, tls: broker.tls, ...(broker.tls ? { ca: 'ca.pem' } : {}), user: broker.user, password: broker.password },
         format,
         probes: roms, // probe1, probe2... in the order the fleet's faults number them
         thresholds: { default: { ...THRESHOLDS[kind] }, temperature: { ...THRESHOLDS.room } },
