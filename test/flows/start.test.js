@@ -248,8 +248,11 @@ describe('npm start with an external broker and database', function () {
         const { startChainProcess } = require('../browser/support/chain');
         let chain;
         try {
-            chain = await startChainProcess({ port: 0, dataDir: services.tmpDir('ext'), sim: false, mqttUrl: mosq.url, mongodbUri: fdb.uri, database: 'extdb', logLevel: 'warn' });
-            assert.strictEqual(chain.info.mqttUrl, mosq.url);
+            // credentials in the URL (this Mosquitto takes anyone): used, but never shown
+            const withCreds = mosq.url.replace('mqtt://', 'mqtt://ext-user:ext%20pass@');
+            chain = await startChainProcess({ port: 0, dataDir: services.tmpDir('ext'), sim: false, mqttUrl: withCreds, mongodbUri: fdb.uri, database: 'extdb', logLevel: 'warn' });
+            assert.strictEqual(chain.info.mqttUrl, mosq.url.replace('mqtt://', 'mqtt://ext-user:***@'), 'the URL the banner shows');
+            assert.ok(!/ext%20pass|ext pass/.test(chain.log()));
             assert.strictEqual(chain.info.mongodbUri, fdb.uri);
             assert.strictEqual(chain.info.dbKind, 'external');
             const mqtt = require('mqtt');
