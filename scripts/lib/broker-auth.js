@@ -209,12 +209,18 @@ class BrokerIdentities {
     }
 
     _mtimes() {
-        const m = (f) => { try { const s = fs.statSync(f); return `${s.mtimeMs}:${s.size}`; } catch { return '-'; } };
+        const m = (f) => { try { const s = fs.statSync(f); return `${s.ino}:${s.mtimeMs}:${s.size}`; } catch { return '-'; } };
         return `${m(this.passwdFile)}|${m(this.aclFile)}`;
     }
 
-    /** Re-reads the files if they changed; returns true when anything was re-read. */
-    reload() {
+    /**
+     * Re-reads the files if they changed; returns true when anything was re-read. Without `force`
+     * the files are looked at once a second at most: publish and delivery checks ask per message.
+     */
+    reload(force = false) {
+        const now = Date.now();
+        if (!force && this.stamp !== null && now - this.lookedAt < 1000) return false;
+        this.lookedAt = now;
         const stamp = this._mtimes();
         if (stamp === this.stamp) return false;
         this.stamp = stamp;
@@ -228,7 +234,7 @@ class BrokerIdentities {
     has(username) { this.reload(); return this.hashes.has(username); }
 
     async check(username, password) {
-        this.reload();
+        this.reload(true); // a board provisioned or revoked a moment ago counts at its CONNECT
         const hash = typeof username === 'string' ? this.hashes.get(username) : undefined;
         // the same work for an unknown user as for a wrong password, so timing does not tell which
         const ok = await verifyPassword(password ?? '', hash || '$7$1000$AAAAAAAAAAAAAAAA$AA==');
@@ -290,7 +296,7 @@ function installBrokerAuth(aedes, ids, { log = () => {}, watchMs = 2000 } = {}) 
     // a board revoked while connected is disconnected at the next look at the files
     let seen = ids.generation;
     const timer = setInterval(() => {
-        ids.reload();
+        ids.reload(true);
         if (ids.generation === seen) return;
         seen = ids.generation;
         for (const c of Object.values(aedes.clients)) {

@@ -80,7 +80,9 @@ function installGuard(server, { users: list = [], dashboards = ['/ui', '/dashboa
         if (origin && origin !== 'null') {
             let host;
             try { host = new URL(origin).host; } catch { host = null; }
-            if (host !== req.headers.host) return [403, 'cross-origin request'];
+            // behind a reverse proxy the page's host may be in X-Forwarded-Host; a page elsewhere
+            // cannot set that header (the browser would ask the server first, which says no)
+            if (host !== req.headers.host && host !== req.headers['x-forwarded-host']) return [403, 'cross-origin request'];
         }
         const addr = (req.socket && req.socket.remoteAddress) || '?';
         const f = fails.get(addr);
