@@ -108,6 +108,8 @@ describe('the HTTP guard (scripts/lib/http-guard.js)', function () {
             assert.strictEqual((await s.request('/flows', { Authorization: ADMIN, Origin: 'http://evil.example' })).status, 403);
             assert.strictEqual((await s.request('/comms', { Authorization: ADMIN, Origin: 'http://evil.example' }, true)).status, 403);
             assert.strictEqual((await s.request('/flows', { Authorization: ADMIN, Origin: `http://127.0.0.1:${s.port}` })).status, 200);
+            // behind a reverse proxy that passes the page's host on
+            assert.strictEqual((await s.request('/flows', { Authorization: ADMIN, Origin: 'https://foodbank.example', 'X-Forwarded-Host': 'foodbank.example' })).status, 200);
         } finally { await s.close(); }
     });
 
