@@ -12,8 +12,8 @@ The embedded broker admits only identities: each board its own (npm run provisio
 picochain-server [MQTT_USERNAME, MQTT_PASSWORD; default password derived from the credential
 secret]. Node-RED's credentials are encrypted with NODE_RED_CREDENTIAL_SECRET, else a key
 generated into <data>/credential-secret (mode 0600). With an editor password, the dashboards
-ask for a login too; PICOCHAIN_VIEWER_PASSWORD (user PICOCHAIN_VIEWER_USERNAME, default viewer)
-adds a read-only login for the dashboards only.
+ask for a login too; PICOCHAIN_VIEWER_PASSWORD or a bcrypt PICOCHAIN_VIEWER_PASSWORD_HASH (user
+PICOCHAIN_VIEWER_USERNAME, default viewer) adds a read-only login for the dashboards only.
 
 Options (environment variable in brackets):
   --port N            Node-RED editor and dashboards port [PORT] (default 1880)

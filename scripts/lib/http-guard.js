@@ -21,7 +21,7 @@ class GuardError extends Error {}
 /**
  * The request path as the server will understand it: percent-decoded, lower case. Throws for
  * what no browser sends and a router could read two ways (dot segments, encoded or back slashes,
- * bad encodings), so such a request is refused outright instead of classified.
+ * bad encodings), so a viewer's such request is refused outright instead of classified.
  */
 function canonicalPath(url) {
     const raw = String(url || '/').split('?')[0].split('#')[0];
@@ -72,8 +72,6 @@ function installGuard(server, { users: list = [], dashboards = ['/ui', '/dashboa
     /** null = let it through; else [status, reason] to answer with. */
     function decide(req) {
         delete req.headers[TOKEN_HEADER];
-        let p;
-        try { p = canonicalPath(req.url); } catch (e) { return [400, e.message]; }
         if (!on) return null;
         const origin = req.headers.origin;
         // a page elsewhere must not drive the editor or a dashboard with the browser's credentials
@@ -98,7 +96,12 @@ function installGuard(server, { users: list = [], dashboards = ['/ui', '/dashboa
             return [401, 'authentication required'];
         }
         if (f) fails.delete(addr);
-        if (user.role !== 'admin' && !isDashboardPath(p, prefixes)) return [403, `the ${user.role} role has no access here`];
+        if (user.role !== 'admin') {
+            // only a viewer's path needs reading: it decides between a dashboard and the rest
+            let p;
+            try { p = canonicalPath(req.url); } catch (e) { return [400, e.message]; }
+            if (!isDashboardPath(p, prefixes)) return [403, `the ${user.role} role has no access here`];
+        }
         users.set(req, user);
         if (user.role === 'admin') req.headers[TOKEN_HEADER] = `${nonce}:${user.username}`;
         return null;
