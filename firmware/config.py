@@ -12,7 +12,8 @@ DEFAULTS = {
     "broker": {
         "host": None,  # required
         "port": 1883,
-        "tls": False,  # True: TLS without certificate check (port 8883 usually)
+        "tls": False,  # True: TLS (port 8883 usually); needs "ca"
+        "ca": None,  # file on the board (PEM): the CA that signed the broker's certificate
         "user": None,
         "password": None,
         "keepalive_s": 120,  # > window_s/0.75 means the frames alone keep the link alive (no pings)
@@ -82,8 +83,14 @@ def validate(cfg):
         raise ConfigError("device must be 1-32 of A-Z a-z 0-9 _ -")
     if not _ident(cfg["site"]):
         raise ConfigError("site must be 1-32 of A-Z a-z 0-9 _ -")
-    if not cfg["broker"]["host"]:
+    b = cfg["broker"]
+    if not b["host"]:
         raise ConfigError("broker.host is required")
+    # TLS without checking the broker's certificate would send the password to whoever answers
+    if b["tls"] and not b["ca"]:
+        raise ConfigError("broker.tls needs broker.ca: the CA certificate file (PEM) on the board")
+    if b["ca"] and not b["tls"]:
+        raise ConfigError("broker.ca is set but broker.tls is false")
     s, w = cfg["sample_s"], cfg["window_s"]
     if not isinstance(s, (int, float)) or s <= 0:
         raise ConfigError("sample_s must be > 0")

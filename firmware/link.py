@@ -19,6 +19,21 @@ import clock
 WIFI_TIMEOUT_MS = 20000
 CONNACK_TIMEOUT_MS = 10000
 BIRTH_TOPIC_KIND = "status"
+# mbedTLS's MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, as OSError's errno when the broker's
+# certificate is not signed by our CA or does not name the host we connect to
+CERT_VERIFY_FAILED = -0x2700
+
+
+def tls_context(ca_path):
+    """A TLS client context that accepts only a broker certificate signed by the CA in ca_path
+    (PEM) and naming the host the board connects to (mbedTLS checks both in the handshake)."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = ssl.CERT_REQUIRED  # MicroPython's default is CERT_NONE
+    with open(ca_path, "rb") as f:
+        ctx.load_verify_locations(cadata=f.read())
+    return ctx
 
 
 def backoff_ms(attempt, base_ms, max_ms, jitter, rnd=random.random):
@@ -52,7 +67,7 @@ def _s(s):
 class MQTTClient:
     """MQTT 3.1.1 over asyncio streams; one QoS 1 publish in flight at a time."""
 
-    def __init__(self, client_id, host, port=1883, ssl=False, user=None, password=None,
+    def __init__(self, client_id, host, port=1883, ssl=None, user=None, password=None,
                  keepalive_s=60, will=None, puback_timeout_ms=10000):
         self.client_id = client_id
         self.host = host
@@ -78,7 +93,17 @@ class MQTTClient:
         self.bytes_out = 0
 
     async def connect(self):
-        self._r, self._w = await asyncio.open_connection(self.host, self.port, ssl=self.ssl or None)
+        try:
+            await self._connect()
+        except OSError as e:
+            # the handshake runs in open_connection (host) or at the first write (board)
+            if self.ssl and e.args and e.args[0] == CERT_VERIFY_FAILED:
+                self.close()
+                raise MQTTError("TLS: broker certificate refused (not from broker.ca, or not for %s)" % self.host)
+            raise
+
+    async def _connect(self):
+        self._r, self._w = await asyncio.open_connection(self.host, self.port, ssl=self.ssl)
         flags = 0x00  # clean session off: the broker keeps our session (PROTOCOL.md)
         body = _s("MQTT") + bytes((4,))
         payload = _s(self.client_id)
@@ -227,6 +252,7 @@ class Link:
         self.failures = 0
         self.attempt = 0
         self.birth_extra = None  # callable -> dict merged into the birth message
+        self._tls = None  # the TLS context, made once (parsing the CA costs RAM and time)
         self._ntp_at = None
         base = "picochain/%s/%s/" % (cfg["site"], cfg["device"])
         self.status_topic = base + BIRTH_TOPIC_KIND
@@ -285,7 +311,9 @@ class Link:
 
     async def _session(self):
         b = self.cfg["broker"]
-        c = MQTTClient(self.cfg["device"], b["host"], b["port"], b["tls"], b["user"], b["password"],
+        if b["tls"] and self._tls is None:
+            self._tls = tls_context(b["ca"])
+        c = MQTTClient(self.cfg["device"], b["host"], b["port"], self._tls, b["user"], b["password"],
                        b["keepalive_s"], (self.status_topic, "offline", 1, True),
                        int(b["puback_timeout_s"] * 1000))
         self.client = c

@@ -2,11 +2,18 @@
 // `npm start`: the whole picochain on this machine (scripts/lib/chain.js does the work).
 'use strict';
 const { startChain, StartError } = require('./lib/chain');
+const { parseArgs: parseArgsWith } = require('./lib/args');
 
 const HELP = `Usage: npm start -- [options]      (or: node scripts/start.js [options])
 
 Starts Node-RED with the picochain nodes and flows, an MQTT broker, a database and a simulated
 fleet of Pico W fridges and freezers, all on 127.0.0.1. Data stays in ./data between starts.
+The embedded broker admits only identities: each board its own (npm run provision), the flows
+picochain-server [MQTT_USERNAME, MQTT_PASSWORD; default password derived from the credential
+secret]. Node-RED's credentials are encrypted with NODE_RED_CREDENTIAL_SECRET, else a key
+generated into <data>/credential-secret (mode 0600). With an editor password, the dashboards
+ask for a login too; PICOCHAIN_VIEWER_PASSWORD or a bcrypt PICOCHAIN_VIEWER_PASSWORD_HASH (user
+PICOCHAIN_VIEWER_USERNAME, default viewer) adds a read-only login for the dashboards only.
 
 Options (environment variable in brackets):
   --port N            Node-RED editor and dashboards port [PORT] (default 1880)
@@ -21,7 +28,8 @@ Options (environment variable in brackets):
   --reset-flows       deploy the shipped flows again, replacing data/node-red/flows.json
   --host ADDR         listen on ADDR instead of 127.0.0.1 [HOST]; refuses unless the editor
                       password [NODE_RED_PASSWORD or NODE_RED_PASSWORD_HASH, user NODE_RED_USERNAME,
-                      default admin] and broker credentials [MQTT_USERNAME, MQTT_PASSWORD] are set
+                      default admin] is set, and with --mqtt-url the external broker's credentials
+                      [MQTT_USERNAME, MQTT_PASSWORD, or in the URL]
   --data DIR          data directory [PICOCHAIN_DATA] (default ./data)
   --verbose           Node-RED's log at info level [NODE_RED_LOG_LEVEL]
   -h, --help          this text
@@ -30,29 +38,15 @@ The database is MONGODB_URI if set, else a mongod on PATH, else FerretDB (built 
 scripts/setup.sh). Ctrl-C stops everything; readings not yet in the database stay in the
 writer's spool (data/node-red/picochain-spool) and are written at the next start.`;
 
-function parseArgs(argv) {
-    const o = {};
-    const flags = {
+const OPTIONS = {
+    values: {
         '--port': 'port', '--mqtt-port': 'mqttPort', '--db-port': 'dbPort', '--mqtt-url': 'mqttUrl',
         '--mongodb-uri': 'mongodbUri', '--devices': 'devices', '--speed': 'speed', '--scenario': 'scenario',
         '--host': 'host', '--data': 'dataDir',
-    };
-    for (let i = 0; i < argv.length; i++) {
-        let a = argv[i];
-        let v;
-        if (a.includes('=')) [a, v] = [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
-        if (a === '-h' || a === '--help') o.help = true;
-        else if (a === '--no-sim') o.sim = false;
-        else if (a === '--reset-flows') o.resetFlows = true;
-        else if (a === '--verbose') o.logLevel = 'info';
-        else if (flags[a]) {
-            if (v === undefined) v = argv[++i];
-            if (v === undefined) throw new StartError(`${a} needs a value (see --help)`);
-            o[flags[a]] = v;
-        } else throw new StartError(`unknown option ${a} (see --help)`);
-    }
-    return o;
-}
+    },
+    switches: { '-h': { help: true }, '--help': { help: true }, '--no-sim': { sim: false }, '--reset-flows': { resetFlows: true }, '--verbose': { logLevel: 'info' } },
+};
+const parseArgs = (argv) => parseArgsWith(argv, OPTIONS, (m) => new StartError(m));
 
 async function main() {
     let o;
@@ -78,7 +72,7 @@ async function main() {
         `  editor       ${chain.editorUrl}`,
         `  dashboard    ${chain.dashboardUrl}   (node-red-dashboard)`,
         `  dashboard 2  ${chain.dashboard2Url}   (FlowFuse Dashboard 2.0)`,
-        `  MQTT         ${chain.mqttUrl}`,
+        `  MQTT         ${chain.mqttUrl}   (real boards log in as themselves: npm run provision)`,
         `  database     ${chain.dbKind}, ${chain.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} db ${chain.database}`,
         `  fleet        ${fleetLine}`,
         `  flows        ${chain.flowsNote}`,

@@ -1,21 +1,29 @@
 // Node-RED settings for picochain's embedded start (scripts/start.js), also usable on its own:
 //   npx node-red --settings settings/settings.js --userDir data/node-red
 // Safe by default: everything listens on 127.0.0.1. scripts/start.js overrides uiHost/uiPort,
-// userDir and, when asked to listen elsewhere, adminAuth/httpNodeAuth (it refuses to do so
-// without a password). Values come from the environment so no secret lives in this file.
+// userDir, the credential secret and, with a password, adminAuth behind its own guard
+// (scripts/lib/http-guard.js; it refuses to listen elsewhere without one). On its own, set
+// adminAuth and httpNodeAuth here before listening beyond 127.0.0.1. Values come from the
+// environment so no secret lives in this file.
 'use strict';
 const path = require('path');
 
 const root = path.join(__dirname, '..');
+
+function storedSecret() {
+    const file = path.join(process.env.PICOCHAIN_DATA || path.join(root, 'data'), 'credential-secret');
+    try { return require('fs').readFileSync(file, 'utf8').trim() || undefined; } catch { return undefined; }
+}
 
 module.exports = {
     uiHost: process.env.HOST || '127.0.0.1',
     uiPort: Number(process.env.PORT) || 1880,
     userDir: process.env.NODE_RED_USER_DIR || path.join(root, 'data', 'node-red'),
     flowFile: 'flows.json',
-    // the flows hold no credentials (broker and database come from env vars); a secret still
-    // encrypts any credential a user adds in the editor
-    credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || 'picochain-local-only',
+    // the key of flows_cred.json (broker, database and notification credentials): the variable,
+    // else the one npm start generated in the data directory (scripts/lib/secrets.js), else
+    // Node-RED generates its own into the user directory. Never a fixed key: anyone could decrypt.
+    credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || storedSecret(),
     flowFilePretty: true,
     // our package, loaded from the working tree: the repo root is a Node-RED module (package.json
     // "node-red" section), so its nodes and its examples/ appear as "@picochain/node-red"

@@ -14,7 +14,8 @@ MicroPython instance, with fridge/freezer thermal models and scheduled faults.
 Options:
   --devices N        number of boards (default: the scenario's list, 6 in the default one)
   --speed X          clock acceleration (default 60: an hour of 60 s windows per real minute)
-  --broker URL       MQTT broker (default mqtt://127.0.0.1:1883)
+  --broker URL       MQTT broker (default mqtt://127.0.0.1:1883; user:password@ for its login)
+  --ca FILE          with mqtts://: the CA certificate (PEM) the boards check the broker with
   --scenario FILE    scenario JSON (default ${path.relative(process.cwd(), DEFAULT_SCENARIO)}); "none" for no faults
   --format F         json | binary frames (default json)
   --site S           site id in the topics picochain/<site>/<device>/... (default demo)
@@ -46,6 +47,7 @@ function parseArgs(argv) {
             case '--devices': o.devices = Number(need(i, a)); i++; break;
             case '--speed': o.speed = Number(need(i, a)); i++; break;
             case '--broker': o.broker = need(i, a); i++; break;
+            case '--ca': o.ca = need(i, a); i++; break;
             case '--scenario': o.scenario = need(i, a); i++; break;
             case '--format': o.format = need(i, a); i++; break;
             case '--site': o.site = need(i, a); i++; break;
@@ -88,7 +90,7 @@ async function main() {
     if (o.help) { process.stdout.write(HELP); return; }
     const scenario = o.scenario === 'none' ? null : o.scenario ? path.resolve(o.scenario) : undefined;
     const fleet = await startFleet({
-        brokerUrl: o.broker, devices: o.devices, speed: o.speed, scenario, format: o.format, site: o.site, seed: o.seed,
+        brokerUrl: o.broker, caPem: o.ca ? require('fs').readFileSync(o.ca, 'utf8') : undefined, devices: o.devices, speed: o.speed, scenario, format: o.format, site: o.site, seed: o.seed,
         wallStart: o.wallStart, ntp: o.ntp, liveAfterCatchUp: !!o.live,
         log: (line, { level }) => { if (!o.quiet || level !== 'info') console.log(line); },
     });

@@ -100,7 +100,7 @@ let crashes = 0;
 let lastError = null;
 let rebootPendingUntil = 0; // real ms: no power-up boot before a crash reboot's backoff ends
 
-let flash = null; // the board's files kept across power cuts and resets (flash survives, RAM does not)
+let flash = wd.files || null; // the board's files kept across power cuts and resets (flash survives, RAM does not)
 
 // Boots take a token from the fleet first: a boot (compiling the port and the firmware) keeps a
 // core busy for a while, and on a small machine many at once starve the running boards' loops

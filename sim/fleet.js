@@ -23,6 +23,9 @@
 //       liveAfterCatchUp,    // true: the clock runs fast only until it reaches the present, then at 1x (sim/clock.js)
 //       hostPath,            // another harness than sim/pico-host.js (tests)
 //       log: (line) => {},   // one line per event, prefixed with the device id; default: none
+//       caPem,               // with mqtts://: the CA certificate (PEM text) the boards verify the broker with
+//       credentials: (site, device) => ({ user, password }), // each board's own broker identity
+//                            // (default: the brokerUrl's); monitorUrl: the monitor's broker URL
 //   });
 //   fleet.devices            // [{ id, kind, probes }]
 //   fleet.now()              // model time, seconds since the fleet started
@@ -168,7 +171,7 @@ function deviceConfig({ id, kind, site, broker, format, roms, extra }) {
         device: id,
         site,
         wifi: { ssid: 'picochain-sim', password: 'simulated' },
-        broker: { host: broker.host, port: broker.port, tls: broker.tls, user: broker.user, password: broker.password },
+        broker: { host: broker.host, port: broker.port, tls: broker.tls, ...(broker.tls ? { ca: 'ca.pem' } : {}), user: broker.user, password: broker.password },
         format,
         probes: roms, // probe1, probe2... in the order the fleet's faults number them
         thresholds: { default: { ...THRESHOLDS[kind] }, temperature: { ...THRESHOLDS.room } },
@@ -225,7 +228,7 @@ class Fleet extends EventEmitter {
             workerData: {
                 device: b.id, kind: b.kind, seed: b.seed, roms: b.roms, speed: this.speed, liveAfterCatchUp: !!this.opts.liveAfterCatchUp,
                 epochMs: this.epochMs, wallStartMs: this.wallStartMs, ntp: this.opts.ntp, wdtMinRealMs: this.opts.wdtMinRealMs,
-                config: b.config, thermal: b.thermal, faults: b.faults,
+                config: b.config, thermal: b.thermal, faults: b.faults, files: this.opts.caPem ? { '/ca.pem': this.opts.caPem } : null,
                 hostPath: this.opts.hostPath || HOST_PATH, hostOptions: this.opts.hostOptions, bootQueue: true,
             },
             // a runaway instance must not take the fleet's memory with it
@@ -366,7 +369,7 @@ class Fleet extends EventEmitter {
 
     async _startMonitor() {
         const mqtt = require('mqtt');
-        const c = mqtt.connect(this.opts.brokerUrl, { clientId: `picochain-sim-monitor-${process.pid}-${Date.now() % 100000}`, reconnectPeriod: 1000 });
+        const c = mqtt.connect(this.opts.monitorUrl || this.opts.brokerUrl, { clientId: `picochain-sim-monitor-${process.pid}-${Date.now() % 100000}`, reconnectPeriod: 1000 });
         this._mqtt = c;
         c.on('message', (topic, payload) => {
             const parts = topic.split('/');
@@ -418,7 +421,7 @@ class Fleet extends EventEmitter {
                 seed: d.seed === undefined ? (this.opts.seed + i * 7919) >>> 0 : d.seed,
                 thermal: d.thermal,
                 config: deviceConfig({
-                    id: d.id, kind: d.kind, site: this.site, broker, format: this.opts.format, roms,
+                    id: d.id, kind: d.kind, site: this.site, broker: { ...broker, ...(this.opts.credentials ? this.opts.credentials(this.site, d.id) : {}) }, format: this.opts.format, roms,
                     extra: deepMerge(deepMerge(scenario.firmware || {}, this.opts.firmware || {}), d.firmware || {}),
                 }),
                 faults: scenario.faults.filter((f) => f.device === d.id || f.device === '*').map((f) => ({
@@ -497,7 +500,7 @@ function redactUrl(url) {
  */
 async function startFleet(options = {}) {
     if (!options.brokerUrl) throw new Error('startFleet: brokerUrl is required (e.g. mqtt://127.0.0.1:1883)');
-    parseBrokerUrl(options.brokerUrl);
+    if (parseBrokerUrl(options.brokerUrl).tls && !options.caPem) throw new Error('startFleet: an mqtts:// broker needs caPem, the CA certificate (PEM) the boards check it with');
     const scenario = loadScenario(options.scenario);
     const n = options.devices === undefined ? (scenario.devices.length || 6) : Number(options.devices);
     if (!Number.isInteger(n) || n < 1) throw new Error(`devices must be a positive integer, got ${options.devices}`);
@@ -550,4 +553,4 @@ function wallStart(v, speed) {
     return now - parseDuration(v) * 1000;
 }
 
-module.exports = { startFleet, loadScenario, defaultDevices, deviceConfig, romCode, parseBrokerUrl, frameSeq, wallStart, FAULTS, THRESHOLDS, DEFAULT_SCENARIO };
+module.exports = { startFleet, redactUrl, loadScenario, defaultDevices, deviceConfig, romCode, parseBrokerUrl, frameSeq, wallStart, FAULTS, THRESHOLDS, DEFAULT_SCENARIO };

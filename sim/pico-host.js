@@ -194,12 +194,19 @@ function hostModule(state, hardware, opts) {
         ledAvailable: () => opts.led !== false,
         wdtInit: (ms) => { state.wdtMs = ms; state.wdtFedAt = Date.now(); },
         wdtFeed: () => { state.wdtFedAt = Date.now(); },
-        tcpOpen: (host, port, useTls) => resolveLater(new Promise((resolve) => {
+        // tlsMode 0 plain, 1 TLS unchecked, 2 TLS checked against caHex (PEM, hex) and servername,
+        // as mbedTLS does on the board; a refused certificate resolves -0x2700 as its errno there
+        tcpOpen: (host, port, tlsMode, caHex, servername) => resolveLater(new Promise((resolve) => {
             if (!wifiUp()) return resolve(-113); // EHOSTUNREACH
             const id = nextId++;
-            const sock = useTls
-                ? tls.connect({ host, port, rejectUnauthorized: false })
-                : net.connect({ host, port });
+            const useTls = !!tlsMode;
+            const name = String(servername || host);
+            const sock = !useTls ? net.connect({ host, port })
+                : tlsMode === 2 ? tls.connect({
+                    host, port, ca: [Buffer.from(String(caHex || ''), 'hex')], rejectUnauthorized: true,
+                    servername: net.isIP(name) ? undefined : name, checkServerIdentity: (_h, cert) => tls.checkServerIdentity(name, cert),
+                })
+                    : tls.connect({ host, port, rejectUnauthorized: false });
             const s = { sock, chunks: [], waiter: null, closed: false };
             let settled = false;
             sock.setNoDelay(true);
@@ -211,8 +218,10 @@ function hostModule(state, hardware, opts) {
                 state.reads++;
                 if (s.waiter) { const w = s.waiter; s.waiter = null; w(d); } else s.chunks.push(d);
             });
+            let certRefused = false;
+            sock.once('error', (err) => { certRefused = useTls && (/CERT|SIGNATURE|ALTNAME|ISSUER/.test(String(err.code)) || err.reason !== undefined); });
             const end = () => {
-                if (!settled) { settled = true; resolve(-111); return; } // ECONNREFUSED
+                if (!settled) { settled = true; resolve(certRefused ? -0x2700 : -111); return; } // or ECONNREFUSED
                 s.closed = true;
                 if (s.waiter) { const w = s.waiter; s.waiter = null; w(null); }
             };

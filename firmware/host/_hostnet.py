@@ -73,8 +73,16 @@ class Stream:
         pass
 
 
-async def open_connection(host, port, ssl=None):
-    r = await _h.tcpOpen(host, port, bool(ssl))
+async def open_connection(host, port, ssl=None, server_hostname=None):
+    # TLS mode for the host: 0 plain, 1 unchecked (ssl=True or CERT_NONE), 2 checked with the CA
+    mode, ca = 0, ""
+    if ssl:
+        mode = 2 if getattr(ssl, "verify_mode", 0) == 2 else 1
+        if mode == 2:
+            ca = binascii.hexlify(ssl.cadata or b"").decode()
+    r = await _h.tcpOpen(host, port, mode, ca, server_hostname or host)
+    if r == -0x2700:  # a refused certificate: what mbedTLS raises on the board
+        raise OSError(r, "MBEDTLS_ERR_X509_CERT_VERIFY_FAILED")
     if r < 0:
         raise OSError(-r)
     s = Stream(r)

@@ -29,6 +29,8 @@ export interface MongoConfigNode extends Node<MongoConfigCredentials> {
     isConnected(): boolean;
     /** Current connection state (also emitted as 'state' events). */
     state(): ConnectionState;
+    /** While the state is 'error': why, short and translated (wrong credentials, TLS refused), else ''. */
+    failure(): string;
     /** Removes this node's password (and any connection-string password) from a text or error. */
     redact(text: unknown): string;
 }

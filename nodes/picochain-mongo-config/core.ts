@@ -9,6 +9,8 @@ import * as fs from 'fs';
 import { Db, MongoClient, MongoClientOptions } from 'mongodb';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'error';
+/** Why connecting fails in a way retrying does not mend: the server refused the credentials or TLS failed. */
+export type FailureKind = 'auth' | 'tls';
 
 export interface MongoSettings {
     /** mongodb:// or mongodb+srv:// connection string (may itself carry user:password@). */
@@ -108,6 +110,7 @@ export class MongoConnection extends EventEmitter {
     private waiters: { resolve: (db: Db) => void; reject: (err: Error) => void }[] = [];
     private usersGone: (() => void) | null = null;
     private lastError = '';
+    private failureKind: FailureKind | null = null;
 
     constructor(private readonly settings: MongoSettings, private readonly hooks: ConnectionHooks = {}) {
         super();
@@ -124,6 +127,8 @@ export class MongoConnection extends EventEmitter {
     get userCount(): number { return this.users.size; }
     /** The last connection error, redacted ('' when none). */
     get error(): string { return this.lastError; }
+    /** 'auth' or 'tls' while connecting fails for that reason (state 'error'), else null. */
+    get failure(): FailureKind | null { return this.failureKind; }
 
     register(user: unknown): void {
         this.users.add(user);
@@ -190,7 +195,8 @@ export class MongoConnection extends EventEmitter {
 
     private async connect(): Promise<void> {
         if (this.closing) return;
-        this.setState('connecting');
+        // refused credentials or TLS stay 'error' (red) through the retries, until one succeeds
+        if (this.state !== 'error') this.setState('connecting');
         const options = clientOptions(this.settings);
         let client: MongoClient;
         try {
@@ -219,25 +225,34 @@ export class MongoConnection extends EventEmitter {
             this.client = client;
             this.attempt = 0;
             this.lastError = '';
+            this.failureKind = null;
             this.log('info', `connected to database ${this.databaseName}`);
             this.setState('connected');
         } catch (err) {
             void closeClient(client);
             if (this.closed) return;
             this.lastError = this.redact(err);
+            this.failureKind = failureKind(err);
             const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * Math.pow(2, Math.min(this.attempt++, 10)));
             if (this.attempt === 1 || this.attempt % 10 === 0) {
-                this.log('warn', `cannot reach MongoDB (attempt ${this.attempt}, next in ${delay} ms): ${this.lastError}`);
+                const why = this.failureKind === 'auth'
+                    ? `the server refused user "${this.settings.user || '(none)'}" for ${this.databaseName}: check the user name and password`
+                    : this.failureKind === 'tls' ? 'TLS failed: check the CA file and that the server certificate names the host' : 'cannot reach MongoDB';
+                this.log('warn', `${why} (attempt ${this.attempt}, next in ${delay} ms): ${this.lastError}`);
             }
-            this.setState(isAuthError(err) ? 'error' : 'disconnected');
+            this.setState(this.failureKind ? 'error' : 'disconnected');
             this.retryTimer = setTimeout(() => { this.retryTimer = null; void this.connect(); }, delay);
         }
     }
 }
 
-function isAuthError(err: unknown): boolean {
-    const e = err as { code?: number; name?: string; message?: string };
-    return e?.code === 18 || e?.code === 13 || /auth/i.test(String(e?.name || '')) || /authentication failed/i.test(String(e?.message || ''));
+/** Classifies a connect error: credentials refused, TLS refused, or null (e.g. unreachable: retrying helps). */
+export function failureKind(err: unknown): FailureKind | null {
+    const e = err as { code?: number | string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (e?.code === 18 || e?.code === 13 || /auth/i.test(String(e?.name || '')) || /authentication failed/i.test(String(e?.message || ''))) return 'auth';
+    const text = `${e?.message || ''} ${e?.cause?.code || ''} ${e?.cause?.message || ''}`;
+    if (/certificate|CERT_|self[- ]signed|ERR_TLS|altnames|SSL routines|wrong version number/i.test(text)) return 'tls';
+    return null;
 }
 
 async function closeClient(client: MongoClient): Promise<void> {

@@ -67,6 +67,8 @@ export = function (RED: NodeAPI): void {
         node.getDb = () => (problem ? Promise.reject(new Error(scrub(problem))) : conn.getDb());
         node.isConnected = () => conn.isConnected();
         node.state = () => (problem ? 'error' : conn.currentState);
+        const t = translator(RED._, __dirname, 'picochain-mongo-config');
+        node.failure = () => (problem ? t('failure.settings') : conn.currentState === 'error' && conn.failure ? t(`failure.${conn.failure}`) : '');
         node.redact = scrub;
         conn.on('state', (s: ConnectionState) => node.emit('state', s));
 

@@ -61,11 +61,16 @@ export = function (RED: NodeAPI): void {
             const params: Record<string, string | number> = { ...s.params };
             for (const [k, v] of Object.entries(params)) if (typeof v === 'number') params[k] = compactCount(v);
             if (typeof params.mode === 'string') params.mode = t(`mode.${params.mode}`);
-            const text = t(`status.${s.key}`, params);
-            const key = `${s.fill}|${s.shape}|${text}`;
+            // refused credentials or TLS: red with the reason, whatever the spool does meanwhile
+            const reason = config && config.state() === 'error' && typeof config.failure === 'function' ? config.failure() : '';
+            const held = reason && s.key.startsWith('spooled') ? params.n : undefined;
+            const text = !reason ? t(`status.${s.key}`, params) : held !== undefined ? t('status.db-refused-n', { reason, n: held }) : t('status.db-refused', { reason });
+            const fill = reason ? 'red' : s.fill;
+            const shape = reason ? 'ring' : s.shape;
+            const key = `${fill}|${shape}|${text}`;
             if (key === lastStatus) return null;
             lastStatus = key;
-            return { fill: s.fill, shape: s.shape, text };
+            return { fill, shape, text };
         });
 
         let core: WriterCore | null = null;
@@ -101,6 +106,7 @@ export = function (RED: NodeAPI): void {
         const onState = (state: string): void => {
             if (closing) return;
             if (state === 'error') {
+                if (typeof config.failure === 'function' && config.failure()) { applyStatus(writer.status()); return; }
                 node.status({ fill: 'red', shape: 'ring', text: t('status.db-error') });
                 lastStatus = '';
                 return;

@@ -9,6 +9,9 @@ const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
 const services = require('./services');
+const brokerAuth = require('./broker-auth');
+const secrets = require('./secrets');
+const { installGuard } = require('./http-guard');
 
 const ROOT = path.join(__dirname, '..', '..');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -58,6 +61,9 @@ function resolveOptions(o = {}, env = process.env) {
         editorPasswordHash: o.editorPasswordHash ?? env.NODE_RED_PASSWORD_HASH ?? null,
         mqttUser: o.mqttUser ?? env.MQTT_USERNAME ?? null,
         mqttPassword: o.mqttPassword ?? env.MQTT_PASSWORD ?? null,
+        viewerUser: o.viewerUser || env.PICOCHAIN_VIEWER_USERNAME || 'viewer',
+        viewerPassword: o.viewerPassword ?? env.PICOCHAIN_VIEWER_PASSWORD ?? null,
+        viewerPasswordHash: o.viewerPasswordHash ?? env.PICOCHAIN_VIEWER_PASSWORD_HASH ?? null,
         logLevel: o.logLevel || env.NODE_RED_LOG_LEVEL || 'warn',
         log: o.log || ((line) => console.log(line)),
         nodeRedLog: o.nodeRedLog, // optional (level, text) sink for Node-RED's own log
@@ -76,12 +82,17 @@ function resolveOptions(o = {}, env = process.env) {
         } catch { throw new StartError(`MQTT_URL "${opts.mqttUrl}" is not a URL such as mqtt://host:1883`); }
     }
     if (!isLoopback(opts.host)) {
+        // the embedded broker always asks each client for its own identity; an external one
+        // must be given the server's, else anyone on the network could feed the flows
         const missing = [];
         if (!opts.editorPassword && !opts.editorPasswordHash) missing.push('NODE_RED_PASSWORD (or NODE_RED_PASSWORD_HASH)');
-        if (!opts.mqttUrl && !(opts.mqttUser && opts.mqttPassword)) missing.push('MQTT_USERNAME and MQTT_PASSWORD');
+        if (opts.mqttUrl && !(opts.mqttUser && opts.mqttPassword)) missing.push('credentials for the external broker (MQTT_USERNAME and MQTT_PASSWORD, or in MQTT_URL)');
         if (missing.length) {
             throw new StartError(`refusing to listen on ${opts.host} without ${missing.join(' and ')}: set them in the environment, or leave --host at 127.0.0.1`);
         }
+    }
+    if ((opts.viewerPassword || opts.viewerPasswordHash) && !opts.editorPassword && !opts.editorPasswordHash) {
+        throw new StartError('a viewer password (PICOCHAIN_VIEWER_PASSWORD) needs an editor password too (NODE_RED_PASSWORD)');
     }
     return opts;
 }
@@ -92,11 +103,11 @@ function hashPassword(password) {
 }
 
 /**
- * Starts aedes on host:port; with user/password set, clients must present them. With
- * `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on disk
- * (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
+ * Starts aedes on host:port; with `identities` (broker-auth.js), each client must be one of them.
+ * With `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on
+ * disk (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
  */
-async function startAedes({ host, port, user, password, persistenceDir }) {
+async function startAedes({ host, port, identities, log, persistenceDir }) {
     const Aedes = require('aedes');
     let persistence;
     if (persistenceDir) {
@@ -106,13 +117,7 @@ async function startAedes({ host, port, user, password, persistenceDir }) {
     }
     // aedes 0.x: createBroker is the constructor and returns the broker; 1.x returns a promise of it
     const aedes = await Aedes.createBroker(persistence ? { persistence } : {});
-    if (user) {
-        aedes.authenticate = (client, u, p, cb) => {
-            const ok = u === user && p !== undefined && p !== null && Buffer.from(p).toString() === password;
-            if (!ok) { const err = new Error('bad user name or password'); err.returnCode = 4; return cb(err, false); }
-            cb(null, true);
-        };
-    }
+    const auth = identities ? brokerAuth.installBrokerAuth(aedes, identities, { log }) : null;
     const server = net.createServer(aedes.handle);
     const sockets = new Set();
     server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -123,6 +128,7 @@ async function startAedes({ host, port, user, password, persistenceDir }) {
         url: `mqtt://${isLoopback(host) ? '127.0.0.1' : host}:${actualPort}`,
         aedes,
         async stop() {
+            if (auth) auth.stop();
             await new Promise((r) => aedes.close(() => r()));
             for (const s of sockets) s.destroy();
             await new Promise((r) => server.close(() => r()));
@@ -192,40 +198,6 @@ function shippedFlows(files = SHIPPED_FLOWS) {
     return out;
 }
 
-/** The dashboards' paths (pages and their socket.io endpoints). */
-const DASHBOARD_PATHS = /^\/(ui|dashboard)(\/|$|\?)/;
-
-/**
- * HTTP basic auth (the editor's user and bcrypt hash) in front of both dashboards, including their
- * socket.io endpoints, which bypass express: an embedding app must do what node-red's own launcher
- * does with settings.httpNodeAuth. Accepted headers are remembered so bcrypt runs once per client.
- */
-function guardDashboards(server, { user, pass }) {
-    const bcrypt = require('bcryptjs');
-    const ok = new Set();
-    const authorized = (req) => {
-        const h = req.headers.authorization || '';
-        if (ok.has(h)) return true;
-        const m = /^Basic (.+)$/i.exec(h);
-        if (!m) return false;
-        const text = Buffer.from(m[1], 'base64').toString('utf8');
-        const i = text.indexOf(':');
-        if (i < 0 || text.slice(0, i) !== user || !bcrypt.compareSync(text.slice(i + 1), pass)) return false;
-        if (ok.size < 1000) ok.add(h);
-        return true;
-    };
-    const emit = server.emit;
-    server.emit = function (event, req, resOrSocket) {
-        if ((event === 'request' || event === 'upgrade') && DASHBOARD_PATHS.test(req.url || '') && !authorized(req)) {
-            if (event === 'upgrade') { resOrSocket.destroy(); return true; }
-            resOrSocket.writeHead(401, { 'WWW-Authenticate': 'Basic realm="picochain dashboard"' });
-            resOrSocket.end('authentication required');
-            return true;
-        }
-        return emit.apply(this, arguments);
-    };
-}
-
 /**
  * Gives the flows' env-configured broker nodes (broker "${MQTT_HOST}") the broker credentials, as
  * Node-RED credentials (encrypted in flows_cred.json, never in flows.json), and redeploys.
@@ -238,6 +210,20 @@ async function setBrokerCredentials(RED, flowFile, user, password) {
         return { ...n, credentials: { user, password } };
     });
     if (changed) await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+}
+
+/** Broker identities for the simulated fleet (sim/fleet.js options credentials and monitorUrl). */
+function simIdentities(identities, port) {
+    const monitor = { user: 'picochain-sim-monitor', password: brokerAuth.generatePassword() };
+    identities.add(monitor.user, monitor.password, `user ${monitor.user}\ntopic read picochain/#\n`);
+    return {
+        monitorUrl: `mqtt://${encodeURIComponent(monitor.user)}:${encodeURIComponent(monitor.password)}@127.0.0.1:${port}`,
+        credentials(site, device) {
+            const c = { user: `${site}/${device}`, password: brokerAuth.generatePassword() };
+            identities.add(c.user, c.password);
+            return c;
+        },
+    };
 }
 
 /** Node types a flow list uses that the runtime does not know (subflow instances excluded). */
@@ -268,12 +254,22 @@ async function startChain(options = {}) {
         // 1. ports first, so a busy one fails before anything starts
         if (opts.port) await checkPortFree(opts.port, opts.host, 'Node-RED', '--port');
         if (!opts.mqttUrl && opts.mqttPort) await checkPortFree(opts.mqttPort, opts.host, 'MQTT broker', '--mqtt-port');
-        fs.mkdirSync(opts.dataDir, { recursive: true });
+        fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+        const secret = secrets.credentialSecret(opts.dataDir, options.env || process.env);
+        if (secret.created) log(`picochain: generated the credential secret ${secret.source} (mode 0600): back it up apart from data/node-red, or set NODE_RED_CREDENTIAL_SECRET`);
 
-        // 2. broker and database in parallel
+        // 2. broker and database in parallel. The server (Node-RED) has its own broker identity:
+        // MQTT_USERNAME/MQTT_PASSWORD, or for the embedded broker picochain-server with a password
+        // derived from the credential secret (stable across starts, never written anywhere)
+        const serverId = { user: opts.mqttUser || 'picochain-server', password: opts.mqttPassword || secrets.deriveSecret(secret.secret, 'mqtt-server') };
+        let identities = null;
+        if (!opts.mqttUrl) {
+            brokerAuth.ensureAcl(opts.dataDir);
+            identities = new brokerAuth.BrokerIdentities({ ...brokerAuth.brokerFiles(opts.dataDir), extra: { [serverId.user]: { password: serverId.password, acl: brokerAuth.serverAcl(serverId.user) } } });
+        }
         const brokerP = opts.mqttUrl
             ? Promise.resolve({ url: opts.mqttUrl, external: true, stop: async () => {} })
-            : startAedes({ host: opts.host, port: opts.mqttPort, user: opts.mqttUser, password: opts.mqttPassword, persistenceDir: path.join(opts.dataDir, 'mqtt') });
+            : startAedes({ host: opts.host, port: opts.mqttPort, identities, log, persistenceDir: path.join(opts.dataDir, 'mqtt', 'sessions') });
         const dbP = startDatabase(opts);
         const [broker, db] = await Promise.allSettled([brokerP, dbP]).then((r) => {
             const failed = r.find((x) => x.status === 'rejected');
@@ -302,7 +298,8 @@ async function startChain(options = {}) {
             MONGODB_DB: opts.database,
             PICOCHAIN_SITE: process.env.PICOCHAIN_SITE || 'demo',
         });
-        if (opts.mqttUser) { process.env.MQTT_USERNAME = opts.mqttUser; process.env.MQTT_PASSWORD = opts.mqttPassword || ''; }
+        // no password in the environment: function nodes and child processes can read it there
+        delete process.env.MQTT_PASSWORD;
 
         // 4. Node-RED
         const userDir = path.join(opts.dataDir, 'node-red');
@@ -317,27 +314,37 @@ async function startChain(options = {}) {
         }
         const settings = { ...require(path.join(ROOT, 'settings', 'settings.js')) };
         delete require.cache[require.resolve(path.join(ROOT, 'settings', 'settings.js'))];
+        if (secrets.rekeyOldCredentials(path.join(userDir, 'flows_cred.json'), secret.secret)) log('picochain: re-encrypted data/node-red/flows_cred.json with the credential secret (it used the old fixed key)');
         Object.assign(settings, {
             uiHost: opts.host,
             uiPort: opts.port,
             userDir,
             flowFile: 'flows.json',
+            credentialSecret: secret.secret,
+            // npm start only: the plugin telling Dashboard 2.0 who opened each socket
+            nodesDir: [...settings.nodesDir, path.join(__dirname, 'dashboard-user')],
+            ui: { ...settings.ui, ioMiddleware: require('./dashboard-user/dashboard-user').stampSocket },
             logging: {
                 console: { level: opts.logLevel, metrics: false, audit: false },
                 ...(opts.nodeRedLog ? { sink: { level: 'info', metrics: false, audit: false, handler: () => (m) => opts.nodeRedLog(m.level, m.msg) } } : {}),
             },
         });
-        // required off loopback; used on loopback too whenever a password is given
-        if (!isLoopback(opts.host) || opts.editorPassword || opts.editorPasswordHash) {
-            const hash = opts.editorPasswordHash || hashPassword(opts.editorPassword);
-            settings.adminAuth = { type: 'credentials', users: [{ username: opts.editorUser, password: hash, permissions: '*' }] };
-            settings.httpNodeAuth = { user: opts.editorUser, pass: hash };
-        }
+        // one guard for editor, dashboards and their sockets (http-guard.js): required off
+        // loopback (resolveOptions), used on loopback too whenever a password is given
+        const users = [];
+        if (opts.editorPassword || opts.editorPasswordHash) users.push({ username: opts.editorUser, hash: opts.editorPasswordHash || hashPassword(opts.editorPassword), role: 'admin' });
+        if (opts.viewerPassword || opts.viewerPasswordHash) users.push({ username: opts.viewerUser, hash: opts.viewerPasswordHash || hashPassword(opts.viewerPassword), role: 'viewer' });
         const express = require('express');
         const RED = require('node-red');
         const app = express();
         const server = http.createServer(app);
-        if (settings.httpNodeAuth) guardDashboards(server, settings.httpNodeAuth);
+        const guard = installGuard(server, { users, log });
+        if (users.length) {
+            settings.adminAuth = {
+                type: 'credentials', users: [{ username: users[0].username, password: users[0].hash, permissions: '*' }],
+                tokens: guard.tokens, tokenHeader: guard.tokenHeader,
+            };
+        }
         RED.init(server, settings);
         app.use(settings.httpAdminRoot, RED.httpAdmin);
         app.use(settings.httpNodeRoot, RED.httpNode);
@@ -355,7 +362,7 @@ async function startChain(options = {}) {
         };
         stops.push(nodeRedStop);
         await RED.start();
-        if (opts.mqttUser) await setBrokerCredentials(RED, flowFile, opts.mqttUser, opts.mqttPassword || '');
+        if (identities || opts.mqttUser) await setBrokerCredentials(RED, flowFile, serverId.user, serverId.password);
         const missing = unknownTypes(RED, JSON.parse(fs.readFileSync(flowFile, 'utf8')));
         if (missing.length) log(`picochain: the flows use node types this Node-RED does not have: ${missing.join(', ')}`);
 
@@ -369,12 +376,13 @@ async function startChain(options = {}) {
                 log(`picochain: simulated fleet not available (${e.message.split('\n')[0]}); starting without it`);
             }
             if (startFleet) {
-                const brokerUrl = opts.mqttUser && !opts.mqttUrl
-                    ? `mqtt://${encodeURIComponent(opts.mqttUser)}:${encodeURIComponent(opts.mqttPassword)}@127.0.0.1:${broker.port}`
-                    : broker.external ? broker.url : `mqtt://127.0.0.1:${broker.port}`;
+                const brokerUrl = broker.external ? broker.url : `mqtt://127.0.0.1:${broker.port}`;
                 try {
                     fleet = await startFleet({
                         brokerUrl, devices: opts.devices, speed: opts.speed, liveAfterCatchUp: true, site: process.env.PICOCHAIN_SITE,
+                        // on the embedded broker each simulated board is <site>/<device> with its own
+                        // password (in memory only), and the fleet's monitor may only read
+                        ...(identities ? simIdentities(identities, broker.port) : {}),
                         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
                         log: options.fleetLog || (() => {}),
                     });
@@ -393,7 +401,9 @@ async function startChain(options = {}) {
             dashboardUrl: `${base}/ui/`,
             dashboard2Url: `${base}/dashboard/`,
             port,
-            mqttUrl: broker.url,
+            mqttUrl: require(path.join(ROOT, 'sim', 'fleet.js')).redactUrl(broker.url), // no password in a banner
+            mqttUser: serverId.user,
+            secretSource: secret.source,
             mqttPort: broker.port,
             mongodbUri: db.uri,
             database: opts.database,

@@ -124,6 +124,20 @@ const active = Object.values(a.active).sort((x, y) => (rank[x.severity] - rank[y
 return { topic: 'alerts', payload: { active, recent: a.recent, at: Date.now() } };
 `;
 
+const FN_ACK_BY = `
+// Who acknowledges: the user the page's socket logged in as (msg._client.user, set on the server
+// by npm start's guard, never taken from the browser), recorded as msg.payload.by. A viewer's
+// acknowledgement is refused: that role is read-only.
+const u = msg._client && msg._client.user;
+if (u && u.role === 'viewer') {
+    node.warn('acknowledgement refused: ' + u.username + ' is a viewer (read-only)');
+    return null;
+}
+msg.payload = Object.assign({}, msg.payload);
+if (u && u.username) msg.payload.by = u.username; else delete msg.payload.by;
+return msg;
+`;
+
 const FN_MAIL = `
 // An e-mail for the e-mail node: subject, text body, recipient from ALERT_EMAIL_TO.
 const e = msg.payload;
@@ -420,6 +434,6 @@ ${ui2Script('        ackAlert(a) { this.send({ topic: "ack", device: a.device, a
 
 module.exports = {
     MAIN_INFO, COMMENT_CHAIN, COMMENT_NOTIFY, UI1_INFO, UI2_INFO, UI1_THEME, RANGES, HOURLY_COLUMNS, I18N,
-    FN_MODEL, FN_ALERTS, FN_MAIL, FN_TELEGRAM, FN_WEBHOOK, FN_DEVICE_OPTIONS_UI1, FN_DEVICE_OPTIONS_UI2, FN_HISTORY_REQ, FN_LIVE_UI1, FN_LIVE_UI2,
+    FN_MODEL, FN_ALERTS, FN_ACK_BY, FN_MAIL, FN_TELEGRAM, FN_WEBHOOK, FN_DEVICE_OPTIONS_UI1, FN_DEVICE_OPTIONS_UI2, FN_HISTORY_REQ, FN_LIVE_UI1, FN_LIVE_UI2,
     ui1Overview, ui1Fleet, ui1Alerts, ui1Hourly, ui2Overview, ui2Fleet, ui2Alerts,
 };

@@ -107,7 +107,8 @@ function mainFlow() {
     for (const [k, row] of [['freezers', 1], ['fridges', 3], ['legacy', 5]]) {
         P(`tag-${k}`, 'change', { name: k, rules: [{ t: 'set', p: 'alertNode', pt: 'msg', to: k, tot: 'str' }] }, [['events', 'notify']], 4, row);
     }
-    P('ack-in', 'link in', { name: 'picochain ack', links: [ids.ackOut1, ids.ackOut2] }, [['ack-route']], 1, 5);
+    P('ack-in', 'link in', { name: 'picochain ack', links: [ids.ackOut1, ids.ackOut2] }, [['ack-by']], 0, 5);
+    P('ack-by', 'function', fn('who acknowledges', T.FN_ACK_BY, 1), [['ack-route']], 1, 5);
     P('ack-route', 'switch', { name: 'back to its alert node', property: 'alertNode', propertyType: 'msg', rules: [{ t: 'eq', v: 'freezers', vt: 'str' }, { t: 'eq', v: 'legacy', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3 }, [['alert-freezers'], ['alert-legacy'], ['alert-fridges']], 2, 6);
     P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events']], 3, 0);
     P('model', 'function', fn('fleet model', T.FN_MODEL, 1), [['model-rate']], 5, 2);

@@ -74,7 +74,8 @@ async function startMosquitto(opts = {}) {
     const port = opts.port || (await freePort());
     const dir = tmpDir('mosquitto');
     const conf = path.join(dir, 'mosquitto.conf');
-    fs.writeFileSync(conf, [
+    // opts.config(port, dir): the whole configuration instead (tests of docs/mosquitto.conf)
+    fs.writeFileSync(conf, opts.config ? opts.config(port, dir) : [
         // started as root, Mosquitto drops to the "mosquitto" user, which cannot read our 0700
         // temporary dir (persistence file, certificates): run as whoever started it
         `user ${os.userInfo().username}`,
@@ -102,6 +103,8 @@ async function startMosquitto(opts = {}) {
         dir,
         /** Stops the broker (its persistence file is kept) and starts it again on the same port. */
         async restart() { await stopChild(child); await start(); },
+        /** SIGHUP: Mosquitto re-reads its password and ACL files. */
+        reload() { child.kill('SIGHUP'); },
         async stop() { await stopChild(child); },
         async cleanup() { await stopChild(child); fs.rmSync(dir, { recursive: true, force: true }); },
     };
@@ -118,6 +121,9 @@ function ferretdbPath() {
 /**
  * Starts FerretDB 1.24 with its SQLite backend on free ports. `dataDir` keeps the database
  * between runs (the one-command start); tests get a fresh temporary one.
+ * `auth: { user, password, database }`: SCRAM authentication (FerretDB's --test-enable-new-auth,
+ * the only mode that refuses a wrong password) with that user created at start.
+ * `tls: { cert, key }`: also a TLS listener (`tlsPort`, `tlsUri`).
  */
 async function startFerretDB(opts = {}) {
     const bin = opts.bin || ferretdbPath();
@@ -130,6 +136,7 @@ async function startFerretDB(opts = {}) {
     fs.mkdirSync(sqliteDir, { recursive: true });
     fs.mkdirSync(stateDir, { recursive: true });
     const host = opts.host || '127.0.0.1';
+    const tlsPort = opts.tls ? await freePort() : null;
     let child;
     let log = '';
     const start = async () => {
@@ -137,14 +144,23 @@ async function startFerretDB(opts = {}) {
             '--handler=sqlite', `--sqlite-url=file:${sqliteDir}/`, `--listen-addr=${host}:${port}`,
             `--state-dir=${stateDir}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable',
             '--log-level=warn', '--log-format=text',
-        ], { stdio: ['ignore', 'ignore', 'pipe'] });
+            ...(opts.auth ? ['--test-enable-new-auth', `--setup-database=${opts.auth.database}`, `--setup-username=${opts.auth.user}`] : []),
+            ...(opts.tls ? [`--listen-tls=${host}:${tlsPort}`, `--listen-tls-cert-file=${opts.tls.cert}`, `--listen-tls-key-file=${opts.tls.key}`] : []),
+        ], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+            // the password through the environment: the command line is visible to every local user
+            env: opts.auth ? { ...process.env, FERRETDB_SETUP_PASSWORD: opts.auth.password } : process.env,
+        });
         child.stderr.on('data', (d) => { log = (log + d).slice(-20000); if (opts.verbose) process.stderr.write(d); });
         await waitForPort(port, '127.0.0.1', 30000, child);
+        if (tlsPort) await waitForPort(tlsPort, '127.0.0.1', 30000, child);
     };
     await start();
     return {
         port,
         uri: `mongodb://127.0.0.1:${port}/`,
+        tlsPort,
+        tlsUri: tlsPort ? `mongodb://localhost:${tlsPort}/` : null,
         dir,
         version: FERRETDB_VERSION,
         log: () => log,

@@ -155,9 +155,13 @@ describe('the shipped flow end to end: original boards (TOUCAN)', function () {
     this.timeout(90000);
     let chain;
     let dataDir;
+    let legacyBoard;
     before(async function () {
         if (!services.ferretdbPath()) this.skip();
-        chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('legacy')), sim: false, alertForS: 1, logLevel: 'warn' });
+        dataDir = services.tmpDir('legacy');
+        // an original board publishes TOUCAN: its identity must say so (provision --legacy)
+        legacyBoard = require('../../scripts/lib/provision').provision({ dataDir, site: 'legacy', device: 'pico_1', brokerHost: '127.0.0.1', legacy: true });
+        chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir, sim: false, alertForS: 1, logLevel: 'warn' });
     });
     after(async function () {
         if (chain) await chain.stop();
@@ -167,7 +171,7 @@ describe('the shipped flow end to end: original boards (TOUCAN)', function () {
     it('stores their messages and raises an alert on their onboard temperature, from the legacy alert node', async function () {
         const mqtt = require('mqtt');
         const { MongoClient } = require('mongodb');
-        const client = await mqtt.connectAsync(chain.info.mqttUrl);
+        const client = await mqtt.connectAsync(chain.info.mqttUrl, { username: legacyBoard.username, password: legacyBoard.password });
         const db = await MongoClient.connect(chain.info.mongodbUri);
         const tab = read('flows/picochain.json').find((n) => n.type === 'tab').id;
         const alerts = async () => {

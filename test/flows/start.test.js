@@ -8,6 +8,7 @@ const net = require('net');
 const path = require('path');
 const services = require('../../scripts/lib/services');
 const { resolveOptions, hashPassword, StartError } = require('../../scripts/lib/chain');
+const { provision } = require('../../scripts/lib/provision');
 const { sleep } = require('../support/wait');
 
 const START = path.join(__dirname, '..', '..', 'scripts', 'start.js');
@@ -54,19 +55,26 @@ describe('npm start (scripts/start.js)', function () {
         for (const f of ['--port', '--mqtt-port', '--devices', '--speed', '--no-sim', '--mqtt-url', '--mongodb-uri', '--host']) assert.ok(r.out.includes(f), f);
     });
 
-    it('refuses a non-loopback address without an editor password and broker credentials, in one line', async function () {
+    it('refuses a non-loopback address without an editor password, or with an external broker without credentials, in one line', async function () {
         const r = await run(['--host', '0.0.0.0'], { env: noEnv });
         assert.strictEqual(r.code, 1);
         const lines = r.err.trim().split('\n');
         assert.strictEqual(lines.length, 1, r.err);
-        assert.match(lines[0], /refusing to listen on 0\.0\.0\.0 without NODE_RED_PASSWORD .* and MQTT_USERNAME and MQTT_PASSWORD/);
+        assert.match(lines[0], /refusing to listen on 0\.0\.0\.0 without NODE_RED_PASSWORD \(or NODE_RED_PASSWORD_HASH\): set them/);
+        const ext = await run(['--host', '0.0.0.0', '--mqtt-url', 'mqtt://broker.lan:1883'], { env: { ...noEnv, NODE_RED_PASSWORD: 'editor pass' } });
+        assert.strictEqual(ext.code, 1);
+        assert.strictEqual(ext.err.trim().split('\n').length, 1, ext.err);
+        assert.match(ext.err, /refusing to listen on 0\.0\.0\.0 without credentials for the external broker \(MQTT_USERNAME and MQTT_PASSWORD, or in MQTT_URL\)/);
     });
 
-    it('accepts a non-loopback address once both are given, with a bcrypt hash for the editor', function () {
-        const o = resolveOptions({ host: '0.0.0.0' }, { NODE_RED_PASSWORD: 'correct horse', MQTT_USERNAME: 'pico', MQTT_PASSWORD: 'battery staple' });
+    it('accepts a non-loopback address with an editor password (the embedded broker always asks for identities), with a bcrypt hash for the editor', function () {
+        const o = resolveOptions({ host: '0.0.0.0' }, { NODE_RED_PASSWORD: 'correct horse' });
         assert.strictEqual(o.host, '0.0.0.0');
-        assert.throws(() => resolveOptions({ host: '192.168.1.10' }, { NODE_RED_PASSWORD: 'x' }), StartError);
+        assert.ok(resolveOptions({ host: '0.0.0.0', mqttUrl: 'mqtts://u:p@broker.lan:8883' }, { NODE_RED_PASSWORD: 'x' }), 'credentials in the URL count');
+        assert.ok(resolveOptions({ host: '0.0.0.0', mqttUrl: 'mqtts://broker.lan:8883' }, { NODE_RED_PASSWORD: 'x', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' }));
+        assert.throws(() => resolveOptions({ host: '192.168.1.10', mqttUrl: 'mqtts://broker.lan:8883' }, { NODE_RED_PASSWORD: 'x', MQTT_USERNAME: 'u' }), StartError);
         assert.throws(() => resolveOptions({ host: '192.168.1.10' }, { MQTT_USERNAME: 'a', MQTT_PASSWORD: 'b' }), StartError);
+        assert.throws(() => resolveOptions({}, { PICOCHAIN_VIEWER_PASSWORD: 'v' }), /a viewer password .* needs an editor password too/);
         const hash = hashPassword('correct horse');
         assert.match(hash, /^\$2[aby]\$10\$/);
         assert.ok(require('bcryptjs').compareSync('correct horse', hash));
@@ -99,6 +107,8 @@ describe('npm start (scripts/start.js)', function () {
     it('starts within 60 s, stops everything on Ctrl-C (flushing), and a second start reuses the data', async function () {
         if (!services.ferretdbPath()) this.skip();
         const dataDir = services.tmpDir('start');
+        // the embedded broker admits only identities: this test publishes as a provisioned board
+        const board = provision({ dataDir, site: 'test', device: 'fridge-9', brokerHost: '127.0.0.1' });
         const [port, mqttPort, dbPort] = [await services.freePort(), await services.freePort(), await services.freePort()];
         const args = ['--port', String(port), '--mqtt-port', String(mqttPort), '--db-port', String(dbPort), '--data', dataDir, '--no-sim'];
         const t0 = Date.now();
@@ -119,7 +129,8 @@ describe('npm start (scripts/start.js)', function () {
             const c = await MongoClient.connect(`mongodb://127.0.0.1:${dbPort}/`, { serverSelectionTimeoutMS: 5000 });
             try { return await c.db('picochain').collection('readings').countDocuments({ 'meta.device': 'fridge-9' }); } finally { await c.close(); }
         };
-        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`);
+        assert.ok(await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 }).then((c) => c.end(true) && false, () => true), 'an anonymous client is refused');
+        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: board.username, password: board.password });
         const ts0 = Math.floor(Date.now() / 1000) - 3600;
         let seq = 0;
         let stored = 0;
@@ -153,15 +164,17 @@ describe('npm start (scripts/start.js)', function () {
 
 describe('npm start with broker credentials', function () {
     this.timeout(200000);
-    it('the embedded broker refuses clients without them; the shipped flow and the fleet use them; an editor password protects editor and dashboards', async function () {
+    it('the embedded broker admits only identities: the shipped flow as MQTT_USERNAME, each simulated board as itself, a provisioned board; an editor password protects editor and dashboards', async function () {
         if (!services.ferretdbPath()) this.skip();
         const { startChainProcess } = require('../browser/support/chain');
+        const dataDir = services.tmpDir('auth');
+        const board = provision({ dataDir, site: 'auth', device: 'fridge-7', brokerHost: '127.0.0.1' });
         const env = { MQTT_USERNAME: 'pico', MQTT_PASSWORD: 's3cret pass', NODE_RED_PASSWORD: 'editor pass' };
         const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
         Object.assign(process.env, env); // inherited by the chain's process
         let chain;
         try {
-            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: services.tmpDir('auth'), devices: 1, scenario: null, logLevel: 'warn' });
+            chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir, devices: 1, scenario: null, logLevel: 'warn' });
         } finally {
             for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
         }
@@ -169,9 +182,9 @@ describe('npm start with broker credentials', function () {
             const mqtt = require('mqtt');
             const refused = await mqtt.connectAsync(chain.info.mqttUrl, { reconnectPeriod: 0, connectTimeout: 3000 }).then((c) => { c.end(true); return false; }, () => true);
             assert.ok(refused, 'anonymous client refused');
-            const c = await mqtt.connectAsync(chain.info.mqttUrl, { username: 'pico', password: 's3cret pass', reconnectPeriod: 0 });
-            // a frame published with the credentials reaches the database through the flow (whose
-            // broker node got them as Node-RED credentials), and so do the simulated board's
+            const c = await mqtt.connectAsync(chain.info.mqttUrl, { username: board.username, password: board.password, reconnectPeriod: 0 });
+            // the board's frame reaches the database through the flow (whose broker node logged in
+            // as "pico" with Node-RED credentials), and so do the simulated board's
             const { MongoClient } = require('mongodb');
             const db = await MongoClient.connect(chain.info.mongodbUri);
             try {
@@ -183,28 +196,30 @@ describe('npm start with broker credentials', function () {
                     mine = await col.countDocuments({ 'meta.device': 'fridge-7' });
                 }
                 assert.ok(mine > 0, `stored through the flow: ${mine}\n${chain.log().slice(-2000)}`);
-                const board = chain.info.devices[0].id;
+                const sim = chain.info.devices[0].id;
                 let n = 0;
                 for (const deadline = Date.now() + 45000; n === 0 && Date.now() < deadline;) {
-                    n = await col.countDocuments({ 'meta.device': board });
+                    n = await col.countDocuments({ 'meta.device': sim });
                     if (n === 0) await sleep(1000);
                 }
-                assert.ok(n > 0, `${board}'s readings stored: ${n}\n${chain.log().slice(-2000)}`);
+                assert.ok(n > 0, `${sim}'s readings stored: ${n}\n${chain.log().slice(-2000)}`);
             } finally {
                 await c.endAsync();
                 await db.close();
             }
-            // the editor API needs the password (adminAuth, bcrypt), the dashboards too (httpNodeAuth)
+            // the editor API needs the password (the guard, then adminAuth), the dashboards too
             const http = require('http');
             const get = (url, headers = {}) => new Promise((resolve, reject) => http.get(url, { headers }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject));
             assert.strictEqual(await get(`${chain.info.editorUrl}flows`), 401);
             assert.strictEqual(await get(chain.info.dashboardUrl), 401);
             assert.strictEqual(await get(`${chain.info.dashboard2Url}socket.io/?EIO=4&transport=polling`), 401);
             assert.strictEqual(await get(chain.info.dashboardUrl, { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` }), 401);
-            assert.strictEqual(await get(chain.info.dashboardUrl, { authorization: `Basic ${Buffer.from('admin:editor pass').toString('base64')}` }), 200);
+            const admin = { authorization: `Basic ${Buffer.from('admin:editor pass').toString('base64')}` };
+            assert.strictEqual(await get(chain.info.dashboardUrl, admin), 200);
+            // Node-RED's own login still works behind the guard, for API clients
             const token = await new Promise((resolve, reject) => {
                 const body = 'client_id=node-red-admin&grant_type=password&scope=*&username=admin&password=editor%20pass';
-                const req = http.request(`${chain.info.editorUrl}auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
+                const req = http.request(`${chain.info.editorUrl}auth/token`, { method: 'POST', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
                     let t = '';
                     res.on('data', (d) => { t += d; });
                     res.on('end', () => resolve({ status: res.statusCode, body: t }));
@@ -213,12 +228,12 @@ describe('npm start with broker credentials', function () {
                 req.end(body);
             });
             assert.strictEqual(token.status, 200, token.body);
-            assert.strictEqual(await get(`${chain.info.editorUrl}flows`, { authorization: `Bearer ${JSON.parse(token.body).access_token}` }), 200);
-            const flows = JSON.parse(fs.readFileSync(path.join(chain.info.dataDir || '', 'node-red', 'flows.json'), 'utf8').toString() || '[]');
+            assert.strictEqual(await get(`${chain.info.editorUrl}flows`, admin), 200);
+            const flows = JSON.parse(fs.readFileSync(path.join(dataDir, 'node-red', 'flows.json'), 'utf8').toString() || '[]');
             assert.ok(!JSON.stringify(flows).includes('s3cret'), 'the password is not in flows.json');
         } finally {
             await chain.stop();
-            fs.rmSync(chain.info.dataDir, { recursive: true, force: true });
+            fs.rmSync(dataDir, { recursive: true, force: true });
         }
     });
 });
@@ -233,8 +248,11 @@ describe('npm start with an external broker and database', function () {
         const { startChainProcess } = require('../browser/support/chain');
         let chain;
         try {
-            chain = await startChainProcess({ port: 0, dataDir: services.tmpDir('ext'), sim: false, mqttUrl: mosq.url, mongodbUri: fdb.uri, database: 'extdb', logLevel: 'warn' });
-            assert.strictEqual(chain.info.mqttUrl, mosq.url);
+            // credentials in the URL (this Mosquitto takes anyone): used, but never shown
+            const withCreds = mosq.url.replace('mqtt://', 'mqtt://ext-user:ext%20pass@');
+            chain = await startChainProcess({ port: 0, dataDir: services.tmpDir('ext'), sim: false, mqttUrl: withCreds, mongodbUri: fdb.uri, database: 'extdb', logLevel: 'warn' });
+            assert.strictEqual(chain.info.mqttUrl, mosq.url.replace('mqtt://', 'mqtt://ext-user:***@'), 'the URL the banner shows');
+            assert.ok(!/ext%20pass|ext pass/.test(chain.log()));
             assert.strictEqual(chain.info.mongodbUri, fdb.uri);
             assert.strictEqual(chain.info.dbKind, 'external');
             const mqtt = require('mqtt');

@@ -18,14 +18,14 @@ function browserSkipReason() {
     return reason;
 }
 
-/** A persistent Chromium context (fresh user data dir) in `locale`; close() removes the dir. */
-async function launch({ locale = 'en-GB' } = {}) {
+/** A persistent Chromium context (fresh user data dir) in `locale`, logging in with `httpCredentials` when asked; close() removes the dir. */
+async function launch({ locale = 'en-GB', httpCredentials } = {}) {
     const { chromium } = require('playwright-core');
     const dir = tmpDir('chromium');
     const o = chromiumLaunchOptions(dir);
     // playwright wants the user data dir as an argument of launchPersistentContext
     o.args = o.args.filter((a) => !a.startsWith('--user-data-dir='));
-    const context = await chromium.launchPersistentContext(dir, { ...o, viewport: { width: 1280, height: 860 }, locale });
+    const context = await chromium.launchPersistentContext(dir, { ...o, viewport: { width: 1280, height: 860 }, locale, ...(httpCredentials ? { httpCredentials } : {}) });
     return {
         context,
         async close() { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); },

@@ -11,7 +11,19 @@ const { startChain } = require(path.join(__dirname, '..', '..', '..', 'scripts',
 
 const opts = JSON.parse(process.argv[2] || '{}');
 const forTime = opts.alertForS;
+const debugAcks = opts.debugAcks;
 delete opts.alertForS;
+delete opts.debugAcks;
+/** Test adjustments of the shipped flows: a shorter alert "for" time; acknowledgements shown in the debug sidebar. */
+function patch(flows) {
+    let out = forTime === undefined ? flows : flows.map((n) => (n.type === 'picochain-alert' ? { ...n, forTime: String(forTime) } : n));
+    if (debugAcks) {
+        const by = out.find((n) => n.type === 'function' && n.name === 'who acknowledges');
+        out = out.map((n) => (n === by ? { ...n, wires: [[...n.wires[0], 'test-ack-debug']] } : n));
+        out.push({ id: 'test-ack-debug', type: 'debug', z: by.z, name: 'acks', active: true, tosidebar: true, console: false, complete: 'true', targetType: 'full', x: 0, y: 0, wires: [] });
+    }
+    return out;
+}
 let chain;
 (async () => {
     chain = await startChain({
@@ -19,7 +31,7 @@ let chain;
         log: (l) => process.stderr.write(`${l}\n`),
         nodeRedLog: (level, m) => { if (level <= 30) process.stderr.write(`[node-red ${level}] ${m}\n`); },
         // alerts fire after a shorter "for" time, so a test does not wait a real minute
-        flowPatch: forTime === undefined ? undefined : (flows) => flows.map((n) => (n.type === 'picochain-alert' ? { ...n, forTime: String(forTime) } : n)),
+        flowPatch: forTime === undefined && !debugAcks ? undefined : patch,
     });
     const { editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs } = chain;
     process.stdout.write(`READY ${JSON.stringify({ editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs, dataDir: opts.dataDir, devices: chain.fleet ? chain.fleet.devices : [] })}\n`);
