@@ -65,6 +65,8 @@ export class WriterCore {
     private readonly inFlightKeys = new Map<string, Promise<void>>();
     private waiting: Waiting[] = [];
     private firstUntakenAt: number | null = null;
+    /** Records found in the spool at open and not yet taken: written without waiting for the batch delay. */
+    private replayLeft = 0;
     private batchTimer: unknown = null;
     private retryTimer: unknown = null;
     private purgeTimer: unknown = null;
@@ -102,7 +104,7 @@ export class WriterCore {
     open(): OpenReport {
         const report = this.spool.open();
         this.counters.replayed = report.records;
-        if (report.records > 0) this.firstUntakenAt = this.clock.now() - this.opts.batchDelayMs;
+        this.replayLeft = report.records;
         return report;
     }
 
@@ -279,7 +281,7 @@ export class WriterCore {
         while (this.writing < this.opts.inFlight) {
             const untaken = this.retry.length + this.spool.untaken;
             if (untaken === 0) { this.firstUntakenAt = null; break; }
-            const due = this.firstUntakenAt === null || this.clock.now() - this.firstUntakenAt >= this.opts.batchDelayMs;
+            const due = this.firstUntakenAt === null || this.replayLeft > 0 || this.clock.now() - this.firstUntakenAt >= this.opts.batchDelayMs;
             if (untaken < this.opts.batchSize && !due && !this.draining) {
                 this.armBatchTimer();
                 break;
@@ -306,7 +308,9 @@ export class WriterCore {
         const batch = this.retry.splice(0, this.opts.batchSize);
         if (batch.length < this.opts.batchSize) {
             const unreadable: number[] = [];
-            for (const r of this.spool.take(this.opts.batchSize - batch.length)) {
+            const records = this.spool.take(this.opts.batchSize - batch.length);
+            this.replayLeft = Math.max(0, this.replayLeft - records.length);
+            for (const r of records) {
                 const e = this.toEntry(r);
                 if (e) batch.push(e);
                 else unreadable.push(r.n);
@@ -343,7 +347,7 @@ export class WriterCore {
         const earlier = new Set<Promise<void>>();
         for (const e of batch) {
             const p = this.inFlightKeys.get(e.key);
-            if (p) earlier.add(p);
+            if (p && p !== ended) earlier.add(p);
             this.inFlightKeys.set(e.key, ended);
         }
         let verdict: Verdict[] | null = null;
