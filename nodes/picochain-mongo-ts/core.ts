@@ -529,8 +529,8 @@ export class WriterCore {
             if (queued === 0 && lost === 0 && !this.failing) {
                 return { fill: 'yellow', shape: 'ring', key: this.store ? 'disconnected' : 'connecting', params: {} };
             }
-            if (lost > 0) return { fill: 'red', shape: 'ring', key: 'spooled-lost', params: { n: queued, lost } };
-            return { fill: this.failing ? 'red' : 'yellow', shape: 'ring', key: 'spooled', params: { n: queued } };
+            // readings were lost (dropped, refused, unreadable): red; the counts are in the log
+            return { fill: this.failing || lost > 0 ? 'red' : 'yellow', shape: 'ring', key: 'spooled', params: { n: queued } };
         }
         const mode = this.mode as Mode;
         if (this.failing) return { fill: 'red', shape: 'ring', key: 'failing', params: { n: queued } };
