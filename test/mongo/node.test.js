@@ -1,15 +1,20 @@
 'use strict';
 // picochain-mongo-config + picochain-mongo-ts in the real Node-RED runtime against a real FerretDB
-// 1.24 (SQLite): fallback mode, documents read back with the driver, batching, duplicates, retention
-// purge, FerretDB killed and restarted mid-stream, start with the database down, buffer policies,
-// close within 15 s, credentials never in flows/logs/errors; native time-series when MONGODB_URI
-// names a MongoDB >= 5.
+// 1.24 (SQLite), each test with its own Node-RED user directory (the spool lives there): fallback
+// mode, documents read back with the driver, per-batch output, duplicates, retention purge,
+// FerretDB killed and restarted mid-stream, start with the database down, done() only once the
+// spool is synced, a full spool blocking, close within 15 s with the database up or down, restart
+// and SIGKILL with the database down, credentials never in flows/logs/errors; native time-series
+// when MONGODB_URI names a MongoDB >= 5.
 const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
 const helper = require('node-red-node-test-helper');
 const { MongoClient } = require('mongodb');
 const configNode = require('../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js');
 const writerNode = require('../../dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js');
-const { startFerretDB, freePort } = require('../../scripts/lib/services');
+const { startFerretDB, freePort, tmpDir } = require('../../scripts/lib/services');
 const { sleep, untilWith } = require('../support/wait');
 const { collect, lastStatus: lastStatusOr } = require('../support/node-red');
 
@@ -30,6 +35,8 @@ function reading(i, over = {}) {
 }
 
 const lastStatus = (node) => lastStatusOr(node, {});
+/** Sums a field over the per-batch output messages. */
+const total = (msgs, field) => msgs.reduce((a, m) => a + (Array.isArray(m.payload[field]) ? m.payload[field].length : m.payload[field]), 0);
 
 /** Records a node's log/warn/error/status calls into `into` (they outlive helper.unload's spies). */
 function record(node, into) {
@@ -56,9 +63,18 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         if (client) await client.close();
         if (ferret) await ferret.cleanup();
     });
+    let userDir;
+    const userDirs = [];
+    beforeEach(function () {
+        userDir = tmpDir('nr-user');
+        userDirs.push(userDir);
+    });
     afterEach(async function () {
         await helper.unload();
         delete process.env.PICO_TEST_URI;
+    });
+    after(function () {
+        for (const d of userDirs) fs.rmSync(d, { recursive: true, force: true });
     });
 
     function flow(writer = {}, config = {}, uri = ferret.uri) {
@@ -69,8 +85,8 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
                 { id: 'f1', type: 'tab', label: 'mongo' },
                 { id: 'cfg', type: 'picochain-mongo-config', uri, database: db, connectTimeout: 1000, tls: false, ...config },
                 { id: 'w', type: 'picochain-mongo-ts', z: 'f1', mongo: 'cfg', collection: 'readings', timeField: 'time', metaField: 'meta',
-                    granularity: 'minutes', retention: 0, retentionUnit: 'd', batchSize: 100, batchDelay: 200, bufferSize: 10000,
-                    overflow: 'drop-oldest', outputs: 1, version: 1, wires: [['out']], ...writer },
+                    granularity: 'minutes', retention: 0, retentionUnit: 'd', batchSize: 100, batchDelay: 200, inFlight: 4, spoolSize: 16,
+                    whenFull: 'block', spoolDir: '', outputs: 1, version: 2, wires: [['out']], ...writer },
                 { id: 'out', type: 'helper', z: 'f1' },
                 { id: 'c1', type: 'catch', z: 'f1', scope: ['w'], uncaught: false, wires: [['caught']] },
                 { id: 'caught', type: 'helper', z: 'f1' },
@@ -80,7 +96,8 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         };
     }
 
-    async function load(f, credentials) {
+    async function load(f, credentials, dir = userDir) {
+        helper.settings({ userDir: dir });
         await helper.load([configNode, writerNode], f.nodes, credentials || {});
         const out = collect({ written: 'out', caught: 'caught', completed: 'completed' });
         return { w: helper.getNode('w'), cfg: helper.getNode('cfg'), out, coll: client.db(f.db).collection('readings') };
@@ -107,8 +124,12 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const { w, out, coll } = await load(flow());
         w.receive({ payload: reading(1) });
         w.receive({ payload: JSON.parse(JSON.stringify([reading(2), reading(3, { sensor: 'probe1', mean: -18.25 })])) });
-        await until(() => out.written.length === 2, 'two output messages');
-        assert.deepStrictEqual(out.written.map((m) => [m.written, m.duplicates]), [[1, 0], [2, 0]]);
+        await until(() => total(out.written, 'written') === 3, 'three readings reported written');
+        for (const m of out.written) {
+            assert.strictEqual(m.topic, 'stored');
+            assert.deepStrictEqual(Object.keys(m.payload).sort(), ['conflicts', 'duplicates', 'failed', 'queued', 'written']);
+        }
+        assert.strictEqual(out.written.at(-1).payload.queued, 0);
         const docs = await coll.find({}).sort({ time: 1, 'meta.sensor': 1 }).toArray();
         assert.strictEqual(docs.length, 3);
         for (const d of docs) {
@@ -138,13 +159,31 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         await until(() => out.written.length === 1, 'first write');
         w.receive({ payload: reading(5) });
         await until(() => out.written.length === 2, 'second write');
-        assert.deepStrictEqual(out.written.map((m) => [m.written, m.duplicates]), [[2, 1], [0, 1]]);
+        assert.deepStrictEqual(out.written.map((m) => [m.payload.written, m.payload.duplicates, m.payload.conflicts.length]), [[2, 1, 0], [0, 1, 0]]);
         await helper.unload();
         ({ w, out } = await load(f));
         w.receive({ payload: [reading(6), reading(7)] });
         await until(() => out.written.length === 1, 'write after restart');
-        assert.deepStrictEqual([out.written[0].written, out.written[0].duplicates], [1, 1]);
+        assert.deepStrictEqual([out.written[0].payload.written, out.written[0].payload.duplicates], [1, 1]);
         assert.strictEqual(await coll.countDocuments(), 3);
+    });
+
+    it('a reading stored with other values is a conflict: reported in the output, kept in <collection>_conflicts, warned', async function () {
+        const f = flow();
+        const { w, out, coll } = await load(f);
+        w.receive({ payload: reading(1) });
+        await until(() => out.written.length === 1, 'first write');
+        w.receive({ payload: reading(1, { mean: 9.75 }) });
+        await until(() => out.written.length === 2, 'second write');
+        const p = out.written[1].payload;
+        assert.deepStrictEqual([p.written, p.duplicates, p.conflicts.length], [0, 0, 1]);
+        assert.deepStrictEqual([p.conflicts[0].stored.mean, p.conflicts[0].received.mean], [reading(1).mean, 9.75]);
+        assert.strictEqual((await coll.findOne({ _id: p.conflicts[0].key })).mean, reading(1).mean, 'the first value is kept');
+        const apart = await client.db(f.db).collection('readings_conflicts').find({}).toArray();
+        assert.deepStrictEqual(apart.map((d) => [d.conflictOf, d.mean]), [[p.conflicts[0].key, 9.75]]);
+        assert.ok(apart[0].time instanceof Date);
+        assert.ok(w.warn.getCalls().some((c) => /conflicting reading .*1 conflicts so far/.test(String(c.args[0]))));
+        assert.strictEqual(w.stats().conflicts, 1);
     });
 
     it('refuses bad readings with done(err) and a counter, and still stores the good ones of the same array', async function () {
@@ -152,8 +191,9 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         w.receive({ payload: [reading(1), { device: 'x', sensor: 'y', time: 'garbage' }, reading(2, { mean: NaN }), { ...reading(3), $where: '1' }] });
         w.receive({ payload: 'not a reading' });
         await until(() => out.caught.length === 2, 'two errors at the catch node');
-        assert.match(out.caught[0].error.message, /3 of 4 readings refused, not stored: reading 1: time is not a valid date/);
-        assert.match(out.caught[1].error.message, /reading 0: not a reading object/);
+        const errors = out.caught.map((m) => m.error.message).sort();
+        assert.match(errors[0], /^1 of 1 readings refused, not stored: reading 0: not a reading object/);
+        assert.match(errors[1], /^3 of 4 readings refused, not stored: reading 1: time is not a valid date/);
         await until(async () => (await coll.countDocuments()) === 1, 'the good reading');
         await until(() => /fallback 1, 4 bad/.test(lastStatus(w).text || ''), `status counts bad readings, got ${lastStatus(w).text}`);
         assert.strictEqual(await coll.countDocuments({ $or: [{ $where: { $exists: true } }, { 'meta.device': 'x' }] }).catch(() => 0), 0);
@@ -198,7 +238,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
                 w.receive({ payload: reading(i) });
                 if (i === 100) await own.stop({ kill: true });
                 if (i === 200) {
-                    await until(() => /buffering/.test(lastStatus(w).text || ''), `buffering status, got ${JSON.stringify(w.status.getCalls().slice(-5).map((c) => c.args[0]))} ${JSON.stringify(w.stats())}`, 15000);
+                    await until(() => /^spooled \d+$/.test(lastStatus(w).text || ''), `spooled status, got ${JSON.stringify(w.status.getCalls().slice(-5).map((c) => c.args[0]))} ${JSON.stringify(w.stats())}`, 15000);
                     statuses.push(lastStatus(w));
                     await own.restart();
                 }
@@ -214,9 +254,10 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
                 assert.deepStrictEqual(docs.map((d) => d.seq).sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i));
                 assert.strictEqual(statuses[0].fill, 'yellow');
                 assert.strictEqual(out.caught.length, 0);
-                await until(() => out.written.length === N, 'every message sent on after its write');
-                assert.deepStrictEqual(out.written.map((m) => m.payload.seq), Array.from({ length: N }, (_, i) => i), 'written in arrival order across the outage');
-                assert.strictEqual(out.written.reduce((a, m) => a + m.written + m.duplicates, 0), N);
+                await until(() => out.completed.length === N, 'every message done');
+                const reported = total(out.written, 'written') + total(out.written, 'duplicates');
+                assert.ok(reported >= N, `every reading reported by a batch (${reported})`);
+                assert.strictEqual(total(out.written, 'conflicts') + total(out.written, 'failed'), 0);
             } finally {
                 await c.close();
             }
@@ -226,57 +267,92 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         }
     });
 
-    it('starts with the database down: buffers (status, done) and writes in order once it is up', async function () {
+    it('starts with the database down: spools (status, done) and writes everything once it is up', async function () {
         const port = await freePort();
         const f = flow({ batchSize: 10, batchDelay: 100 }, {}, `mongodb://127.0.0.1:${port}/`);
         const { w, out } = await load(f);
         for (let i = 0; i < 25; i++) w.receive({ payload: reading(i) });
-        await until(() => lastStatus(w).text === 'buffering 25', `"buffering 25", got ${JSON.stringify(lastStatus(w))}`);
+        await until(() => lastStatus(w).text === 'spooled 25', `"spooled 25", got ${JSON.stringify(lastStatus(w))}`);
         assert.deepStrictEqual([lastStatus(w).fill, lastStatus(w).shape], ['yellow', 'ring']);
-        await until(() => out.completed.length === 25, 'done() for every message: safely buffered');
+        await until(() => out.completed.length === 25, 'done() for every message: durable in the spool');
         assert.strictEqual(out.written.length, 0);
+        assert.strictEqual(w.stats().spoolDir, path.join(userDir, 'picochain-spool', 'w'));
         const own = await startFerretDB({ port });
         try {
-            await until(() => out.written.length === 25, 'written after the database came up', 30000);
-            assert.deepStrictEqual(out.written.map((m) => m.payload.seq), Array.from({ length: 25 }, (_, i) => i), 'in order');
+            await until(() => total(out.written, 'written') === 25, 'written after the database came up', 30000);
             const c = new MongoClient(own.uri);
             await c.connect();
-            const docs = await c.db(f.db).collection('readings').find({}).toArray();
+            const docs = await c.db(f.db).collection('readings').find({}).sort({ time: 1 }).toArray();
             await c.close();
-            assert.strictEqual(docs.length, 25);
-            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 25 }, (_, i) => i), 'stored in arrival order');
+            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 25 }, (_, i) => i));
+            await until(() => /^fallback 25$/.test(lastStatus(w).text || ''), 'status back to green');
         } finally {
             await helper.unload();
             await own.cleanup();
         }
     });
 
-    for (const policy of ['reject', 'drop-oldest', 'drop-newest']) {
-        it(`buffer bound (10) while the database is down, policy ${policy}: counted, logged, status`, async function () {
-            const port = await freePort();
-            const { w, out } = await load(flow({ batchSize: 5, bufferSize: 10, overflow: policy }, {}, `mongodb://127.0.0.1:${port}/`));
-            for (let i = 0; i < 15; i++) w.receive({ payload: reading(i) });
-            await until(() => out.completed.length + out.caught.length === 15, 'every message completed or failed');
-            const s = w.stats();
-            assert.strictEqual(s.pending, 10);
-            const warns = w.warn.getCalls().map((c) => String(c.args[0])).filter((l) => /buffer full/.test(l));
-            assert.strictEqual(warns.length, 1, 'logged once, then rate-limited');
-            if (policy === 'reject') {
-                assert.strictEqual(s.rejected, 5);
-                assert.strictEqual(out.caught.length, 5);
-                assert.match(out.caught[0].error.message, /buffer full \(10 readings\)/);
-                await until(() => lastStatus(w).text === 'buffering 10', 'status');
-            } else {
-                assert.strictEqual(s.dropped, 5);
-                assert.strictEqual(out.caught.length, 0);
-                await until(() => lastStatus(w).text === 'buf 10 lost 5', `status, got ${lastStatus(w).text}`);
-                assert.strictEqual(lastStatus(w).fill, 'red');
-            }
-        });
-    }
+    it('completes a message only once its readings are synced to disk (fdatasync held back 400 ms)', async function () {
+        const { w, out } = await load(flow({ batchDelay: 60000 }));
+        await until(() => w.stats().online, 'online');
+        const real = fs.fdatasync;
+        const synced = [];
+        // a slow disk, as a thin shim around the real call: the data is really synced, 400 ms late
+        fs.fdatasync = (fd, cb) => real(fd, (err) => setTimeout(() => { synced.push(Date.now()); cb(err); }, 400));
+        let doneAt = 0;
+        try {
+            helper.getNode('completed').on('input', () => { doneAt = Date.now(); });
+            w.receive({ payload: reading(42) });
+            await sleep(250);
+            assert.strictEqual(out.completed.length, 0, 'not done while the sync runs');
+            await until(() => out.completed.length === 1, 'done after the sync');
+        } finally {
+            fs.fdatasync = real;
+        }
+        assert.ok(synced.length >= 1 && synced[0] <= doneAt, `synced at ${synced[0]}, done at ${doneAt}`);
+        const seg = fs.readdirSync(w.stats().spoolDir).filter((n) => n.endsWith('.seg')).map((n) => fs.readFileSync(path.join(w.stats().spoolDir, n), 'utf8')).join('');
+        assert.ok(seg.includes(`fridge-1|temperature|${T0 + 42000}`), 'the reading is in the spool file');
+    });
 
-    it('close flushes what it holds within 15 s (batch delay 60 s)', async function () {
-        const f = flow({ batchSize: 1000, batchDelay: 60000, bufferSize: 10000 });
+    it('a full spool (block): messages wait unreleased, "spool full" in status and log, nothing lost once the database is up', async function () {
+        this.timeout(120000);
+        const port = await freePort();
+        const f = flow({ batchSize: 1000, spoolSize: 16 }, {}, `mongodb://127.0.0.1:${port}/`);
+        const { w, out } = await load(f);
+        // about 38 000 readings fill 16 MB; send 42 000 in messages of 1000
+        const N = 42000;
+        for (let i = 0; i < N; i += 1000) w.receive({ payload: Array.from({ length: 1000 }, (_, k) => reading(i + k)) });
+        await until(() => w.stats().full && w.stats().waiting > 0, 'the spool is full', 30000);
+        await sleep(300);
+        const waiting = w.stats().waiting;
+        assert.ok(out.completed.length < N / 1000, `${out.completed.length} messages done, the rest waits`);
+        assert.strictEqual(out.caught.length, 0);
+        await until(() => /^full, [\d.]+k? waiting$/.test(lastStatus(w).text || ''), `status, got ${JSON.stringify(lastStatus(w))}`);
+        assert.strictEqual(lastStatus(w).fill, 'red');
+        const fullLog = w.warn.getCalls().map((c) => String(c.args[0])).find((l) => /^spool full \(1[56] of 16 MB/.test(l));
+        assert.ok(fullLog && /readings waiting for room, 0 dropped and 0 refused so far/.test(fullLog), fullLog);
+        assert.ok(waiting > 0);
+        const own = await startFerretDB({ port });
+        try {
+            const coll = new MongoClient(own.uri);
+            await coll.connect();
+            try {
+                await until(async () => (await coll.db(f.db).collection('readings').countDocuments()) === N, `${N} documents`, 90000, { every: 500 });
+                await until(() => out.completed.length === N / 1000, 'every message done');
+                assert.strictEqual(out.caught.length, 0);
+                assert.strictEqual(w.stats().dropped + w.stats().rejected, 0);
+                assert.ok(w.log.getCalls().some((c) => /^spool has room again/.test(String(c.args[0]))));
+            } finally {
+                await coll.close();
+            }
+        } finally {
+            await helper.unload();
+            await own.cleanup();
+        }
+    });
+
+    it('close drains what the spool holds within 15 s (batch delay 60 s)', async function () {
+        const f = flow({ batchSize: 1000, batchDelay: 60000 });
         const { w, cfg, coll } = await load(f);
         await until(() => w.stats().online, 'online');
         const conn = cfg.connection;
@@ -290,32 +366,129 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const took = Date.now() - t0;
         assert.ok(took < 15000, `closed in ${took} ms`);
         assert.strictEqual(await coll.countDocuments(), 500);
-        // the config node closed its client after its user had flushed
+        // the config node closed its client after its user had drained
         assert.strictEqual(conn.userCount, 0);
         assert.strictEqual(conn.currentState, 'disconnected');
         await assert.rejects(conn.getDb(), /closed/);
     });
 
-    it('a close that comes before the collection is prepared still writes what it holds (Ctrl-C right after start)', async function () {
+    it('a close before the collection is prepared (Ctrl-C right after start) keeps the readings for the next start', async function () {
         const f = flow({ batchDelay: 5000 });
-        const { w, coll } = await load(f);
+        let { w, coll } = await load(f);
         assert.strictEqual(w.stats().mode, null, 'not prepared yet');
         for (let i = 0; i < 5; i++) w.receive({ payload: reading(i) });
         await helper.unload();
+        ({ w, coll } = await load(f));
+        await until(async () => (await coll.countDocuments()) === 5, 'the 5 readings, written from the spool or at close');
+        await sleep(300);
         assert.strictEqual(await coll.countDocuments(), 5);
     });
 
-    it('close with the database away ends within 15 s and logs what was lost', async function () {
+    it('database down, then Ctrl-C: closes at once, says what stays in the spool, and the next start writes it', async function () {
         const port = await freePort();
-        const { w } = await load(flow({}, {}, `mongodb://127.0.0.1:${port}/`));
+        const f = flow({}, {}, `mongodb://127.0.0.1:${port}/`);
+        let { w, out } = await load(f);
         const seen = [];
         record(w, seen);
         for (let i = 0; i < 7; i++) w.receive({ payload: reading(i) });
+        await until(() => out.completed.length === 7, 'all durable');
         const t0 = Date.now();
         await helper.unload();
         const took = Date.now() - t0;
         assert.ok(took < 15000, `closed in ${took} ms`);
-        assert.ok(seen.some((c) => c.m === 'error' && /closed with 7 of 7 buffered readings not written/.test(c.text)), JSON.stringify(seen));
+        assert.ok(seen.some((c) => c.m === 'log' && /closed with 7 readings in the spool \(.*picochain-spool.*\), not yet in the database: they are written at the next start/.test(c.text)), JSON.stringify(seen));
+        const own = await startFerretDB({ port });
+        try {
+            ({ w, out } = await load(f));
+            assert.ok(w.log.getCalls().some((c) => /^7 readings found in the spool/.test(String(c.args[0]))));
+            await until(() => total(out.written, 'written') === 7, 'written at the next start', 30000);
+            assert.strictEqual(w.stats().replayed, 7);
+        } finally {
+            await helper.unload();
+            await own.cleanup();
+        }
+    });
+
+    it('Node-RED restarts while the database is down: everything is written once it is up, no duplicate', async function () {
+        const port = await freePort();
+        const f = flow({ batchSize: 20, batchDelay: 50 }, {}, `mongodb://127.0.0.1:${port}/`);
+        let { w, out } = await load(f);
+        for (let i = 0; i < 50; i++) w.receive({ payload: reading(i) });
+        await until(() => out.completed.length === 50, 'first 50 durable');
+        await helper.unload();
+        ({ w, out } = await load(f));
+        assert.strictEqual(w.stats().replayed, 50);
+        // some readings again (a broker redelivering), and new ones
+        for (let i = 40; i < 100; i++) w.receive({ payload: reading(i) });
+        await until(() => out.completed.length === 60, 'next 60 durable');
+        await helper.unload();
+        const own = await startFerretDB({ port });
+        try {
+            ({ w, out } = await load(f));
+            assert.strictEqual(w.stats().replayed, 110);
+            const c = new MongoClient(own.uri);
+            await c.connect();
+            try {
+                const coll = c.db(f.db).collection('readings');
+                await until(() => w.stats().pending === 0 && total(out.written, 'written') === 100, `100 written, ${JSON.stringify(w.stats())}`, 30000);
+                const docs = await coll.find({}).sort({ time: 1 }).toArray();
+                assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 100 }, (_, i) => i), 'each reading once');
+                assert.strictEqual(total(out.written, 'duplicates'), 10);
+            } finally {
+                await c.close();
+            }
+        } finally {
+            await helper.unload();
+            await own.cleanup();
+        }
+    });
+
+    it('SIGKILL with the database down (no close handler runs): the next start writes every acknowledged reading', async function () {
+        this.timeout(90000);
+        const port = await freePort();
+        const f = flow({ batchSize: 50 }, {}, `mongodb://127.0.0.1:${port}/`);
+        const N = 400;
+        const child = `
+            const helper = require(${JSON.stringify(require.resolve('node-red-node-test-helper'))});
+            helper.init(${JSON.stringify(require.resolve('node-red'))});
+            helper.settings({ userDir: ${JSON.stringify(userDir)} });
+            const nodes = [require(${JSON.stringify(require.resolve('../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js'))}),
+                require(${JSON.stringify(require.resolve('../../dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js'))})];
+            const reading = ${reading.toString()};
+            const T0 = ${T0};
+            helper.load(nodes, ${JSON.stringify(f.nodes)}).then(() => {
+                let done = 0;
+                helper.getNode('completed').on('input', () => {
+                    if (++done === ${N}) { process.stdout.write('all done'); process.kill(process.pid, 'SIGKILL'); }
+                });
+                for (let i = 0; i < ${N}; i++) helper.getNode('w').receive({ payload: reading(i) });
+            });`;
+        const run = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 60000 });
+        assert.strictEqual(run.signal, 'SIGKILL', run.stderr);
+        assert.strictEqual(run.stdout, 'all done', run.stderr);
+        const own = await startFerretDB({ port });
+        try {
+            const { w, out } = await load(f);
+            assert.strictEqual(w.stats().replayed, N);
+            await until(() => total(out.written, 'written') === N, `${N} written`, 30000);
+            const c = new MongoClient(own.uri);
+            await c.connect();
+            const docs = await c.db(f.db).collection('readings').find({}).sort({ time: 1 }).toArray();
+            await c.close();
+            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: N }, (_, i) => i));
+        } finally {
+            await helper.unload();
+            await own.cleanup();
+        }
+    });
+
+    it('two writers with the same spool folder: the second refuses to start (it would corrupt the first)', async function () {
+        const f = flow({ spoolDir: 'shared-spool' });
+        f.nodes.push({ ...f.nodes[2], id: 'w2', wires: [[]] });
+        await load(f);
+        const errors = [helper.getNode('w'), helper.getNode('w2')].flatMap((n) => n.error.getCalls().map((c) => String(c.args[0])));
+        assert.ok(errors.some((e) => /spool folder .*shared-spool is already used by another writer/.test(e)), JSON.stringify(errors));
+        assert.ok(fs.existsSync(path.join(userDir, 'shared-spool')), 'a relative folder is taken from the user directory');
     });
 
     it('credentials: declared as such, never in the flow, the logs, the status or error text', async function () {
@@ -409,7 +582,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
             const again = await load(f);
             again.w.receive({ payload: [reading(2), reading(3)] });
             await until(() => again.out.written.length === 1, 'written after restart');
-            assert.deepStrictEqual([again.out.written[0].written, again.out.written[0].duplicates], [1, 1]);
+            assert.deepStrictEqual([again.out.written[0].payload.written, again.out.written[0].payload.duplicates], [1, 1]);
             const info = (await c.db(f.db).listCollections({ name: 'readings' }).toArray())[0];
             assert.strictEqual(info.type, 'timeseries');
             assert.strictEqual(info.options.expireAfterSeconds, 30 * 86400);
