@@ -192,8 +192,8 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         w.receive({ payload: 'not a reading' });
         await until(() => out.caught.length === 2, 'two errors at the catch node');
         const errors = out.caught.map((m) => m.error.message).sort();
-        assert.match(errors[0], /^1 of 1 readings refused, not stored: reading 0: not a reading object/);
-        assert.match(errors[1], /^3 of 4 readings refused, not stored: reading 1: time is not a valid date/);
+        assert.match(errors[0], /^Error: 1 of 1 readings refused, not stored: reading 0: not a reading object/);
+        assert.match(errors[1], /^Error: 3 of 4 readings refused, not stored: reading 1: time is not a valid date/);
         await until(async () => (await coll.countDocuments()) === 1, 'the good reading');
         await until(() => /fallback 1, 4 bad/.test(lastStatus(w).text || ''), `status counts bad readings, got ${lastStatus(w).text}`);
         assert.strictEqual(await coll.countDocuments({ $or: [{ $where: { $exists: true } }, { 'meta.device': 'x' }] }).catch(() => 0), 0);
