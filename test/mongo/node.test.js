@@ -482,6 +482,25 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         }
     });
 
+    it('a deleted node removes its empty spool folder; one still holding readings is kept and named in a warning', async function () {
+        const port = await freePort();
+        const f = flow({}, {}, `mongodb://127.0.0.1:${port}/`);
+        const { w, out } = await load(f);
+        const dir = w.stats().spoolDir;
+        assert.ok(fs.existsSync(dir));
+        for (let i = 0; i < 3; i++) w.receive({ payload: reading(i) });
+        await until(() => out.completed.length === 3, 'durable');
+        await helper._redNodes.setFlows(f.nodes.filter((n) => n.id !== 'w'), {}, 'nodes');
+        await until(() => w.warn.getCalls().some((c) => /^node deleted with 3 readings in its spool \(.*\), not in the database/.test(String(c.args[0]))), 'the warning');
+        assert.ok(fs.existsSync(dir), 'kept: it holds readings');
+        await helper.unload();
+        const g = flow();
+        const again = await load(g);
+        await until(() => again.w.stats().online && again.w.stats().pending === 0, 'the 3 readings written from the spool');
+        await helper._redNodes.setFlows(g.nodes.filter((n) => n.id !== 'w'), {}, 'nodes');
+        await until(() => !fs.existsSync(again.w.stats().spoolDir), 'the empty folder is removed');
+    });
+
     it('two writers with the same spool folder: the second refuses to start (it would corrupt the first)', async function () {
         const f = flow({ spoolDir: 'shared-spool' });
         f.nodes.push({ ...f.nodes[2], id: 'w2', wires: [[]] });
