@@ -10,21 +10,7 @@ const { redact, expandEnv, checkSettings, clientOptions, MongoConnection } = req
 const { freePort } = require('../../scripts/lib/services');
 const { sleep } = require('../support/wait');
 
-const FIELDS = { timeField: 'time', metaField: 'meta' };
-const NOW = new Date('2026-03-01T12:00:00Z');
-const T0 = Date.parse('2026-03-01T10:00:00Z');
-
-function reading(i = 0, over = {}) {
-    return {
-        device: 'fridge-1', site: 'foodbank', sensor: 'temperature', unit: '°C',
-        time: new Date(T0 + i * 60000), deviceTime: new Date(T0 + i * 60000), receivedAt: new Date(T0 + i * 60000 + 150),
-        window: 60, count: 6, min: 3.9, max: 4.4, mean: 4.1, std: 0.18, slope: 0.05, last: 4.2, seq: i, state: 0, source: 'json-v1',
-        ...over,
-    };
-}
-const mapped = (i, over) => toDocument(reading(i, over), FIELDS, NOW);
-
-const netError = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'MongoNetworkError' });
+const { FIELDS, NOW, T0, reading, mapped, netError } = require('./writer-fakes');
 
 describe('picochain-mongo-ts document mapping', function () {
     it('maps a reading to the contract document: Dates stay Dates, numbers numbers, _id = device|sensor|ms', function () {

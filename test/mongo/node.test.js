@@ -103,6 +103,23 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         return { w: helper.getNode('w'), cfg: helper.getNode('cfg'), out, coll: client.db(f.db).collection('readings') };
     }
 
+    /**
+     * Starts FerretDB on `port` (where the flow's connection string points), runs `fn` with the
+     * flow's collection, then unloads the flow and stops the server.
+     */
+    async function whenUp(port, f, fn) {
+        const own = await startFerretDB({ port });
+        const c = new MongoClient(own.uri, { serverSelectionTimeoutMS: 5000 });
+        try {
+            await c.connect();
+            return await fn(c.db(f.db).collection('readings'));
+        } finally {
+            await c.close().catch(() => undefined);
+            await helper.unload();
+            await own.cleanup();
+        }
+    }
+
     it('chooses fallback on FerretDB, says so in status and log, and creates the {meta.device, meta.sensor, time} index', async function () {
         const f = flow();
         const { w, coll } = await load(f);
@@ -277,19 +294,12 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         await until(() => out.completed.length === 25, 'done() for every message: durable in the spool');
         assert.strictEqual(out.written.length, 0);
         assert.strictEqual(w.stats().spoolDir, path.join(userDir, 'picochain-spool', 'w'));
-        const own = await startFerretDB({ port });
-        try {
+        await whenUp(port, f, async (coll) => {
             await until(() => total(out.written, 'written') === 25, 'written after the database came up', 30000);
-            const c = new MongoClient(own.uri);
-            await c.connect();
-            const docs = await c.db(f.db).collection('readings').find({}).sort({ time: 1 }).toArray();
-            await c.close();
+            const docs = await coll.find({}).sort({ time: 1 }).toArray();
             assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 25 }, (_, i) => i));
             await until(() => /^fallback 25$/.test(lastStatus(w).text || ''), 'status back to green');
-        } finally {
-            await helper.unload();
-            await own.cleanup();
-        }
+        });
     });
 
     it('completes a message only once its readings are synced to disk (fdatasync held back 400 ms)', async function () {
@@ -332,23 +342,13 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const fullLog = w.warn.getCalls().map((c) => String(c.args[0])).find((l) => /^spool full \(1[56] of 16 MB/.test(l));
         assert.ok(fullLog && /readings waiting for room, 0 dropped and 0 refused so far/.test(fullLog), fullLog);
         assert.ok(waiting > 0);
-        const own = await startFerretDB({ port });
-        try {
-            const coll = new MongoClient(own.uri);
-            await coll.connect();
-            try {
-                await until(async () => (await coll.db(f.db).collection('readings').countDocuments()) === N, `${N} documents`, 90000, { every: 500 });
-                await until(() => out.completed.length === N / 1000, 'every message done');
-                assert.strictEqual(out.caught.length, 0);
-                assert.strictEqual(w.stats().dropped + w.stats().rejected, 0);
-                assert.ok(w.log.getCalls().some((c) => /^spool has room again/.test(String(c.args[0]))));
-            } finally {
-                await coll.close();
-            }
-        } finally {
-            await helper.unload();
-            await own.cleanup();
-        }
+        await whenUp(port, f, async (coll) => {
+            await until(async () => (await coll.countDocuments()) === N, `${N} documents`, 90000, { every: 500 });
+            await until(() => out.completed.length === N / 1000, 'every message done');
+            assert.strictEqual(out.caught.length, 0);
+            assert.strictEqual(w.stats().dropped + w.stats().rejected, 0);
+            assert.ok(w.log.getCalls().some((c) => /^spool has room again/.test(String(c.args[0]))));
+        });
     });
 
     it('close drains what the spool holds within 15 s (batch delay 60 s)', async function () {
@@ -397,16 +397,13 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const took = Date.now() - t0;
         assert.ok(took < 15000, `closed in ${took} ms`);
         assert.ok(seen.some((c) => c.m === 'log' && /closed with 7 readings in the spool \(.*picochain-spool.*\), not yet in the database: they are written at the next start/.test(c.text)), JSON.stringify(seen));
-        const own = await startFerretDB({ port });
-        try {
+        await whenUp(port, f, async (coll) => {
             ({ w, out } = await load(f));
             assert.ok(w.log.getCalls().some((c) => /^7 readings found in the spool/.test(String(c.args[0]))));
             await until(() => total(out.written, 'written') === 7, 'written at the next start', 30000);
             assert.strictEqual(w.stats().replayed, 7);
-        } finally {
-            await helper.unload();
-            await own.cleanup();
-        }
+            assert.strictEqual(await coll.countDocuments(), 7);
+        });
     });
 
     it('Node-RED restarts while the database is down: everything is written once it is up, no duplicate', async function () {
@@ -422,25 +419,14 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         for (let i = 40; i < 100; i++) w.receive({ payload: reading(i) });
         await until(() => out.completed.length === 60, 'next 60 durable');
         await helper.unload();
-        const own = await startFerretDB({ port });
-        try {
+        await whenUp(port, f, async (coll) => {
             ({ w, out } = await load(f));
             assert.strictEqual(w.stats().replayed, 110);
-            const c = new MongoClient(own.uri);
-            await c.connect();
-            try {
-                const coll = c.db(f.db).collection('readings');
-                await until(() => w.stats().pending === 0 && total(out.written, 'written') === 100, `100 written, ${JSON.stringify(w.stats())}`, 30000);
-                const docs = await coll.find({}).sort({ time: 1 }).toArray();
-                assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 100 }, (_, i) => i), 'each reading once');
-                assert.strictEqual(total(out.written, 'duplicates'), 10);
-            } finally {
-                await c.close();
-            }
-        } finally {
-            await helper.unload();
-            await own.cleanup();
-        }
+            await until(() => w.stats().pending === 0 && total(out.written, 'written') === 100, `100 written, ${JSON.stringify(w.stats())}`, 30000);
+            const docs = await coll.find({}).sort({ time: 1 }).toArray();
+            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 100 }, (_, i) => i), 'each reading once');
+            assert.strictEqual(total(out.written, 'duplicates'), 10);
+        });
     });
 
     it('SIGKILL with the database down (no close handler runs): the next start writes every acknowledged reading', async function () {
@@ -466,21 +452,21 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const run = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 60000 });
         assert.strictEqual(run.signal, 'SIGKILL', run.stderr);
         assert.strictEqual(run.stdout, 'all done', run.stderr);
-        const own = await startFerretDB({ port });
-        try {
+        await whenUp(port, f, async (coll) => {
             const { w, out } = await load(f);
             assert.strictEqual(w.stats().replayed, N);
             await until(() => total(out.written, 'written') === N, `${N} written`, 30000);
-            const c = new MongoClient(own.uri);
-            await c.connect();
-            const docs = await c.db(f.db).collection('readings').find({}).sort({ time: 1 }).toArray();
-            await c.close();
+            const docs = await coll.find({}).sort({ time: 1 }).toArray();
             assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: N }, (_, i) => i));
-        } finally {
-            await helper.unload();
-            await own.cleanup();
-        }
+        });
     });
+
+    /** A "modified nodes" deploy of the flow without node `id` (the editor's delete + deploy); resolves once the flows run again. */
+    async function deployWithout(f, id) {
+        const started = new Promise((resolve) => helper._events.once('flows:started', resolve));
+        await helper._redNodes.setFlows(f.nodes.filter((n) => n.id !== id), {}, 'nodes');
+        await started;
+    }
 
     it('a deleted node removes its empty spool folder; one still holding readings is kept and named in a warning', async function () {
         const port = await freePort();
@@ -490,14 +476,14 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         assert.ok(fs.existsSync(dir));
         for (let i = 0; i < 3; i++) w.receive({ payload: reading(i) });
         await until(() => out.completed.length === 3, 'durable');
-        await helper._redNodes.setFlows(f.nodes.filter((n) => n.id !== 'w'), {}, 'nodes');
+        await deployWithout(f, 'w');
         await until(() => w.warn.getCalls().some((c) => /^node deleted with 3 readings in its spool \(.*\), not in the database/.test(String(c.args[0]))), 'the warning');
         assert.ok(fs.existsSync(dir), 'kept: it holds readings');
         await helper.unload();
         const g = flow();
         const again = await load(g);
         await until(() => again.w.stats().online && again.w.stats().pending === 0, 'the 3 readings written from the spool');
-        await helper._redNodes.setFlows(g.nodes.filter((n) => n.id !== 'w'), {}, 'nodes');
+        await deployWithout(g, 'w');
         await until(() => !fs.existsSync(again.w.stats().spoolDir), 'the empty folder is removed');
     });
 

@@ -34,6 +34,12 @@ async function fill(s, from, to) {
     for (let i = from; i < to; i++) assert.ok(s.append(rec(i), { i }) >= 0, `append ${i}`);
     await s.sync();
 }
+/** A spool folder holding records 0..n-1, closed. */
+async function written(dir, n) {
+    const s = spool(dir);
+    await fill(s, 0, n);
+    await s.close();
+}
 function takeAll(s, max = 1e6) {
     const out = [];
     for (;;) {
@@ -228,24 +234,20 @@ describe('picochain-mongo-ts spool (real files)', function () {
 
     it('a checkpoint that does not fall on a record boundary replays its whole segment', async function () {
         const dir = tempDir();
-        let s = spool(dir);
-        await fill(s, 0, 10);
-        await s.close();
+        await written(dir, 10);
         const seg = segments(dir)[0];
         fs.writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify({ segment: Number(seg.slice(0, 12)), offset: 13 }));
-        s = spool(dir);
+        let s = spool(dir);
         assert.strictEqual(s.report.records, 10);
     });
 
     it('a torn last record (cut a few bytes short) is cut off at open; everything before it replays', async function () {
         const dir = tempDir();
-        let s = spool(dir);
-        await fill(s, 0, 20);
-        await s.close();
+        await written(dir, 20);
         const file = lastSegment(dir);
         const size = fs.statSync(file).size;
         fs.truncateSync(file, size - 3);
-        s = spool(dir);
+        let s = spool(dir);
         assert.strictEqual(s.report.records, 19);
         assert.strictEqual(s.report.cutBytes, 8 + rec(19).length - 3);
         assert.strictEqual(fs.statSync(file).size, size - 8 - rec(19).length, 'the file is cut at the last good record');
@@ -257,15 +259,13 @@ describe('picochain-mongo-ts spool (real files)', function () {
 
     it('a flipped byte fails the checksum: that record and the rest of its segment are cut, earlier ones replay', async function () {
         const dir = tempDir();
-        let s = spool(dir);
-        await fill(s, 0, 10);
-        await s.close();
+        await written(dir, 10);
         const file = lastSegment(dir);
         const buf = fs.readFileSync(file);
         const at = buf.indexOf('"i":6');
         buf[at + 4] ^= 0x01;
         fs.writeFileSync(file, buf);
-        s = spool(dir);
+        let s = spool(dir);
         assert.strictEqual(s.report.records, 6);
         assert.deepStrictEqual(takeAll(s).map(idx), [0, 1, 2, 3, 4, 5]);
         assert.ok(s.report.cutBytes > 0);
@@ -280,11 +280,9 @@ describe('picochain-mongo-ts spool (real files)', function () {
         };
         for (const [what, tail] of Object.entries(tails)) {
             const dir = tempDir();
-            let s = spool(dir);
-            await fill(s, 0, 5);
-            await s.close();
+            await written(dir, 5);
             fs.appendFileSync(lastSegment(dir), tail);
-            s = spool(dir);
+            let s = spool(dir);
             assert.strictEqual(s.report.records, 5, what);
             assert.strictEqual(s.report.cutBytes, tail.length, what);
             assert.deepStrictEqual(takeAll(s).map(idx), [0, 1, 2, 3, 4], what);
@@ -292,12 +290,10 @@ describe('picochain-mongo-ts spool (real files)', function () {
         }
         // a segment created just before the cut: its header never reached the disk
         const dir = tempDir();
-        let s = spool(dir);
-        await fill(s, 0, 3);
-        await s.close();
+        await written(dir, 3);
         fs.writeFileSync(path.join(dir, '000000000099.seg'), Buffer.alloc(3));
         fs.writeFileSync(path.join(dir, '000000000098.seg'), 'not a spool at all, someone else\'s file');
-        s = spool(dir);
+        let s = spool(dir);
         assert.strictEqual(s.report.records, 3);
         assert.deepStrictEqual(s.report.setAside, [path.join(dir, '000000000098.seg.corrupt')]);
         assert.ok(fs.existsSync(path.join(dir, '000000000098.seg.corrupt')), 'set aside, not deleted');
@@ -307,10 +303,8 @@ describe('picochain-mongo-ts spool (real files)', function () {
 
     it('a record damaged on disk after open is handed out as corrupt (checksum on read-back), the others intact', async function () {
         const dir = tempDir();
+        await written(dir, 8);
         let s = spool(dir);
-        await fill(s, 0, 8);
-        await s.close();
-        s = spool(dir);
         const file = path.join(dir, segments(dir)[0]);
         const buf = fs.readFileSync(file);
         assert.ok(buf.indexOf('"i":3') > 0);
