@@ -15,27 +15,24 @@
  * - readings the writer cannot take at all (it has stopped, its spool failed) fail the message
  *   and are reported `untaken`: not settled, so the broker keeps them.
  */
-import { MappedReading, ReadingDoc } from './document';
-import { decodeRecord, encodeRecord } from './record';
+import { MappedReading } from './document';
+import { decodeRecord, encodeMapped, SpooledDoc } from './record';
 import { OpenReport, Spool, SpoolRecord, MAX_RECORD_BYTES } from './spool';
-import { Entry, storedFingerprint, Verdict, writeEntries } from './dedupe';
+import { Entry, reportBatch, Verdict, writeEntries } from './dedupe';
 import { Backoff } from '../shared/backoff';
 import {
-    BatchReport, Clock, DEFAULT_MAX_WAITING, DEFAULT_RECENT_KEYS, errorText, isTransient, LOG_INTERVAL_MS, LogLevel,
+    BatchReport, Clock, DEFAULT_MAX_WAITING, DEFAULT_RECENT_KEYS, errorText, isTransient, LogLevel,
     RateLimitedLog, RecentKeys, RETRY_MAX_MS, RETRY_MIN_MS, Store, systemClock, Ticket, TicketResult, WriterCounters,
-    WriterHooks, WriterOptions, WriterStatus,
+    WriterHooks, WriterOptions, WriterStatus, writerStatus,
 } from './writer-api';
 import { Mode } from './mode';
+import { FullSpool } from './full';
 
 export * from './writer-api';
 export { DUPLICATE_KEY } from './mode';
 
-/** What the spool keeps in memory with a record (the decoded document, to skip a re-parse). */
-export interface Held {
-    key: string;
-    doc: ReadingDoc;
-    time: Date;
-}
+/** What the spool keeps in memory with a record (the document itself, to skip a re-parse). */
+export type Held = SpooledDoc;
 
 /** A reading that waits for room in a full spool (policy block). */
 interface Waiting {
@@ -70,11 +67,9 @@ export class WriterCore {
     private batchTimer: unknown = null;
     private retryTimer: unknown = null;
     private purgeTimer: unknown = null;
-    private fullTimer: unknown = null;
-    /** The spool refused a record for room and has not had room for it since. */
-    private full = false;
-    private fullSince = 0;
-    private refusedSize = 0;
+    private readonly full: FullSpool;
+    /** Payload size of the last record the spool had no room for. */
+    private lastRefused = 0;
     private draining = false;
     private closing = false;
     /** After close(): nothing is accepted any more. */
@@ -98,6 +93,10 @@ export class WriterCore {
         this.onBatch = hooks.onBatch || (() => undefined);
         this.recent = new RecentKeys(this.opts.recentKeys);
         this.backoff = new Backoff(this.opts.retryMinMs, this.opts.retryMaxMs);
+        this.full = new FullSpool(this.clock, this.rawLog, () => ({
+            usedBytes: this.spool.usedBytes, maxBytes: this.spool.maxBytes, unconfirmed: this.spool.unconfirmed,
+            waiting: this.waiting.length, dropped: this.counters.dropped, rejected: this.counters.rejected,
+        }));
     }
 
     /** Opens the spool; what it holds from before is written first once the store is ready. */
@@ -113,7 +112,7 @@ export class WriterCore {
     get spooled(): number { return this.spool.unconfirmed; }
     get spoolBytes(): number { return this.spool.usedBytes; }
     get waitingForRoom(): number { return this.waiting.length; }
-    get isFull(): boolean { return this.full || this.waiting.length > 0; }
+    get isFull(): boolean { return this.full.active || this.waiting.length > 0; }
     get mode(): Mode | null { return this.store ? this.store.mode : null; }
     get isOnline(): boolean { return this.online && this.store !== null; }
 
@@ -173,17 +172,17 @@ export class WriterCore {
     private append(m: MappedReading): 'ok' | 'full' | 'too-large' | 'stopped' | 'spool-failed' {
         if (this.closed) return 'stopped';
         if (this.spool.failure) return 'spool-failed';
-        const payload = encodeRecord(m.key, m.doc, this.opts.timeField ?? timeFieldOf(m));
+        const payload = encodeMapped(m, this.opts.timeField);
         if (payload.length > MAX_RECORD_BYTES) return 'too-large';
         const n = this.spool.append(payload, { key: m.key, doc: m.doc, time: m.time });
         if (n < 0) {
             if (this.spool.failure) return 'spool-failed';
             if (this.spool.isClosed) return 'stopped';
-            this.refusedSize = payload.length;
+            this.lastRefused = payload.length;
             return 'full';
         }
         if (this.firstUntakenAt === null) this.firstUntakenAt = this.clock.now();
-        if (this.full && this.waiting.length === 0) this.endFull();
+        if (this.waiting.length === 0 && this.full.end()) this.emitStatus();
         return 'ok';
     }
 
@@ -212,10 +211,6 @@ export class WriterCore {
 
     /** The spool has no room for `m`: apply the policy. */
     private whenFull(m: MappedReading, ticket: Ticket): void {
-        if (!this.full) {
-            this.full = true;
-            this.fullSince = this.clock.now();
-        }
         const policy = this.opts.whenFull;
         if (policy === 'block' && !this.closing && this.waiting.length < this.opts.maxWaiting) {
             this.waiting.push({ m, ticket });
@@ -229,32 +224,7 @@ export class WriterCore {
             const why = policy === 'block' ? `spool full and ${this.opts.maxWaiting} readings already waiting for room` : 'spool full';
             ticket.settle('failed', `${why}: reading ${m.key} not stored`);
         }
-        this.startFullReports();
-    }
-
-    /** While the spool is full, say so now and every LOG_INTERVAL_MS with the running counts. */
-    private startFullReports(): void {
-        if (this.fullTimer !== null || this.closed) return;
-        const report = (): void => {
-            this.fullTimer = null;
-            if (!this.isFull || this.closed) return;
-            const c = this.counters;
-            const mb = (b: number): number => Math.round(b / 1048576);
-            this.rawLog(c.dropped + c.rejected > 0 ? 'error' : 'warn',
-                `spool full (${mb(this.spool.usedBytes)} of ${mb(this.spool.maxBytes)} MB, ${this.spool.unconfirmed} readings not yet in the database) for ${Math.round((this.clock.now() - this.fullSince) / 1000)} s: ${this.waiting.length} readings waiting for room, ${c.dropped} dropped and ${c.rejected} refused so far`);
-            this.fullTimer = this.clock.setTimeout(report, LOG_INTERVAL_MS);
-        };
-        report();
-    }
-
-    /** The spool has room again: say so once. */
-    private endFull(): void {
-        if (!this.full) return;
-        this.full = false;
-        if (this.fullTimer !== null) { this.clock.clearTimeout(this.fullTimer); this.fullTimer = null; }
-        const c = this.counters;
-        this.rawLog('info', `spool has room again after ${Math.round((this.clock.now() - this.fullSince) / 1000)} s (${c.dropped} dropped and ${c.rejected} refused so far)`);
-        this.emitStatus();
+        if (!this.closed) this.full.refused(this.lastRefused);
     }
 
     /** Moves waiting readings into the spool as room appears. */
@@ -271,7 +241,7 @@ export class WriterCore {
             }
             for (const [t, n] of byTicket) this.syncThen(t, n);
         }
-        if (this.full && this.waiting.length === 0 && !this.spool.wouldOverflow(this.refusedSize)) this.endFull();
+        if (this.full.active && this.waiting.length === 0 && !this.spool.wouldOverflow(this.full.refusedSize) && this.full.end()) this.emitStatus();
     }
 
     /** Starts batches while there is room in flight and something to write. */
@@ -398,19 +368,8 @@ export class WriterCore {
         this.online = true;
         this.failing = false;
         this.backoff.reset();
-        const report: BatchReport = { written: 0, duplicates: 0, conflicts: [], failed: [], queued: 0 };
-        batch.forEach((e, i) => {
-            const v = verdict[i];
-            if (v.kind === 'written') report.written++;
-            else if (v.kind === 'duplicate') report.duplicates++;
-            else if (v.kind === 'conflict') report.conflicts.push(v.conflict);
-            else {
-                report.failed.push({ key: e.key, reason: v.reason });
-                this.log.log('refused', 'error', `the server refused reading ${e.key}, it is not stored: ${v.reason}`);
-            }
-            const fp = storedFingerprint(e, v);
-            if (fp !== null) this.recent.add(e.key, fp);
-        });
+        const report = reportBatch(batch, verdict, this.recent);
+        for (const f of report.failed) this.log.log('refused', 'error', `the server refused reading ${f.key}, it is not stored: ${f.reason}`);
         this.counters.written += report.written;
         this.counters.duplicates += report.duplicates;
         this.counters.conflicts += report.conflicts.length;
@@ -457,8 +416,9 @@ export class WriterCore {
         this.closing = true;
         const c = this.counters;
         const before = c.written + c.duplicates + c.conflicts;
-        for (const t of [this.batchTimer, this.purgeTimer, this.fullTimer]) if (t !== null) this.clock.clearTimeout(t);
-        this.batchTimer = this.purgeTimer = this.fullTimer = null;
+        for (const t of [this.batchTimer, this.purgeTimer]) if (t !== null) this.clock.clearTimeout(t);
+        this.batchTimer = this.purgeTimer = null;
+        this.full.stop();
         const refused = this.waiting.length;
         for (const w of this.waiting.splice(0)) w.ticket.settle('untaken', 'the writer stopped while the spool was full');
         try { await this.spool.sync(); } catch { /* reported by syncThen */ }
@@ -512,42 +472,16 @@ export class WriterCore {
         }
     }
 
-    /** Status for the node: connecting / spooled N / spool full / mode and counts / failing. */
+    /** Status for the node (writer-api.ts writerStatus). */
     status(): WriterStatus {
-        const c = this.counters;
-        const bad = c.invalid + c.failed;
-        const lost = c.dropped + c.rejected + c.corrupt;
-        const queued = this.spool.unconfirmed;
-        if (this.spool.failure) return { fill: 'red', shape: 'ring', key: 'spool-error', params: {} };
-        if (this.waiting.length > 0) return { fill: 'red', shape: 'ring', key: 'full', params: { n: this.waiting.length } };
-        if (this.full) {
-            return this.opts.whenFull === 'drop-newest'
-                ? { fill: 'red', shape: 'ring', key: 'full-dropped', params: { n: c.dropped } }
-                : { fill: 'red', shape: 'ring', key: 'full-refused', params: { n: c.rejected } };
-        }
-        if (!this.isOnline) {
-            if (queued === 0 && lost === 0 && !this.failing) {
-                return { fill: 'yellow', shape: 'ring', key: this.store ? 'disconnected' : 'connecting', params: {} };
-            }
-            // readings were lost (dropped, refused, unreadable): red; the counts are in the log
-            return { fill: this.failing || lost > 0 ? 'red' : 'yellow', shape: 'ring', key: 'spooled', params: { n: queued } };
-        }
-        const mode = this.mode as Mode;
-        if (this.failing) return { fill: 'red', shape: 'ring', key: 'failing', params: { n: queued } };
-        if (lost > 0) return { fill: 'yellow', shape: 'dot', key: 'ok-lost', params: { mode, n: c.written, lost } };
-        if (bad > 0) return { fill: 'yellow', shape: 'dot', key: 'ok-bad', params: { mode, n: c.written, bad } };
-        if (queued > this.opts.batchSize * this.opts.inFlight) return { fill: 'blue', shape: 'dot', key: 'ok-queued', params: { mode, n: c.written, q: queued } };
-        return { fill: 'green', shape: 'dot', key: 'ok', params: { mode, n: c.written } };
+        return writerStatus({
+            counters: this.counters, queued: this.spool.unconfirmed, waiting: this.waiting.length, full: this.full.active,
+            whenFull: this.opts.whenFull, spoolFailed: this.spool.failure !== null, online: this.isOnline, hasStore: this.store !== null,
+            failing: this.failing, mode: this.mode, busy: this.opts.batchSize * this.opts.inFlight,
+        });
     }
 
     private emitStatus(): void {
         this.onStatus(this.status());
     }
-}
-
-/** The field of a mapped document that holds the reading's time. */
-function timeFieldOf(m: MappedReading): string {
-    if (m.doc.time === m.time) return 'time';
-    for (const k of Object.keys(m.doc)) if (m.doc[k] === m.time) return k;
-    return 'time';
 }

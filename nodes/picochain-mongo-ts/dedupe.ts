@@ -7,7 +7,7 @@
  */
 import { ReadingDoc } from './document';
 import { fingerprint, parseFingerprint, valuesOf } from './record';
-import { Conflict, RecentKeys, Store } from './writer-api';
+import { BatchReport, Conflict, RecentKeys, Store } from './writer-api';
 
 /** A reading on its way to the database (n: its spool record). */
 export interface Entry {
@@ -93,8 +93,23 @@ export async function writeEntries(store: Store, batch: Entry[], recent: RecentK
 }
 
 /** The fingerprint the database now holds for an entry's key, after its verdict. */
-export function storedFingerprint(e: Entry, v: Verdict): string | null {
+function storedFingerprint(e: Entry, v: Verdict): string | null {
     if (v.kind === 'failed') return null;
     if (v.kind === 'conflict') return fingerprint(v.conflict.stored);
     return fingerprint(e.doc);
+}
+
+/** Counts a written batch's verdicts into its report, and records in `recent` what the database now holds. */
+export function reportBatch(batch: Entry[], verdict: Verdict[], recent: RecentKeys): BatchReport {
+    const report: BatchReport = { written: 0, duplicates: 0, conflicts: [], failed: [], queued: 0 };
+    batch.forEach((e, i) => {
+        const v = verdict[i];
+        if (v.kind === 'written') report.written++;
+        else if (v.kind === 'duplicate') report.duplicates++;
+        else if (v.kind === 'conflict') report.conflicts.push(v.conflict);
+        else report.failed.push({ key: e.key, reason: v.reason });
+        const fp = storedFingerprint(e, v);
+        if (fp !== null) recent.add(e.key, fp);
+    });
+    return report;
 }

@@ -28,6 +28,13 @@ export function encodeRecord(key: string, doc: ReadingDoc, timeField: string): B
     return Buffer.from(JSON.stringify({ k: key, f: timeField, d, t: dates }));
 }
 
+/** Encodes a mapped reading; its time field is `timeField` or else the field holding its time. */
+export function encodeMapped(m: SpooledDoc, timeField?: string): Buffer {
+    let field = timeField;
+    if (!field) field = m.doc.time === m.time ? 'time' : Object.keys(m.doc).find((k) => m.doc[k] === m.time) || 'time';
+    return encodeRecord(m.key, m.doc, field);
+}
+
 /** Decodes a spool record; throws on anything that is not one. */
 export function decodeRecord(payload: Buffer): SpooledDoc {
     const r = JSON.parse(payload.toString('utf8')) as { k?: unknown; f?: unknown; d?: unknown; t?: unknown };

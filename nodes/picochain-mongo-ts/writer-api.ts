@@ -201,6 +201,53 @@ export interface WriterHooks {
     onBatch?: (report: BatchReport) => void;
 }
 
+/** What the status is made of. */
+export interface StatusInput {
+    counters: WriterCounters;
+    /** Readings in the spool, not yet in the database. */
+    queued: number;
+    /** Readings waiting for room (policy block). */
+    waiting: number;
+    /** The spool refused a reading for room and has had none since. */
+    full: boolean;
+    whenFull: FullPolicy;
+    spoolFailed: boolean;
+    online: boolean;
+    hasStore: boolean;
+    /** The last write failed for a reason retrying does not fix by itself (e.g. not authorized). */
+    failing: boolean;
+    mode: Mode | null;
+    /** Readings the batches in flight hold at most: more queued than this shows as a backlog. */
+    busy: number;
+}
+
+/** Status for the node: spool error / spool full / connecting / spooled N / mode and counts. */
+export function writerStatus(s: StatusInput): WriterStatus {
+    const c = s.counters;
+    const bad = c.invalid + c.failed;
+    const lost = c.dropped + c.rejected + c.corrupt;
+    if (s.spoolFailed) return { fill: 'red', shape: 'ring', key: 'spool-error', params: {} };
+    if (s.waiting > 0) return { fill: 'red', shape: 'ring', key: 'full', params: { n: s.waiting } };
+    if (s.full) {
+        return s.whenFull === 'drop-newest'
+            ? { fill: 'red', shape: 'ring', key: 'full-dropped', params: { n: c.dropped } }
+            : { fill: 'red', shape: 'ring', key: 'full-refused', params: { n: c.rejected } };
+    }
+    if (!s.online) {
+        if (s.queued === 0 && lost === 0 && !s.failing) {
+            return { fill: 'yellow', shape: 'ring', key: s.hasStore ? 'disconnected' : 'connecting', params: {} };
+        }
+        // readings were lost (dropped, refused, unreadable): red; the counts are in the log
+        return { fill: s.failing || lost > 0 ? 'red' : 'yellow', shape: 'ring', key: 'spooled', params: { n: s.queued } };
+    }
+    const mode = s.mode as Mode;
+    if (s.failing) return { fill: 'red', shape: 'ring', key: 'failing', params: { n: s.queued } };
+    if (lost > 0) return { fill: 'yellow', shape: 'dot', key: 'ok-lost', params: { mode, n: c.written, lost } };
+    if (bad > 0) return { fill: 'yellow', shape: 'dot', key: 'ok-bad', params: { mode, n: c.written, bad } };
+    if (s.queued > s.busy) return { fill: 'blue', shape: 'dot', key: 'ok-queued', params: { mode, n: c.written, q: s.queued } };
+    return { fill: 'green', shape: 'dot', key: 'ok', params: { mode, n: c.written } };
+}
+
 /** Transient = retry later (the store tags its errors; anything without a verdict counts as transient). */
 export function isTransient(err: unknown): boolean {
     const e = err as { transient?: boolean } | null;
