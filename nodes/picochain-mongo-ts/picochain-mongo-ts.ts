@@ -34,8 +34,9 @@ const CLOSE_DRAIN_MS = 5000;
 const PREPARE_RETRY_MIN_MS = 500;
 const PREPARE_RETRY_MAX_MS = 10000;
 
-/** Where a writer keeps its spool: as configured, else <userDir>/picochain-spool/<node id>. */
+/** Where a writer keeps its spool: as configured (relative to the user directory, ~ = home), else <userDir>/picochain-spool/<node id>. */
 function spoolDirectory(configured: string, userDir: string | undefined, nodeId: string): string {
+    if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
     if (configured) return path.resolve(userDir || process.cwd(), configured);
     return path.join(userDir || path.join(os.homedir(), '.node-red'), 'picochain-spool', nodeId.replace(/[^A-Za-z0-9_.-]/g, '_'));
 }
