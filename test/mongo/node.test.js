@@ -1,124 +1,21 @@
 'use strict';
 // picochain-mongo-config + picochain-mongo-ts in the real Node-RED runtime against a real FerretDB
-// 1.24 (SQLite), each test with its own Node-RED user directory (the spool lives there): fallback
-// mode, documents read back with the driver, per-batch output, duplicates, retention purge,
-// FerretDB killed and restarted mid-stream, start with the database down, done() only once the
-// spool is synced, a full spool blocking, close within 15 s with the database up or down, restart
-// and SIGKILL with the database down, credentials never in flows/logs/errors; native time-series
-// when MONGODB_URI names a MongoDB >= 5.
+// 1.24 (SQLite), each test with its own Node-RED user directory (writer-flow.js): fallback mode,
+// documents read back with the driver, per-batch output, duplicates and conflicts, retention purge,
+// FerretDB killed and restarted mid-stream, close within 15 s, credentials never in
+// flows/logs/errors; native time-series when MONGODB_URI names a MongoDB >= 5. The spool's
+// guarantees in the runtime: node-spool.test.js.
 const assert = require('assert');
-const fs = require('fs');
-const path = require('path');
-const { spawnSync } = require('child_process');
 const helper = require('node-red-node-test-helper');
 const { MongoClient } = require('mongodb');
-const configNode = require('../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js');
-const writerNode = require('../../dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js');
-const { startFerretDB, freePort, tmpDir } = require('../../scripts/lib/services');
-const { sleep, untilWith } = require('../support/wait');
-const { collect, lastStatus: lastStatusOr } = require('../support/node-red');
-
-const until = untilWith({ ms: 10000, every: 25 });
-
-helper.init(require.resolve('node-red'));
-
-const T0 = Date.now() - 3600 * 1000;
-let dbCounter = 0;
-
-function reading(i, over = {}) {
-    const time = new Date(T0 + i * 1000);
-    return {
-        device: 'fridge-1', site: 'foodbank', sensor: 'temperature', unit: '°C', time, deviceTime: time,
-        receivedAt: new Date(time.getTime() + 120), window: 60, count: 6, min: 3.9, max: 4.4, mean: 4 + i / 1000,
-        std: 0.18, slope: 0.05, last: 4.2, seq: i % 65536, state: 0, source: 'json-v1', ...over,
-    };
-}
-
-const lastStatus = (node) => lastStatusOr(node, {});
-/** Sums a field over the per-batch output messages. */
-const total = (msgs, field) => msgs.reduce((a, m) => a + (Array.isArray(m.payload[field]) ? m.payload[field].length : m.payload[field]), 0);
-
-/** Records a node's log/warn/error/status calls into `into` (they outlive helper.unload's spies). */
-function record(node, into) {
-    for (const m of ['log', 'warn', 'error', 'status']) {
-        const orig = node[m];
-        node[m] = function (...args) {
-            into.push({ m, text: JSON.stringify(args.map((a) => (a instanceof Error ? a.message : a))) });
-            return orig.apply(this, args);
-        };
-    }
-}
+const { startFerretDB, freePort } = require('../../scripts/lib/services');
+const { sleep } = require('../support/wait');
+const { T0, reading, lastStatus, total, record, until, writerFlows, configNode, writerNode } = require('./writer-flow');
 
 describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function () {
     this.timeout(60000);
-    let ferret;
-    let client;
-
-    before(async function () {
-        ferret = await startFerretDB();
-        client = new MongoClient(ferret.uri, { serverSelectionTimeoutMS: 5000 });
-        await client.connect();
-    });
-    after(async function () {
-        if (client) await client.close();
-        if (ferret) await ferret.cleanup();
-    });
-    let userDir;
-    const userDirs = [];
-    beforeEach(function () {
-        userDir = tmpDir('nr-user');
-        userDirs.push(userDir);
-    });
-    afterEach(async function () {
-        await helper.unload();
-        delete process.env.PICO_TEST_URI;
-    });
-    after(function () {
-        for (const d of userDirs) fs.rmSync(d, { recursive: true, force: true });
-    });
-
-    function flow(writer = {}, config = {}, uri = ferret.uri) {
-        const db = `t${process.pid}_${++dbCounter}`;
-        return {
-            db,
-            nodes: [
-                { id: 'f1', type: 'tab', label: 'mongo' },
-                { id: 'cfg', type: 'picochain-mongo-config', uri, database: db, connectTimeout: 1000, tls: false, ...config },
-                { id: 'w', type: 'picochain-mongo-ts', z: 'f1', mongo: 'cfg', collection: 'readings', timeField: 'time', metaField: 'meta',
-                    granularity: 'minutes', retention: 0, retentionUnit: 'd', batchSize: 100, batchDelay: 200, inFlight: 4, spoolSize: 16,
-                    whenFull: 'block', spoolDir: '', outputs: 1, version: 2, wires: [['out']], ...writer },
-                { id: 'out', type: 'helper', z: 'f1' },
-                { id: 'c1', type: 'catch', z: 'f1', scope: ['w'], uncaught: false, wires: [['caught']] },
-                { id: 'caught', type: 'helper', z: 'f1' },
-                { id: 'k1', type: 'complete', z: 'f1', scope: ['w'], uncaught: false, wires: [['completed']] },
-                { id: 'completed', type: 'helper', z: 'f1' },
-            ],
-        };
-    }
-
-    async function load(f, credentials, dir = userDir) {
-        helper.settings({ userDir: dir });
-        await helper.load([configNode, writerNode], f.nodes, credentials || {});
-        const out = collect({ written: 'out', caught: 'caught', completed: 'completed' });
-        return { w: helper.getNode('w'), cfg: helper.getNode('cfg'), out, coll: client.db(f.db).collection('readings') };
-    }
-
-    /**
-     * Starts FerretDB on `port` (where the flow's connection string points), runs `fn` with the
-     * flow's collection, then unloads the flow and stops the server.
-     */
-    async function whenUp(port, f, fn) {
-        const own = await startFerretDB({ port });
-        const c = new MongoClient(own.uri, { serverSelectionTimeoutMS: 5000 });
-        try {
-            await c.connect();
-            return await fn(c.db(f.db).collection('readings'));
-        } finally {
-            await c.close().catch(() => undefined);
-            await helper.unload();
-            await own.cleanup();
-        }
-    }
+    const t = writerFlows();
+    const { flow, load } = t;
 
     it('chooses fallback on FerretDB, says so in status and log, and creates the {meta.device, meta.sensor, time} index', async function () {
         const f = flow();
@@ -133,7 +30,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         assert.match(modeLine, /refused a time-series collection/);
         const indexes = await coll.indexes();
         assert.ok(indexes.some((i) => JSON.stringify(i.key) === JSON.stringify({ 'meta.device': 1, 'meta.sensor': 1, time: 1 })), JSON.stringify(indexes));
-        const info = await client.db(f.db).listCollections({ name: 'readings' }).toArray();
+        const info = await t.client.db(f.db).listCollections({ name: 'readings' }).toArray();
         assert.strictEqual(info[0].type, 'collection');
     });
 
@@ -196,7 +93,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         assert.deepStrictEqual([p.written, p.duplicates, p.conflicts.length], [0, 0, 1]);
         assert.deepStrictEqual([p.conflicts[0].stored.mean, p.conflicts[0].received.mean], [reading(1).mean, 9.75]);
         assert.strictEqual((await coll.findOne({ _id: p.conflicts[0].key })).mean, reading(1).mean, 'the first value is kept');
-        const apart = await client.db(f.db).collection('readings_conflicts').find({}).toArray();
+        const apart = await t.client.db(f.db).collection('readings_conflicts').find({}).toArray();
         assert.deepStrictEqual(apart.map((d) => [d.conflictOf, d.mean]), [[p.conflicts[0].key, 9.75]]);
         assert.ok(apart[0].time instanceof Date);
         assert.ok(w.warn.getCalls().some((c) => /conflicting reading .*1 conflicts so far/.test(String(c.args[0]))));
@@ -218,7 +115,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
 
     it('retention purge (fallback) removes documents older than the retention', async function () {
         const f = flow({ retention: 1, retentionUnit: 'h' });
-        const coll = client.db(f.db).collection('readings');
+        const coll = t.client.db(f.db).collection('readings');
         const old = new Date(Date.now() - 3 * 3600 * 1000);
         await coll.insertMany([{ _id: 'old', time: old, meta: { device: 'd', sensor: 's' } }, { _id: 'new', time: new Date(), meta: { device: 'd', sensor: 's' } }]);
         const { w } = await load(f);
@@ -233,7 +130,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const w0 = f.nodes[2];
         for (const k of ['version', 'retentionUnit', 'outputs']) delete w0[k];
         w0.retention = 3600; // v0: expireAfterSeconds
-        const coll = client.db(f.db).collection('readings');
+        const coll = t.client.db(f.db).collection('readings');
         const now = Date.now();
         await coll.insertMany([{ _id: 'old', time: new Date(now - 3 * 3600 * 1000) }, { _id: 'recent', time: new Date(now - 1800 * 1000) }]);
         const { w } = await load(f);
@@ -284,73 +181,6 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         }
     });
 
-    it('starts with the database down: spools (status, done) and writes everything once it is up', async function () {
-        const port = await freePort();
-        const f = flow({ batchSize: 10, batchDelay: 100 }, {}, `mongodb://127.0.0.1:${port}/`);
-        const { w, out } = await load(f);
-        for (let i = 0; i < 25; i++) w.receive({ payload: reading(i) });
-        await until(() => lastStatus(w).text === 'spooled 25', `"spooled 25", got ${JSON.stringify(lastStatus(w))}`);
-        assert.deepStrictEqual([lastStatus(w).fill, lastStatus(w).shape], ['yellow', 'ring']);
-        await until(() => out.completed.length === 25, 'done() for every message: durable in the spool');
-        assert.strictEqual(out.written.length, 0);
-        assert.strictEqual(w.stats().spoolDir, path.join(userDir, 'picochain-spool', 'w'));
-        await whenUp(port, f, async (coll) => {
-            await until(() => total(out.written, 'written') === 25, 'written after the database came up', 30000);
-            const docs = await coll.find({}).sort({ time: 1 }).toArray();
-            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 25 }, (_, i) => i));
-            await until(() => /^fallback 25$/.test(lastStatus(w).text || ''), 'status back to green');
-        });
-    });
-
-    it('completes a message only once its readings are synced to disk (fdatasync held back 400 ms)', async function () {
-        const { w, out } = await load(flow({ batchDelay: 60000 }));
-        await until(() => w.stats().online, 'online');
-        const real = fs.fdatasync;
-        const synced = [];
-        // a slow disk, as a thin shim around the real call: the data is really synced, 400 ms late
-        fs.fdatasync = (fd, cb) => real(fd, (err) => setTimeout(() => { synced.push(Date.now()); cb(err); }, 400));
-        let doneAt = 0;
-        try {
-            helper.getNode('completed').on('input', () => { doneAt = Date.now(); });
-            w.receive({ payload: reading(42) });
-            await sleep(250);
-            assert.strictEqual(out.completed.length, 0, 'not done while the sync runs');
-            await until(() => out.completed.length === 1, 'done after the sync');
-        } finally {
-            fs.fdatasync = real;
-        }
-        assert.ok(synced.length >= 1 && synced[0] <= doneAt, `synced at ${synced[0]}, done at ${doneAt}`);
-        const seg = fs.readdirSync(w.stats().spoolDir).filter((n) => n.endsWith('.seg')).map((n) => fs.readFileSync(path.join(w.stats().spoolDir, n), 'utf8')).join('');
-        assert.ok(seg.includes(`fridge-1|temperature|${T0 + 42000}`), 'the reading is in the spool file');
-    });
-
-    it('a full spool (block): messages wait unreleased, "spool full" in status and log, nothing lost once the database is up', async function () {
-        this.timeout(120000);
-        const port = await freePort();
-        const f = flow({ batchSize: 1000, spoolSize: 16 }, {}, `mongodb://127.0.0.1:${port}/`);
-        const { w, out } = await load(f);
-        // about 38 000 readings fill 16 MB; send 42 000 in messages of 1000
-        const N = 42000;
-        for (let i = 0; i < N; i += 1000) w.receive({ payload: Array.from({ length: 1000 }, (_, k) => reading(i + k)) });
-        await until(() => w.stats().full && w.stats().waiting > 0, 'the spool is full', 30000);
-        await sleep(300);
-        const waiting = w.stats().waiting;
-        assert.ok(out.completed.length < N / 1000, `${out.completed.length} messages done, the rest waits`);
-        assert.strictEqual(out.caught.length, 0);
-        await until(() => /^full, [\d.]+k? waiting$/.test(lastStatus(w).text || ''), `status, got ${JSON.stringify(lastStatus(w))}`);
-        assert.strictEqual(lastStatus(w).fill, 'red');
-        const fullLog = w.warn.getCalls().map((c) => String(c.args[0])).find((l) => /^spool full \(1[56] of 16 MB/.test(l));
-        assert.ok(fullLog && /readings waiting for room, 0 dropped and 0 refused so far/.test(fullLog), fullLog);
-        assert.ok(waiting > 0);
-        await whenUp(port, f, async (coll) => {
-            await until(async () => (await coll.countDocuments()) === N, `${N} documents`, 90000, { every: 500 });
-            await until(() => out.completed.length === N / 1000, 'every message done');
-            assert.strictEqual(out.caught.length, 0);
-            assert.strictEqual(w.stats().dropped + w.stats().rejected, 0);
-            assert.ok(w.log.getCalls().some((c) => /^spool has room again/.test(String(c.args[0]))));
-        });
-    });
-
     it('close drains what the spool holds within 15 s (batch delay 60 s)', async function () {
         const f = flow({ batchSize: 1000, batchDelay: 60000 });
         const { w, cfg, coll } = await load(f);
@@ -384,118 +214,6 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         assert.strictEqual(await coll.countDocuments(), 5);
     });
 
-    it('database down, then Ctrl-C: closes at once, says what stays in the spool, and the next start writes it', async function () {
-        const port = await freePort();
-        const f = flow({}, {}, `mongodb://127.0.0.1:${port}/`);
-        let { w, out } = await load(f);
-        const seen = [];
-        record(w, seen);
-        for (let i = 0; i < 7; i++) w.receive({ payload: reading(i) });
-        await until(() => out.completed.length === 7, 'all durable');
-        const t0 = Date.now();
-        await helper.unload();
-        const took = Date.now() - t0;
-        assert.ok(took < 15000, `closed in ${took} ms`);
-        assert.ok(seen.some((c) => c.m === 'log' && /closed with 7 readings in the spool \(.*picochain-spool.*\), not yet in the database: they are written at the next start/.test(c.text)), JSON.stringify(seen));
-        await whenUp(port, f, async (coll) => {
-            ({ w, out } = await load(f));
-            assert.ok(w.log.getCalls().some((c) => /^7 readings found in the spool/.test(String(c.args[0]))));
-            await until(() => total(out.written, 'written') === 7, 'written at the next start', 30000);
-            assert.strictEqual(w.stats().replayed, 7);
-            assert.strictEqual(await coll.countDocuments(), 7);
-        });
-    });
-
-    it('Node-RED restarts while the database is down: everything is written once it is up, no duplicate', async function () {
-        const port = await freePort();
-        const f = flow({ batchSize: 20, batchDelay: 50 }, {}, `mongodb://127.0.0.1:${port}/`);
-        let { w, out } = await load(f);
-        for (let i = 0; i < 50; i++) w.receive({ payload: reading(i) });
-        await until(() => out.completed.length === 50, 'first 50 durable');
-        await helper.unload();
-        ({ w, out } = await load(f));
-        assert.strictEqual(w.stats().replayed, 50);
-        // some readings again (a broker redelivering), and new ones
-        for (let i = 40; i < 100; i++) w.receive({ payload: reading(i) });
-        await until(() => out.completed.length === 60, 'next 60 durable');
-        await helper.unload();
-        await whenUp(port, f, async (coll) => {
-            ({ w, out } = await load(f));
-            assert.strictEqual(w.stats().replayed, 110);
-            await until(() => w.stats().pending === 0 && total(out.written, 'written') === 100, `100 written, ${JSON.stringify(w.stats())}`, 30000);
-            const docs = await coll.find({}).sort({ time: 1 }).toArray();
-            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 100 }, (_, i) => i), 'each reading once');
-            assert.strictEqual(total(out.written, 'duplicates'), 10);
-        });
-    });
-
-    it('SIGKILL with the database down (no close handler runs): the next start writes every acknowledged reading', async function () {
-        this.timeout(90000);
-        const port = await freePort();
-        const f = flow({ batchSize: 50 }, {}, `mongodb://127.0.0.1:${port}/`);
-        const N = 400;
-        const child = `
-            const helper = require(${JSON.stringify(require.resolve('node-red-node-test-helper'))});
-            helper.init(${JSON.stringify(require.resolve('node-red'))});
-            helper.settings({ userDir: ${JSON.stringify(userDir)} });
-            const nodes = [require(${JSON.stringify(require.resolve('../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js'))}),
-                require(${JSON.stringify(require.resolve('../../dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js'))})];
-            const reading = ${reading.toString()};
-            const T0 = ${T0};
-            helper.load(nodes, ${JSON.stringify(f.nodes)}).then(() => {
-                let done = 0;
-                helper.getNode('completed').on('input', () => {
-                    if (++done === ${N}) { process.stdout.write('all done'); process.kill(process.pid, 'SIGKILL'); }
-                });
-                for (let i = 0; i < ${N}; i++) helper.getNode('w').receive({ payload: reading(i) });
-            });`;
-        const run = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 60000 });
-        assert.strictEqual(run.signal, 'SIGKILL', run.stderr);
-        assert.strictEqual(run.stdout, 'all done', run.stderr);
-        await whenUp(port, f, async (coll) => {
-            const { w, out } = await load(f);
-            assert.strictEqual(w.stats().replayed, N);
-            await until(() => total(out.written, 'written') === N, `${N} written`, 30000);
-            const docs = await coll.find({}).sort({ time: 1 }).toArray();
-            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: N }, (_, i) => i));
-        });
-    });
-
-    /** A "modified nodes" deploy of the flow without node `id` (the editor's delete + deploy); resolves once the flows run again. */
-    async function deployWithout(f, id) {
-        const started = new Promise((resolve) => helper._events.once('flows:started', resolve));
-        await helper._redNodes.setFlows(f.nodes.filter((n) => n.id !== id), {}, 'nodes');
-        await started;
-    }
-
-    it('a deleted node removes its empty spool folder; one still holding readings is kept and named in a warning', async function () {
-        const port = await freePort();
-        const f = flow({}, {}, `mongodb://127.0.0.1:${port}/`);
-        const { w, out } = await load(f);
-        const dir = w.stats().spoolDir;
-        assert.ok(fs.existsSync(dir));
-        for (let i = 0; i < 3; i++) w.receive({ payload: reading(i) });
-        await until(() => out.completed.length === 3, 'durable');
-        await deployWithout(f, 'w');
-        await until(() => w.warn.getCalls().some((c) => /^node deleted with 3 readings in its spool \(.*\), not in the database/.test(String(c.args[0]))), 'the warning');
-        assert.ok(fs.existsSync(dir), 'kept: it holds readings');
-        await helper.unload();
-        const g = flow();
-        const again = await load(g);
-        await until(() => again.w.stats().online && again.w.stats().pending === 0, 'the 3 readings written from the spool');
-        await deployWithout(g, 'w');
-        await until(() => !fs.existsSync(again.w.stats().spoolDir), 'the empty folder is removed');
-    });
-
-    it('two writers with the same spool folder: the second refuses to start (it would corrupt the first)', async function () {
-        const f = flow({ spoolDir: 'shared-spool' });
-        f.nodes.push({ ...f.nodes[2], id: 'w2', wires: [[]] });
-        await load(f);
-        const errors = [helper.getNode('w'), helper.getNode('w2')].flatMap((n) => n.error.getCalls().map((c) => String(c.args[0])));
-        assert.ok(errors.some((e) => /spool folder .*shared-spool is already used by another writer/.test(e)), JSON.stringify(errors));
-        assert.ok(fs.existsSync(path.join(userDir, 'shared-spool')), 'a relative folder is taken from the user directory');
-    });
-
     it('credentials: declared as such, never in the flow, the logs, the status or error text', async function () {
         const pw = 'Tr0ub4dor&3-sekret';
         const port = await freePort();
@@ -522,6 +240,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
 
     it('credentials are registered as credentials of the config type and kept out of the flow config', async function () {
         const pw = 'flow-file-must-not-hold-this';
+        helper.settings({ userDir: t.userDir });
         await helper.load([configNode, writerNode], flow().nodes, { cfg: { user: 'u', password: pw } });
         const RED = helper._RED;
         assert.deepStrictEqual(RED.nodes.getCredentialDefinition('picochain-mongo-config'), { user: { type: 'text' }, password: { type: 'password' } });
@@ -533,9 +252,9 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
     });
 
     it('${VAR} environment variables work in the connection string and the database', async function () {
-        process.env.PICO_TEST_URI = ferret.uri;
+        process.env.PICO_TEST_URI = t.ferret.uri;
         const f = flow({}, { uri: '${PICO_TEST_URI}' });
-        const host = new URL(ferret.uri).host;
+        const host = new URL(t.ferret.uri).host;
         process.env.PICO_TEST_HOST = host;
         f.nodes[1].uri = 'mongodb://${PICO_TEST_HOST}/';
         const { w, coll } = await load(f);
