@@ -1,216 +1,38 @@
 /**
  * The writer's engine, apart from Node-RED and the driver: readings go into a disk spool
  * (spool.ts) first and are written from it to the database in batches, several in flight, with
- * duplicate and conflict detection, retry with backoff while the database is away, the fallback
- * retention purge, and a bounded drain on close. Time is injected.
+ * duplicate and conflict detection (dedupe.ts), retry with backoff while the database is away, the
+ * fallback retention purge, and a bounded drain on close. Time is injected.
  *
  * Message completion ("done") contract, also in the node's help:
  * - a message is released once each of its readings is *durable*: in the spool and synced to
  *   disk (fdatasync). From then on it survives a Node-RED crash or a power cut and is written to
- *   the database, in spool order, when the database is reachable (at the latest at the next start);
+ *   the database when the database is reachable (at the latest after the next start);
  * - when the spool is full the `whenFull` policy decides: `block` (default) keeps the message
  *   waiting, unreleased, until there is room, so a picochain-mqtt-in upstream withholds the
  *   broker's acknowledgement and the broker keeps the message; `drop-newest` drops the reading
- *   (counted, logged) and releases; `reject` fails the message with done(err).
+ *   (counted, logged) and releases; `reject` fails the message with done(err);
+ * - readings the writer cannot take at all (it has stopped, its spool failed) fail the message
+ *   and are reported `untaken`: not settled, so the broker keeps them.
  */
-import { DUPLICATE_KEY, Mode } from './mode';
-import { MappedReading, ReadingDoc } from './document';
-import { decodeRecord, encodeRecord, fingerprint, parseFingerprint, valuesOf } from './record';
-import { Spool, SpoolRecord } from './spool';
+import { MappedReading } from './document';
+import { decodeRecord, encodeMapped, SpooledDoc } from './record';
+import { OpenReport, Spool, SpoolRecord, MAX_RECORD_BYTES } from './spool';
+import { Entry, reportBatch, Verdict, writeEntries } from './dedupe';
 import { Backoff } from '../shared/backoff';
-import type { LogLevel } from '../shared/node-log';
+import {
+    BatchReport, Clock, DEFAULT_MAX_WAITING, DEFAULT_RECENT_KEYS, errorText, isTransient, LogLevel,
+    RateLimitedLog, RecentKeys, RETRY_MAX_MS, RETRY_MIN_MS, Store, systemClock, Ticket, TicketResult, WriterCounters,
+    WriterHooks, WriterOptions, WriterStatus, writerStatus,
+} from './writer-api';
+import { Mode } from './mode';
+import { FullSpool } from './full';
 
-export type { LogLevel } from '../shared/node-log';
+export * from './writer-api';
+export { DUPLICATE_KEY } from './mode';
 
-export type FullPolicy = 'block' | 'drop-newest' | 'reject';
-export const FULL_POLICIES: readonly FullPolicy[] = ['block', 'drop-newest', 'reject'];
-
-export const DEFAULT_BATCH_SIZE = 500;
-export const DEFAULT_BATCH_DELAY_MS = 200;
-export const DEFAULT_IN_FLIGHT = 4;
-export const DEFAULT_RECENT_KEYS = 50000;
-/** Readings that may wait for room in a full spool (policy block) before new ones are refused. */
-export const DEFAULT_MAX_WAITING = 20000;
-export const RETRY_MIN_MS = 250;
-export const RETRY_MAX_MS = 10000;
-/** Same-kind log lines (drops, write failures) at most once per this many ms; "spool full" repeats at this pace. */
-export const LOG_INTERVAL_MS = 10000;
-
-export interface WriterOptions {
-    batchSize: number;
-    batchDelayMs: number;
-    /** Batches written at the same time. */
-    inFlight: number;
-    whenFull: FullPolicy;
-    /** Retention in seconds, 0 = keep forever. In fallback mode the writer purges itself. */
-    retentionS: number;
-    /** How often the fallback purge runs; default retention/10 clamped to 1 min..1 h. */
-    purgeIntervalMs?: number;
-    recentKeys?: number;
-    maxWaiting?: number;
-    retryMinMs?: number;
-    retryMaxMs?: number;
-}
-
-/** Result of one insertMany: indexes are positions in the docs array given to insert(). */
-export interface InsertOutcome {
-    inserted: number;
-    duplicateIndexes: number[];
-    failed: { index: number; message: string }[];
-}
-
-/** What the engine needs from the database (store.ts implements it with the driver). */
-export interface Store {
-    readonly mode: Mode;
-    readonly timeField: string;
-    insert(docs: ReadingDoc[]): Promise<InsertOutcome>;
-    /** Of `ids`, the stored documents with a time in [from, to] (their values, for the conflict check). */
-    existing(ids: string[], from: Date, to: Date): Promise<Map<string, Record<string, unknown>>>;
-    /** Keeps the second document of a conflicting reading (idempotent per key and values). */
-    keepConflicts(docs: ReadingDoc[]): Promise<void>;
-    /** Deletes documents older than cutoff; returns how many. */
-    purgeOlderThan(cutoff: Date): Promise<number>;
-}
-
-export interface Clock {
-    now(): number;
-    setTimeout(fn: () => void, ms: number): unknown;
-    clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-    now: () => Date.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-export interface TicketResult {
-    /** Readings durable in the spool. */
-    durable: number;
-    dropped: number;
-    /** Why readings of this message will not be stored (refused at a full spool, writer closed). */
-    failures: string[];
-}
-
-/** Tracks one message's readings into the spool; `onSettled` runs once, when each is durable or refused. */
-export class Ticket {
-    private remaining: number;
-    readonly result: TicketResult = { durable: 0, dropped: 0, failures: [] };
-    private finished = false;
-
-    constructor(count: number, private readonly onSettled: (r: TicketResult) => void) {
-        this.remaining = count;
-        if (count === 0) this.finish();
-    }
-
-    settle(kind: 'durable' | 'dropped' | 'failed', reason?: string): void {
-        if (this.finished) return;
-        if (kind === 'durable') this.result.durable++;
-        else if (kind === 'dropped') this.result.dropped++;
-        else this.result.failures.push(reason || 'not stored');
-        if (--this.remaining <= 0) this.finish();
-    }
-
-    get isFinished(): boolean { return this.finished; }
-
-    private finish(): void {
-        this.finished = true;
-        this.onSettled(this.result);
-    }
-}
-
-/** Insertion-ordered map with a size bound: the oldest key leaves first. Values: fingerprints. */
-export class RecentKeys {
-    private readonly keys = new Map<string, string>();
-    constructor(private readonly capacity: number) {}
-    get(key: string): string | undefined { return this.keys.get(key); }
-    has(key: string): boolean { return this.keys.has(key); }
-    add(key: string, fp = ''): void {
-        if (this.capacity <= 0) return;
-        this.keys.delete(key);
-        this.keys.set(key, fp);
-        while (this.keys.size > this.capacity) this.keys.delete(this.keys.keys().next().value as string);
-    }
-    get size(): number { return this.keys.size; }
-}
-
-/** Prints the first message of a kind, then at most one per interval with how many were held back. */
-export class RateLimitedLog {
-    private readonly last = new Map<string, { at: number; held: number }>();
-    constructor(private readonly sink: (level: LogLevel, text: string) => void, private readonly clock: Clock, private readonly intervalMs = LOG_INTERVAL_MS) {}
-    log(kind: string, level: LogLevel, text: string): void {
-        const now = this.clock.now();
-        const s = this.last.get(kind);
-        if (s && now - s.at < this.intervalMs) { s.held++; return; }
-        const held = s ? s.held : 0;
-        this.last.set(kind, { at: now, held: 0 });
-        this.sink(level, held > 0 ? `${text} (+${held} similar in the last ${Math.round((now - (s as { at: number }).at) / 1000)} s)` : text);
-    }
-}
-
-export interface WriterCounters {
-    written: number;
-    duplicates: number;
-    conflicts: number;
-    invalid: number;
-    dropped: number;
-    rejected: number;
-    failed: number;
-    batches: number;
-    purged: number;
-    /** Readings found in the spool at start (written before the node stopped, not yet stored). */
-    replayed: number;
-}
-
-export interface WriterStatus {
-    fill: 'green' | 'yellow' | 'red' | 'blue' | 'grey';
-    shape: 'dot' | 'ring';
-    /** Key under the node's `status` catalog, with its parameters. */
-    key: string;
-    params: Record<string, string | number>;
-}
-
-/** A conflicting reading: the same (device, sensor, time) stored with other values. */
-export interface Conflict {
-    key: string;
-    device: string;
-    sensor: string;
-    time: Date;
-    stored: Record<string, unknown>;
-    received: Record<string, unknown>;
-}
-
-/** What one written batch did (the node's output message). */
-export interface BatchReport {
-    written: number;
-    duplicates: number;
-    conflicts: Conflict[];
-    failed: { key: string; reason: string }[];
-    /** Readings still waiting in the spool after this batch. */
-    queued: number;
-}
-
-export interface WriterHooks {
-    clock?: Clock;
-    log?: (level: LogLevel, text: string) => void;
-    onStatus?: (status: WriterStatus) => void;
-    onBatch?: (report: BatchReport) => void;
-}
-
-/** A reading on its way to the database. */
-interface Entry {
-    n: number;
-    key: string;
-    doc: ReadingDoc;
-    time: Date;
-}
-
-/** What the spool keeps in memory with a record (the decoded document, to skip a re-parse). */
-interface Held {
-    key: string;
-    doc: ReadingDoc;
-    time: Date;
-}
+/** What the spool keeps in memory with a record (the document itself, to skip a re-parse). */
+export type Held = SpooledDoc;
 
 /** A reading that waits for room in a full spool (policy block). */
 interface Waiting {
@@ -218,11 +40,11 @@ interface Waiting {
     ticket: Ticket;
 }
 
-type Verdict = { kind: 'written' | 'duplicate' | 'failed'; reason?: string; conflict?: Conflict };
+type Resolved = Required<Omit<WriterOptions, 'timeField'>> & { timeField?: string };
 
 export class WriterCore {
-    readonly opts: Required<WriterOptions>;
-    readonly counters: WriterCounters = { written: 0, duplicates: 0, conflicts: 0, invalid: 0, dropped: 0, rejected: 0, failed: 0, batches: 0, purged: 0, replayed: 0 };
+    readonly opts: Resolved;
+    readonly counters: WriterCounters = { written: 0, duplicates: 0, conflicts: 0, invalid: 0, dropped: 0, rejected: 0, failed: 0, corrupt: 0, batches: 0, purged: 0, replayed: 0 };
     private readonly clock: Clock;
     private readonly log: RateLimitedLog;
     private readonly rawLog: (level: LogLevel, text: string) => void;
@@ -236,13 +58,18 @@ export class WriterCore {
     /** Entries taken from the spool whose write failed: written again first. */
     private retry: Entry[] = [];
     private writing = 0;
-    private inFlightReadings = 0;
+    /** Keys of the batches in flight → that batch's end: a later batch with the same key waits for it. */
+    private readonly inFlightKeys = new Map<string, Promise<void>>();
     private waiting: Waiting[] = [];
     private firstUntakenAt: number | null = null;
+    /** Records found in the spool at open and not yet taken: written without waiting for the batch delay. */
+    private replayLeft = 0;
     private batchTimer: unknown = null;
     private retryTimer: unknown = null;
     private purgeTimer: unknown = null;
-    private fullTimer: unknown = null;
+    private readonly full: FullSpool;
+    /** Payload size of the last record the spool had no room for. */
+    private lastRefused = 0;
     private draining = false;
     private closing = false;
     /** After close(): nothing is accepted any more. */
@@ -258,7 +85,7 @@ export class WriterCore {
             retryMinMs: opts.retryMinMs ?? RETRY_MIN_MS,
             retryMaxMs: opts.retryMaxMs ?? RETRY_MAX_MS,
             ...opts,
-        } as Required<WriterOptions>;
+        } as Resolved;
         this.clock = hooks.clock || systemClock;
         this.rawLog = hooks.log || (() => undefined);
         this.log = new RateLimitedLog(this.rawLog, this.clock);
@@ -266,20 +93,26 @@ export class WriterCore {
         this.onBatch = hooks.onBatch || (() => undefined);
         this.recent = new RecentKeys(this.opts.recentKeys);
         this.backoff = new Backoff(this.opts.retryMinMs, this.opts.retryMaxMs);
+        this.full = new FullSpool(this.clock, this.rawLog, () => ({
+            usedBytes: this.spool.usedBytes, maxBytes: this.spool.maxBytes, unconfirmed: this.spool.unconfirmed,
+            waiting: this.waiting.length, dropped: this.counters.dropped, rejected: this.counters.rejected,
+        }));
     }
 
-    /** Opens the spool; what it holds from before is written once the store is ready. */
-    open(): number {
-        const n = this.spool.open();
-        this.counters.replayed = n;
-        if (n > 0) this.firstUntakenAt = this.clock.now() - this.opts.batchDelayMs;
-        return n;
+    /** Opens the spool; what it holds from before is written first once the store is ready. */
+    open(): OpenReport {
+        const report = this.spool.open();
+        this.counters.replayed = report.records;
+        this.replayLeft = report.records;
+        return report;
     }
 
     /** Readings not yet in the database: in the spool, in flight, or waiting for room. */
     get pending(): number { return this.spool.unconfirmed + this.waiting.length; }
     get spooled(): number { return this.spool.unconfirmed; }
     get spoolBytes(): number { return this.spool.usedBytes; }
+    get waitingForRoom(): number { return this.waiting.length; }
+    get isFull(): boolean { return this.full.active || this.waiting.length > 0; }
     get mode(): Mode | null { return this.store ? this.store.mode : null; }
     get isOnline(): boolean { return this.online && this.store !== null; }
 
@@ -316,19 +149,18 @@ export class WriterCore {
 
     /**
      * Takes one message's valid readings into the spool. `onSettled` runs once each reading is
-     * durable (synced) or refused; with policy block at a full spool that waits for room.
+     * durable (synced), dropped, refused or untaken; with policy block at a full spool that waits for room.
      */
     accept(mapped: MappedReading[], onSettled: (r: TicketResult) => void): Ticket {
         const ticket = new Ticket(mapped.length, onSettled);
         let appended = 0;
         for (const m of mapped) {
-            if (this.closed || this.closing) { ticket.settle('failed', 'the writer is closing'); continue; }
-            if (this.spool.failure) { ticket.settle('failed', `spool: ${this.spool.failure.message}`); continue; }
-            if (this.waiting.length > 0 || !this.append(m)) {
-                this.whenFull(m, ticket);
-                continue;
+            if (this.waiting.length === 0 || this.closed || this.spool.failure) {
+                const r = this.append(m);
+                if (r === 'ok') { appended++; continue; }
+                if (r !== 'full') { this.notTaken(ticket, r); continue; }
             }
-            appended++;
+            this.whenFull(m, ticket);
         }
         if (appended > 0) this.syncThen(ticket, appended);
         this.emitStatus();
@@ -336,78 +168,80 @@ export class WriterCore {
         return ticket;
     }
 
-    /** Appends one reading; false when the spool has no room. */
-    private append(m: MappedReading): boolean {
-        const n = this.spool.append(encodeRecord(m.key, m.doc, this.timeFieldOf(m)), { key: m.key, doc: m.doc, time: m.time });
-        if (n < 0) return false;
+    /** Appends one reading to the spool. */
+    private append(m: MappedReading): 'ok' | 'full' | 'too-large' | 'stopped' | 'spool-failed' {
+        if (this.closed) return 'stopped';
+        if (this.spool.failure) return 'spool-failed';
+        const payload = encodeMapped(m, this.opts.timeField);
+        if (payload.length > MAX_RECORD_BYTES) return 'too-large';
+        const n = this.spool.append(payload, { key: m.key, doc: m.doc, time: m.time });
+        if (n < 0) {
+            if (this.spool.failure) return 'spool-failed';
+            if (this.spool.isClosed) return 'stopped';
+            this.lastRefused = payload.length;
+            return 'full';
+        }
         if (this.firstUntakenAt === null) this.firstUntakenAt = this.clock.now();
-        return true;
+        if (this.waiting.length === 0 && this.full.end()) this.emitStatus();
+        return 'ok';
     }
 
-    private timeFieldOf(m: MappedReading): string {
-        for (const k of Object.keys(m.doc)) if (m.doc[k] === m.time) return k;
-        return 'time';
+    private notTaken(ticket: Ticket, why: 'too-large' | 'stopped' | 'spool-failed'): void {
+        if (why === 'too-large') {
+            this.counters.rejected++;
+            ticket.settle('failed', `a reading larger than ${MAX_RECORD_BYTES} bytes cannot be spooled`);
+        } else if (why === 'stopped') {
+            ticket.settle('untaken', 'the writer has stopped');
+        } else {
+            ticket.settle('untaken', `spool: ${errorText(this.spool.failure)}`);
+        }
     }
 
     /** Settles `count` readings of a ticket as durable once the spool has synced them. */
     private syncThen(ticket: Ticket, count: number): void {
         this.spool.sync().then(() => {
-            for (let i = 0; i < count; i++) ticket.settle('durable');
+            ticket.settle('durable', undefined, count);
             this.pump();
         }, (err) => {
-            this.log.log('spool', 'error', `spool write failed, readings not made durable: ${errorText(err)}`);
-            for (let i = 0; i < count; i++) ticket.settle('failed', `spool: ${errorText(err)}`);
+            this.log.log('spool', 'error', `spool write failed, ${count} readings not made durable (their messages fail and are not acknowledged): ${errorText(err)}`);
+            ticket.settle('untaken', `spool: ${errorText(err)}`, count);
             this.emitStatus();
         });
     }
 
-    /** The spool is full (or others wait before this one): apply the policy. */
+    /** The spool has no room for `m`: apply the policy. */
     private whenFull(m: MappedReading, ticket: Ticket): void {
         const policy = this.opts.whenFull;
-        const bound = `spool full (${Math.round(this.spool.maxBytes / 1048576)} MB)`;
-        if (policy === 'block' && this.waiting.length < this.opts.maxWaiting) {
+        if (policy === 'block' && !this.closing && this.waiting.length < this.opts.maxWaiting) {
             this.waiting.push({ m, ticket });
-            this.startFullReports();
-            return;
-        }
-        if (policy === 'reject' || policy === 'block') {
-            this.counters.rejected++;
-            const why = policy === 'block' ? `${bound} and ${this.opts.maxWaiting} readings already waiting` : bound;
-            this.log.log('reject', 'warn', `${why}: reading ${m.key} refused; ${this.counters.rejected} refused so far`);
-            ticket.settle('failed', `${why}: reading ${m.key} not stored`);
-        } else {
+        } else if (policy === 'block' && this.closing) {
+            ticket.settle('untaken', 'the writer stopped while the spool was full');
+        } else if (policy === 'drop-newest') {
             this.counters.dropped++;
-            this.log.log('drop', 'warn', `${bound}: dropped the newest reading (${m.key}); ${this.counters.dropped} dropped so far`);
             ticket.settle('dropped');
+        } else {
+            this.counters.rejected++;
+            const why = policy === 'block' ? `spool full and ${this.opts.maxWaiting} readings already waiting for room` : 'spool full';
+            ticket.settle('failed', `${why}: reading ${m.key} not stored`);
         }
-        this.startFullReports();
-    }
-
-    /** While readings wait or are dropped, say so every LOG_INTERVAL_MS with the running counts. */
-    private startFullReports(): void {
-        if (this.fullTimer !== null || this.closed) return;
-        const report = (): void => {
-            this.fullTimer = null;
-            if (this.waiting.length === 0 && !this.spool.wouldOverflow(0)) {
-                return;
-            }
-            this.rawLog('warn', `spool full (${Math.round(this.spool.usedBytes / 1048576)} of ${Math.round(this.spool.maxBytes / 1048576)} MB, ${this.spool.unconfirmed} readings not yet in the database): ${this.waiting.length} readings waiting for room, ${this.counters.dropped} dropped and ${this.counters.rejected} refused so far`);
-            if (!this.closed) this.fullTimer = this.clock.setTimeout(report, LOG_INTERVAL_MS);
-        };
-        report();
+        if (!this.closed) this.full.refused(this.lastRefused);
     }
 
     /** Moves waiting readings into the spool as room appears. */
     private admitWaiting(): void {
-        if (this.waiting.length === 0) return;
-        const byTicket = new Map<Ticket, number>();
-        while (this.waiting.length > 0) {
-            const w = this.waiting[0];
-            if (!this.append(w.m)) break;
-            this.waiting.shift();
-            byTicket.set(w.ticket, (byTicket.get(w.ticket) || 0) + 1);
+        if (this.waiting.length > 0) {
+            const byTicket = new Map<Ticket, number>();
+            while (this.waiting.length > 0) {
+                const w = this.waiting[0];
+                const r = this.append(w.m);
+                if (r === 'full') break;
+                this.waiting.shift();
+                if (r === 'ok') byTicket.set(w.ticket, (byTicket.get(w.ticket) || 0) + 1);
+                else this.notTaken(w.ticket, r);
+            }
+            for (const [t, n] of byTicket) this.syncThen(t, n);
         }
-        for (const [t, n] of byTicket) this.syncThen(t, n);
+        if (this.full.active && this.waiting.length === 0 && !this.spool.wouldOverflow(this.full.refusedSize) && this.full.end()) this.emitStatus();
     }
 
     /** Starts batches while there is room in flight and something to write. */
@@ -417,13 +251,17 @@ export class WriterCore {
         while (this.writing < this.opts.inFlight) {
             const untaken = this.retry.length + this.spool.untaken;
             if (untaken === 0) { this.firstUntakenAt = null; break; }
-            const due = this.firstUntakenAt === null || this.clock.now() - this.firstUntakenAt >= this.opts.batchDelayMs;
+            const due = this.firstUntakenAt === null || this.replayLeft > 0 || this.clock.now() - this.firstUntakenAt >= this.opts.batchDelayMs;
             if (untaken < this.opts.batchSize && !due && !this.draining) {
                 this.armBatchTimer();
                 break;
             }
             const batch = this.takeBatch();
-            if (batch.length === 0) break; // records not yet synced: the sync's settle calls pump again
+            if (batch.length === 0) {
+                // every record taken was unreadable (go on), or the next is not synced yet (its sync calls pump)
+                if (this.retry.length + this.spool.untaken < untaken) continue;
+                break;
+            }
             this.firstUntakenAt = this.retry.length + this.spool.untaken > 0 ? this.clock.now() : null;
             void this.writeBatch(batch);
         }
@@ -439,82 +277,105 @@ export class WriterCore {
     private takeBatch(): Entry[] {
         const batch = this.retry.splice(0, this.opts.batchSize);
         if (batch.length < this.opts.batchSize) {
-            for (const r of this.spool.take(this.opts.batchSize - batch.length)) {
+            const unreadable: number[] = [];
+            const records = this.spool.take(this.opts.batchSize - batch.length);
+            this.replayLeft = Math.max(0, this.replayLeft - records.length);
+            for (const r of records) {
                 const e = this.toEntry(r);
                 if (e) batch.push(e);
+                else unreadable.push(r.n);
             }
+            if (unreadable.length > 0) this.spool.confirm(unreadable);
         }
         return batch;
     }
 
     private toEntry(r: SpoolRecord<Held>): Entry | null {
         if (r.value) return { n: r.n, key: r.value.key, doc: r.value.doc, time: r.value.time };
-        try {
-            const d = decodeRecord(r.payload);
-            return { n: r.n, key: d.key, doc: d.doc, time: d.time };
-        } catch (err) {
-            this.counters.failed++;
-            this.log.log('corrupt', 'error', `a spool record could not be read and is skipped: ${errorText(err)}`);
-            this.spool.confirm([r.n]);
-            return null;
+        let why = 'its checksum or length is wrong';
+        if (!r.corrupt) {
+            try {
+                const d = decodeRecord(r.payload);
+                return { n: r.n, key: d.key, doc: d.doc, time: d.time };
+            } catch (err) {
+                why = errorText(err);
+            }
         }
+        this.counters.corrupt++;
+        this.log.log('corrupt', 'error', `a spool record could not be read back (${why}): that reading is lost; ${this.counters.corrupt} so far`);
+        return null;
     }
 
     private async writeBatch(batch: Entry[]): Promise<void> {
         const store = this.store as Store;
         if (this.batchTimer !== null) { this.clock.clearTimeout(this.batchTimer); this.batchTimer = null; }
         this.writing++;
-        this.inFlightReadings += batch.length;
-        let verdict: Verdict[];
+        // a key already in flight in an earlier batch: wait for it, so the recent keys (or the
+        // store) know whether it landed before this batch decides (native mode has no unique index)
+        let release: () => void = () => undefined;
+        const ended = new Promise<void>((r) => { release = r; });
+        const earlier = new Set<Promise<void>>();
+        for (const e of batch) {
+            const p = this.inFlightKeys.get(e.key);
+            if (p && p !== ended) earlier.add(p);
+            this.inFlightKeys.set(e.key, ended);
+        }
+        let verdict: Verdict[] | null = null;
+        let error: unknown = null;
         try {
-            verdict = await this.writeEntries(store, batch);
+            if (earlier.size > 0) await Promise.all(earlier);
+            verdict = await writeEntries(store, batch, this.recent);
         } catch (err) {
-            this.writing--;
-            this.inFlightReadings -= batch.length;
-            this.retry.unshift(...batch);
-            this.retry.sort((a, b) => a.n - b.n);
-            const transient = isTransient(err);
-            this.failing = !transient;
-            this.online = false;
-            const delay = this.backoff.next();
-            this.log.log('write', transient ? 'warn' : 'error',
-                `write of ${batch.length} readings failed (${this.spool.unconfirmed} in the spool, retry in ${delay} ms): ${errorText(err)}`);
-            if (!this.closed && !this.closing) {
-                this.clearRetry();
-                this.retryTimer = this.clock.setTimeout(() => {
-                    this.retryTimer = null;
-                    this.online = this.store !== null;
-                    this.pump();
-                }, delay);
-            }
-            this.emitStatus();
-            if (this.writing === 0) this.notifyIdle();
-            return;
+            error = err;
         }
         this.writing--;
-        this.inFlightReadings -= batch.length;
+        try {
+            if (!this.closed) {
+                if (verdict) this.batchWritten(batch, verdict);
+                else this.batchFailed(batch, error);
+            }
+        } finally {
+            for (const e of batch) if (this.inFlightKeys.get(e.key) === ended) this.inFlightKeys.delete(e.key);
+            release();
+            if (this.writing === 0) this.notifyIdle();
+        }
+    }
+
+    private batchFailed(batch: Entry[], err: unknown): void {
+        this.retry.push(...batch);
+        this.retry.sort((a, b) => a.n - b.n);
+        const transient = isTransient(err);
+        this.failing = !transient;
+        this.online = false;
+        let retryText = '';
+        if (!this.closing && this.retryTimer === null) {
+            // one backoff step per outage, not one per batch that was in flight when it began
+            const delay = this.backoff.next();
+            retryText = `, retry in ${delay} ms`;
+            this.retryTimer = this.clock.setTimeout(() => {
+                this.retryTimer = null;
+                this.online = this.store !== null;
+                this.pump();
+            }, delay);
+        }
+        this.log.log('write', transient ? 'warn' : 'error',
+            `write of ${batch.length} readings failed (${this.spool.unconfirmed} in the spool${retryText}): ${errorText(err)}`);
+        this.emitStatus();
+    }
+
+    private batchWritten(batch: Entry[], verdict: Verdict[]): void {
         this.counters.batches++;
         this.online = true;
         this.failing = false;
         this.backoff.reset();
-        const report: BatchReport = { written: 0, duplicates: 0, conflicts: [], failed: [], queued: 0 };
-        batch.forEach((e, i) => {
-            const v = verdict[i];
-            if (v.kind === 'written') { this.counters.written++; report.written++; this.recent.add(e.key, fingerprint(e.doc)); }
-            else if (v.kind === 'duplicate') {
-                this.counters.duplicates++;
-                report.duplicates++;
-                if (v.conflict) { this.counters.conflicts++; report.conflicts.push(v.conflict); }
-                // remember what the database holds for this key (the first value is the one kept)
-                this.recent.add(e.key, fingerprint(v.conflict ? v.conflict.stored : e.doc));
-            } else {
-                this.counters.failed++;
-                report.failed.push({ key: e.key, reason: v.reason || 'refused' });
-                this.log.log('refused', 'error', `the server refused reading ${e.key}, it is not stored: ${v.reason}`);
-            }
-        });
+        const report = reportBatch(batch, verdict, this.recent);
+        for (const f of report.failed) this.log.log('refused', 'error', `the server refused reading ${f.key}, it is not stored: ${f.reason}`);
+        this.counters.written += report.written;
+        this.counters.duplicates += report.duplicates;
+        this.counters.conflicts += report.conflicts.length;
+        this.counters.failed += report.failed.length;
         for (const c of report.conflicts) {
-            this.log.log('conflict', 'warn', `conflicting reading ${c.key}: already stored with other values (stored mean ${String(c.stored.mean)}, received mean ${String(c.received.mean)}); the first is kept, the second saved apart; ${this.counters.conflicts} conflicts so far`);
+            this.log.log('conflict', 'warn', `conflicting reading ${c.key}: already stored with other values (stored mean ${String(c.stored.mean)}, received mean ${String(c.received.mean)}); the first is kept, the second saved apart in the conflicts collection; ${this.counters.conflicts} conflicts so far`);
         }
         this.spool.confirm(batch.map((e) => e.n));
         this.admitWaiting();
@@ -526,65 +387,6 @@ export class WriterCore {
         }
         this.emitStatus();
         this.pump();
-    }
-
-    /** Dedupe (recent keys, within the batch, then the store), detect conflicts, insert. */
-    private async writeEntries(store: Store, batch: Entry[]): Promise<Verdict[]> {
-        const verdict: Verdict[] = batch.map(() => ({ kind: 'written' }));
-        const seen = new Map<string, number>();
-        let fresh: number[] = [];
-        batch.forEach((e, i) => {
-            const fp = fingerprint(e.doc);
-            const recentFp = this.recent.get(e.key);
-            const first = seen.get(e.key);
-            if (recentFp !== undefined) verdict[i] = { kind: 'duplicate', conflict: recentFp !== fp ? this.conflict(e, null, recentFp) : undefined };
-            else if (first !== undefined) verdict[i] = { kind: 'duplicate', conflict: fingerprint(batch[first].doc) !== fp ? this.conflict(e, batch[first].doc) : undefined };
-            else { seen.set(e.key, i); fresh.push(i); }
-        });
-        if (store.mode === 'native' && fresh.length > 0) {
-            // time-series collections enforce no unique index: ask which of these are already there
-            const found = await this.lookup(store, batch, fresh);
-            fresh = fresh.filter((i) => {
-                const stored = found.get(batch[i].key);
-                if (!stored) return true;
-                verdict[i] = this.duplicateOf(batch[i], stored);
-                return false;
-            });
-        }
-        if (fresh.length > 0) {
-            const outcome = await store.insert(fresh.map((i) => batch[i].doc));
-            const dupes = outcome.duplicateIndexes.map((d) => fresh[d]);
-            for (const f of outcome.failed) verdict[fresh[f.index]] = { kind: 'failed', reason: f.message };
-            if (dupes.length > 0) {
-                // already stored (a replay after a restart, a redelivery): same values, or a conflict?
-                const found = await this.lookup(store, batch, dupes);
-                for (const i of dupes) {
-                    const stored = found.get(batch[i].key);
-                    verdict[i] = stored ? this.duplicateOf(batch[i], stored) : { kind: 'duplicate' };
-                }
-            }
-        }
-        const conflicting = verdict.map((v, i) => (v.conflict ? batch[i] : null)).filter((e): e is Entry => e !== null);
-        if (conflicting.length > 0) await store.keepConflicts(conflicting.map((e) => e.doc));
-        return verdict;
-    }
-
-    private async lookup(store: Store, batch: Entry[], idx: number[]): Promise<Map<string, Record<string, unknown>>> {
-        let from = batch[idx[0]].time.getTime();
-        let to = from;
-        for (const i of idx) { const t = batch[i].time.getTime(); if (t < from) from = t; if (t > to) to = t; }
-        return store.existing(idx.map((i) => batch[i].key), new Date(from), new Date(to));
-    }
-
-    private duplicateOf(e: Entry, stored: Record<string, unknown>): Verdict {
-        return { kind: 'duplicate', conflict: fingerprint(stored) !== fingerprint(e.doc) ? this.conflict(e, stored) : undefined };
-    }
-
-    private conflict(e: Entry, stored: Record<string, unknown> | null, storedFp?: string): Conflict {
-        // the key is device|sensor|time (ids never contain "|")
-        const [device, sensor] = e.key.split('|');
-        const storedValues = stored ? valuesOf(stored) : parseFingerprint(storedFp || '');
-        return { key: e.key, device, sensor, time: e.time, stored: storedValues, received: valuesOf(e.doc) };
     }
 
     /** Runs the fallback retention purge once (no-op in native mode or with retention 0). */
@@ -605,46 +407,58 @@ export class WriterCore {
     }
 
     /**
-     * Stops accepting, makes everything accepted durable, then (database reachable) keeps writing
-     * from the spool for at most `drainMs`, and closes the spool. What is not yet in the database
-     * stays in the spool for the next start. Readings still waiting for room are refused.
+     * Makes everything accepted durable, then (database reachable) keeps writing from the spool
+     * for at most `drainMs`, and closes the spool. What is not yet in the database stays in the
+     * spool for the next start. Readings accepted meanwhile join the spool; readings still waiting
+     * for room are untaken (not stored, not settled).
      */
     async close(drainMs: number): Promise<{ written: number; spooled: number; refused: number }> {
         this.closing = true;
-        const before = this.counters.written + this.counters.duplicates;
-        for (const t of [this.batchTimer, this.purgeTimer, this.fullTimer]) if (t !== null) this.clock.clearTimeout(t);
-        this.batchTimer = this.purgeTimer = this.fullTimer = null;
+        const c = this.counters;
+        const before = c.written + c.duplicates + c.conflicts;
+        for (const t of [this.batchTimer, this.purgeTimer]) if (t !== null) this.clock.clearTimeout(t);
+        this.batchTimer = this.purgeTimer = null;
+        this.full.stop();
         const refused = this.waiting.length;
-        for (const w of this.waiting.splice(0)) w.ticket.settle('failed', 'the writer closed while the spool was full');
+        for (const w of this.waiting.splice(0)) w.ticket.settle('untaken', 'the writer stopped while the spool was full');
         try { await this.spool.sync(); } catch { /* reported by syncThen */ }
         if (this.isOnline && drainMs > 0) {
             this.draining = true;
             this.clearRetry();
             const deadline = this.clock.now() + drainMs;
-            this.pump();
-            while (this.clock.now() < deadline && (this.writing > 0 || (this.isOnline && this.retry.length + this.spool.untaken > 0))) {
-                await Promise.race([this.idle(), this.sleep(Math.max(0, deadline - this.clock.now()))]);
-                if (this.writing === 0 && this.isOnline) this.pump();
-                if (this.writing === 0 && !this.isOnline) break;
+            while (this.clock.now() < deadline) {
+                if (this.writing === 0) {
+                    if (!this.isOnline || this.retry.length + this.spool.untaken === 0) break;
+                    try { await this.spool.sync(); } catch { break; }
+                    this.pump();
+                    if (this.writing === 0) break;
+                }
+                await this.idleOrDeadline(deadline);
             }
             this.draining = false;
-        } else if (this.writing > 0) {
+        } else if (this.writing > 0 && drainMs > 0) {
             // let batches already sent finish (their confirmation shortens the next replay)
-            await Promise.race([this.idle(), this.sleep(Math.min(2000, Math.max(0, drainMs)))]);
+            await this.idleOrDeadline(this.clock.now() + Math.min(2000, drainMs));
         }
         this.clearRetry();
         this.closed = true;
         await this.spool.close();
-        return { written: this.counters.written + this.counters.duplicates - before, spooled: this.spool.unconfirmed, refused };
+        return { written: c.written + c.duplicates + c.conflicts - before, spooled: this.spool.unconfirmed, refused };
     }
 
-    private sleep(ms: number): Promise<void> {
-        return new Promise<void>((r) => { this.clock.setTimeout(r, ms); });
-    }
-
-    private idle(): Promise<void> {
-        if (this.writing === 0) return Promise.resolve();
-        return new Promise<void>((r) => this.idleWaiters.push(r));
+    /** Resolves when no batch is in flight, or at the deadline. */
+    private idleOrDeadline(deadline: number): Promise<void> {
+        return new Promise<void>((resolve) => {
+            let timer: unknown = null;
+            const finish = (): void => {
+                if (timer !== null) this.clock.clearTimeout(timer);
+                timer = null;
+                resolve();
+            };
+            if (this.writing === 0) return finish();
+            timer = this.clock.setTimeout(finish, Math.max(0, deadline - this.clock.now()));
+            this.idleWaiters.push(finish);
+        });
     }
 
     private notifyIdle(): void {
@@ -658,44 +472,16 @@ export class WriterCore {
         }
     }
 
-    /** Status for the node: connecting / spooled N / spool full / mode and counts / failing. */
+    /** Status for the node (writer-api.ts writerStatus). */
     status(): WriterStatus {
-        const c = this.counters;
-        const bad = c.invalid + c.rejected + c.failed;
-        const lost = c.dropped;
-        const queued = this.spool.unconfirmed;
-        if (this.spool.failure) return { fill: 'red', shape: 'ring', key: 'spool-error', params: {} };
-        if (this.waiting.length > 0) return { fill: 'red', shape: 'ring', key: 'full', params: { n: this.waiting.length } };
-        if (!this.isOnline) {
-            if (queued === 0 && lost === 0 && !this.failing) {
-                return { fill: 'yellow', shape: 'ring', key: this.store ? 'disconnected' : 'connecting', params: {} };
-            }
-            if (lost > 0) return { fill: 'red', shape: 'ring', key: 'spooled-lost', params: { n: queued, lost } };
-            return { fill: this.failing ? 'red' : 'yellow', shape: 'ring', key: 'spooled', params: { n: queued } };
-        }
-        const mode = this.mode as Mode;
-        if (this.failing) return { fill: 'red', shape: 'ring', key: 'failing', params: { n: queued } };
-        if (lost > 0) return { fill: 'yellow', shape: 'dot', key: 'ok-lost', params: { mode, n: c.written, lost } };
-        if (bad > 0) return { fill: 'yellow', shape: 'dot', key: 'ok-bad', params: { mode, n: c.written, bad } };
-        if (queued > this.opts.batchSize * this.opts.inFlight) return { fill: 'blue', shape: 'dot', key: 'ok-queued', params: { mode, n: c.written, q: queued } };
-        return { fill: 'green', shape: 'dot', key: 'ok', params: { mode, n: c.written } };
+        return writerStatus({
+            counters: this.counters, queued: this.spool.unconfirmed, waiting: this.waiting.length, full: this.full.active,
+            whenFull: this.opts.whenFull, spoolFailed: this.spool.failure !== null, online: this.isOnline, hasStore: this.store !== null,
+            failing: this.failing, mode: this.mode, busy: this.opts.batchSize * this.opts.inFlight,
+        });
     }
 
     private emitStatus(): void {
         this.onStatus(this.status());
     }
 }
-
-/** Transient = retry later (the store tags its errors; anything without a verdict counts as transient). */
-function isTransient(err: unknown): boolean {
-    const e = err as { transient?: boolean } | null;
-    return !(e && e.transient === false);
-}
-
-/** One line for a log: the error's message, never its stack. */
-export function errorText(err: unknown): string {
-    if (err && typeof err === 'object' && 'message' in err) return String((err as Error).message);
-    return String(err);
-}
-
-export { DUPLICATE_KEY };

@@ -1,11 +1,13 @@
 /**
- * Versioned migrations of the writer's editor config (STYLE.md: `version` in defaults + up()).
+ * Versioned migrations of the writer's editor config (`version` in the editor defaults, one up()
+ * per version).
  * v0 = a config without `version` (hand-written flows, early drafts): `retention` was
  * expireAfterSeconds, with no unit field, and there was no output port setting.
  * v1 → v2: the in-memory buffer (bufferSize readings, overflow drop-oldest|drop-newest|reject)
  * became the disk spool (spoolSize MB, whenFull block|drop-newest|reject). drop-oldest, the old
- * default, becomes block: nothing is dropped any more unless asked for. The output now reports
- * each written batch instead of each message.
+ * default, becomes block: nothing is dropped any more unless asked for. The editor keeps only
+ * v2's fields, so a v1 node deployed again from the editor gets block too (never more loss than
+ * before). The output now reports each written batch instead of each message.
  */
 import { Migration, runMigrations } from '../shared/migrations';
 

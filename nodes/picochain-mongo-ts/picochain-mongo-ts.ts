@@ -5,19 +5,20 @@
  * Thin wrapper: core.ts spools, batches and writes, spool.ts keeps the disk log, store.ts talks to
  * the driver, mode.ts decides the collection kind.
  */
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nodeLogSink } from '../shared/node-log';
 import type { EventEmitter } from 'events';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { MongoConfigNode } from '../picochain-mongo-config/api';
-import { BatchReport, errorText, WriterCore, WriterStatus } from './core';
+import { BatchReport, errorText, Held, WriterCore, WriterStatus } from './core';
 import { mapPayload } from './document';
 import { parseWriterSettings, WriterDefProps } from './settings';
 import { prepareStore } from './store';
 import { Spool } from './spool';
 import { migrate } from './migrations';
-import { compactCount, ThrottledStatus } from '../shared/node-status';
+import { compactCount, STATUS_INTERVAL_MS, ThrottledStatus } from '../shared/node-status';
 import { translator } from '../shared/catalog';
 import { Backoff } from '../shared/backoff';
 import { claimReadings, settleReadings } from '../shared/delivery';
@@ -33,8 +34,9 @@ const CLOSE_DRAIN_MS = 5000;
 const PREPARE_RETRY_MIN_MS = 500;
 const PREPARE_RETRY_MAX_MS = 10000;
 
-/** Where a writer keeps its spool: as configured, else <userDir>/picochain-spool/<node id>. */
+/** Where a writer keeps its spool: as configured (relative to the user directory, ~ = home), else <userDir>/picochain-spool/<node id>. */
 function spoolDirectory(configured: string, userDir: string | undefined, nodeId: string): string {
+    if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
     if (configured) return path.resolve(userDir || process.cwd(), configured);
     return path.join(userDir || path.join(os.homedir(), '.node-red'), 'picochain-spool', nodeId.replace(/[^A-Za-z0-9_.-]/g, '_'));
 }
@@ -72,20 +74,43 @@ export = function (RED: NodeAPI): void {
             lastStatus = key;
             return { fill, shape, text };
         });
+        // the core reports a status per message: a new kind of status is shown at once, new counts
+        // of the same kind at most every STATUS_INTERVAL_MS (translated only then)
+        let latest: WriterStatus | null = null;
+        let latestKind = '';
+        let statusTimer: NodeJS.Timeout | null = null;
+        const onStatus = (s: WriterStatus): void => {
+            if (closing) return;
+            const kind = `${s.fill}|${s.shape}|${s.key}`;
+            latest = s;
+            if (kind !== latestKind) {
+                latestKind = kind;
+                applyStatus(s);
+                return;
+            }
+            if (statusTimer === null) {
+                statusTimer = setTimeout(() => {
+                    statusTimer = null;
+                    if (latest && !closing) applyStatus(latest);
+                }, STATUS_INTERVAL_MS);
+            }
+        };
 
         let core: WriterCore | null = null;
         let spoolDir = '';
         if (!setupError && settings && config) {
             spoolDir = spoolDirectory(settings.spoolDir, (RED.settings as { userDir?: string }).userDir, node.id);
-            const spool = new Spool<never>({ dir: spoolDir, maxBytes: settings.spoolMaxBytes });
-            core = new WriterCore(settings, spool as never, {
-                onStatus: (s) => { if (!closing) applyStatus(s); },
+            const spool = new Spool<Held>({ dir: spoolDir, maxBytes: settings.spoolMaxBytes });
+            core = new WriterCore(settings, spool, {
+                onStatus,
                 log: nodeLogSink(node, scrub),
                 onBatch: (r: BatchReport) => { if (emitOutput) node.send({ topic: 'stored', payload: r }); },
             });
             try {
-                const replay = core.open();
-                if (replay > 0) node.log(t('log.replay', { n: replay, dir: spoolDir }));
+                const found = core.open();
+                if (found.records > 0) node.log(t('log.replay', { n: found.records, dir: spoolDir }));
+                if (found.cutBytes > 0) node.warn(t('log.spool-cut', { bytes: found.cutBytes, dir: spoolDir }));
+                for (const file of found.setAside) node.warn(t('log.spool-set-aside', { file }));
             } catch (err) {
                 setupError = t('errors.spool', { dir: spoolDir, error: errorText(err) });
                 core = null;
@@ -101,7 +126,10 @@ export = function (RED: NodeAPI): void {
         const writer = core;
         applyStatus(writer.status());
         // read-only view for tests and debugging: counters, mode, readings held
-        (node as Node & { stats?: () => unknown }).stats = () => ({ ...writer.counters, mode: writer.mode, pending: writer.pending, spooled: writer.spooled, online: writer.isOnline, spoolDir });
+        (node as Node & { stats?: () => unknown }).stats = () => ({
+            ...writer.counters, mode: writer.mode, pending: writer.pending, spooled: writer.spooled, waiting: writer.waitingForRoom,
+            full: writer.isFull, online: writer.isOnline, spoolDir,
+        });
 
         const onState = (state: string): void => {
             if (closing) return;
@@ -173,24 +201,32 @@ export = function (RED: NodeAPI): void {
                 done(new Error(refused || t('errors.empty')));
                 return;
             }
-            // done() once every reading is durable in the spool (or refused): not before
+            // done() once every reading is durable in the spool (or refused): not before. Readings
+            // the writer could not take (stopped, spool failed) are not settled: the broker keeps them.
             writer.accept(mapped, (r) => {
                 settleReadings(delivery, r.durable + r.dropped + r.failures.length, r.dropped + r.failures.length);
                 const problems = refused ? [refused] : [];
                 if (r.failures.length) problems.push(t('errors.not-stored', { n: r.failures.length, first: scrub(r.failures[0]) }));
+                if (r.untaken.length) problems.push(t('errors.not-stored', { n: r.untaken.length, first: scrub(r.untaken[0]) }));
                 if (problems.length) done(new Error(problems.join('; ')));
                 else done();
             });
         });
 
-        node.on('close', (_removed: boolean, done: () => void) => {
+        node.on('close', (removed: boolean, done: () => void) => {
             closing = true;
+            if (statusTimer) clearTimeout(statusTimer);
             throttled.close();
             events.removeListener('state', onState);
             writer.close(writer.isOnline ? CLOSE_DRAIN_MS : 0).then(({ written, spooled, refused }) => {
                 if (refused > 0) node.warn(t('log.close-refused', { n: refused }));
-                if (spooled > 0) node.log(t('log.close-spooled', { n: spooled, dir: spoolDir }));
+                if (spooled > 0 && removed) node.warn(t('log.removed-spooled', { n: spooled, dir: spoolDir }));
+                else if (spooled > 0) node.log(t('log.close-spooled', { n: spooled, dir: spoolDir }));
                 else if (written > 0) node.log(t('log.close-flushed', { n: written }));
+                // a deleted node's default spool folder goes with it once nothing is left in it
+                if (removed && spooled === 0 && !settings.spoolDir) {
+                    try { fs.rmSync(spoolDir, { recursive: true, force: true }); } catch { /* left for the user */ }
+                }
             }, (err) => node.error(scrub(err))).finally(() => {
                 stopped = true;
                 if (prepareTimer) clearTimeout(prepareTimer);

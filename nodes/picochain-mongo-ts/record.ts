@@ -2,9 +2,9 @@
  * How a reading's document is kept in the writer's spool, and how two documents for the same
  * (device, sensor, time) are compared. Pure: no Node-RED, no driver.
  *
- * A spool record is the JSON text of `{k: key, d: document, t: [names of its Date fields]}` with
- * each Date written as epoch milliseconds, so the document comes back with the same BSON dates
- * whatever the writer's time field was called when it was spooled.
+ * A spool record is the JSON text of `{k: key, f: time field, d: document, t: [names of its Date
+ * fields]}` with each Date written as epoch milliseconds, so the document comes back with the same
+ * BSON dates, and its time, whatever the writer's time field was called when it was spooled.
  */
 import { ReadingDoc } from './document';
 
@@ -26,6 +26,13 @@ export function encodeRecord(key: string, doc: ReadingDoc, timeField: string): B
         } else d[k] = v;
     }
     return Buffer.from(JSON.stringify({ k: key, f: timeField, d, t: dates }));
+}
+
+/** Encodes a mapped reading; its time field is `timeField` or else the field holding its time. */
+export function encodeMapped(m: SpooledDoc, timeField?: string): Buffer {
+    let field = timeField;
+    if (!field) field = m.doc.time === m.time ? 'time' : Object.keys(m.doc).find((k) => m.doc[k] === m.time) || 'time';
+    return encodeRecord(m.key, m.doc, field);
 }
 
 /** Decodes a spool record; throws on anything that is not one. */

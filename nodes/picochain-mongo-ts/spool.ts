@@ -1,36 +1,37 @@
 /**
- * The writer's disk spool: an append-only log of records in segment files, made durable in groups
- * (one fdatasync for every record appended while the previous sync ran), bounded in bytes, read
- * back in order, and replayed from the last checkpoint when it is opened again after a stop or a
- * crash. Pure Node.js (fs), no Node-RED, no driver.
+ * The writer's disk spool: an append-only log of records in segment files (format in segment.ts),
+ * made durable in groups (one fdatasync for every record appended while the previous sync ran),
+ * bounded in bytes, read back in order, and replayed from the last checkpoint when it is opened
+ * again after a stop or a crash. Pure Node.js (fs), no Node-RED, no driver.
  *
- * Layout of `dir`:
- *   000000000001.seg …  segments: an 8-byte header "PCSPOOL1", then records
- *                        [u32 LE payload length][u32 LE crc32 of payload][payload]
+ * Layout of `dir` (created 0700, files 0600):
+ *   000000000001.seg …  segments; a new one is started at each open and past `segmentBytes`
  *   checkpoint.json     {"segment": N, "offset": B}: every record before byte B of segment N is
- *                        confirmed (stored); written with rename, not synced (a stale checkpoint only
- *                        means more records are replayed, and the writer's duplicate check absorbs them)
+ *                        confirmed (stored); written with rename, not synced (a stale or lost
+ *                        checkpoint only means more records are replayed, and the writer's
+ *                        duplicate check absorbs them)
  *
- * A torn record at the end of the last segment (power cut mid-write) fails its length or CRC check
- * and is cut off at open: it was never synced, so nobody was told it was safe.
+ * At open every segment from the checkpoint's on is read and checked (length, CRC-32): a torn or
+ * corrupt record and everything after it in its segment is cut off. A torn record is one that was
+ * never synced, so nobody was told it was safe.
  *
  * Records are numbered in append order (`n`, from 0 at each open). The consumer takes them in order
  * (`take`) and confirms them (`confirm`) in any order; a segment file is deleted once every record in
- * it is confirmed. Records taken while they are still in memory come with the value given to
- * `append`; once more than `memoryRecords` wait, later records live only on disk and are read back
- * (payload only) when the consumer reaches them, so memory stays flat through a long outage.
+ * it is confirmed. The newest records (at most `memoryRecords`) are also kept in memory with the
+ * value given to `append`; when more wait, that memory is dropped and the consumer reads them back
+ * from disk (payload only), so memory stays flat however long the consumer is away.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
+import {
+    fdatasync, frameRecord, headerState, MAGIC, MAX_RECORD_BYTES, readRecords, RECORD_HEADER, scanSegment,
+    SEGMENT_PATTERN, segmentName, syncDirectory, walkRecords, writeAll,
+} from './segment';
 
-const MAGIC = Buffer.from('PCSPOOL1');
-const RECORD_HEADER = 8;
-/** A record larger than this is refused at append and treated as corruption when read. */
-export const MAX_RECORD_BYTES = 1 << 20;
-const READ_CHUNK = 1 << 20;
+export { MAX_RECORD_BYTES };
+
 const CHECKPOINT_FILE = 'checkpoint.json';
-const SEGMENT_PATTERN = /^(\d{12})\.seg$/;
+const EMPTY = Buffer.alloc(0);
 
 export const DEFAULT_SPOOL_MAX_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -40,77 +41,64 @@ export interface SpoolOptions {
     dir: string;
     /** Bound on the segment files' total size; append refuses beyond it. */
     maxBytes?: number;
-    /** A segment is closed and a new one started past this size. */
+    /** A segment is closed and a new one started past this size (at most a quarter of maxBytes). */
     segmentBytes?: number;
-    /** Records kept in memory for the consumer; beyond, records are read back from disk. */
+    /** Newest records kept in memory for the consumer; older ones are read back from disk. */
     memoryRecords?: number;
     /** Minimum interval between two checkpoint writes (ms). */
     checkpointIntervalMs?: number;
 }
 
-/** One record handed to the consumer. `value` is the appended value while it was kept in memory. */
+/** One record handed to the consumer. */
 export interface SpoolRecord<T> {
     n: number;
+    /** The payload; empty when `corrupt`. */
     payload: Buffer;
+    /** The appended value, when the record was still in memory. */
     value?: T;
-    /** Read back from disk (replayed after a restart, or spilled while the consumer lagged). */
+    /** Read back from disk (replayed after a restart, or older than what memory keeps). */
     fromDisk: boolean;
+    /** Read back with a wrong checksum or length: its content is lost. */
+    corrupt: boolean;
+}
+
+/** What open() found. */
+export interface OpenReport {
+    /** Records to replay (appended before, never confirmed). */
+    records: number;
+    /** Bytes cut off segment ends: torn (never synced) or corrupt records. */
+    cutBytes: number;
+    /** Segment files whose header is not a spool's, renamed to `*.corrupt` and left alone. */
+    setAside: string[];
 }
 
 interface Segment {
     id: number;
     file: string;
-    /** Bytes written (and synced, once `syncing` settles) including the header. */
+    /** Bytes of the file holding synced records (the next sync writes from here). */
     size: number;
-    /** n of the first record in this segment, and how many it holds, from byte `start` on. */
+    /** n of its first unconfirmed-at-open or appended record, at byte `start`; `count` records from there. */
     firstN: number;
     start: number;
     count: number;
 }
 
-/** CRC-32 (IEEE), from zlib where Node has it (≥ 20.15), else a table. */
-const crc32: (b: Buffer) => number = typeof (zlib as unknown as { crc32?: unknown }).crc32 === 'function'
-    ? (b) => (zlib as unknown as { crc32(b: Buffer): number }).crc32(b)
-    : (() => {
-        const table = new Int32Array(256);
-        for (let i = 0; i < 256; i++) {
-            let c = i;
-            for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-            table[i] = c;
-        }
-        return (b: Buffer) => {
-            let c = -1;
-            for (let i = 0; i < b.length; i++) c = table[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-            return (c ^ -1) >>> 0;
-        };
-    })();
-
-function segmentName(id: number): string {
-    return `${String(id).padStart(12, '0')}.seg`;
+interface Held<T> {
+    n: number;
+    payload: Buffer;
+    value: T;
 }
 
-/** Reads the records of one segment file from `offset` on; stops at the first torn or corrupt one. */
-function scanSegment(file: string, offset: number): { records: { offset: number; length: number }[]; end: number; size: number } {
-    const fd = fs.openSync(file, 'r');
-    try {
-        const size = fs.fstatSync(fd).size;
-        const records: { offset: number; length: number }[] = [];
-        let pos = Math.max(offset, MAGIC.length);
-        const head = Buffer.alloc(RECORD_HEADER);
-        while (pos + RECORD_HEADER <= size) {
-            fs.readSync(fd, head, 0, RECORD_HEADER, pos);
-            const len = head.readUInt32LE(0);
-            if (len === 0 || len > MAX_RECORD_BYTES || pos + RECORD_HEADER + len > size) break;
-            const body = Buffer.alloc(len);
-            fs.readSync(fd, body, 0, len, pos + RECORD_HEADER);
-            if (crc32(body) !== head.readUInt32LE(4)) break;
-            records.push({ offset: pos, length: len });
-            pos += RECORD_HEADER + len;
-        }
-        return { records, end: pos, size };
-    } finally {
-        fs.closeSync(fd);
+/** Directories opened by a Spool in this process (two writers on one spool would corrupt it). */
+const OPEN_KEY = Symbol.for('picochain.spool.open');
+function openDirs(): Set<string> {
+    const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
+    let s = g[OPEN_KEY];
+    if (!s) {
+        s = new Set();
+        g[OPEN_KEY] = s;
     }
+    return s;
 }
 
 export class Spool<T> {
@@ -122,48 +110,67 @@ export class Spool<T> {
     private segments: Segment[] = [];
     private fd: number | null = null;
     private nextN = 0;
-    /** Records appended but not yet handed to a sync. */
-    private pendingBufs: Buffer[] = [];
+    /** Framed records appended but not yet handed to a sync. */
+    private pending: Buffer[] = [];
     private pendingBytes = 0;
     private pendingWaiters: (() => void)[] = [];
     private syncing: Promise<void> | null = null;
     /** Total bytes of all segment files including what waits to be written. */
     private bytes = 0;
-    /** Appended, not yet taken, values kept in memory (n → value), in order. */
-    private memory: { n: number; payload: Buffer; value: T }[] = [];
-    /**
-     * Next record to take from disk (record n at byte `offset` of segment `segId`; offset -1 = not
-     * located yet); null while every untaken record is in `memory`.
-     */
-    private diskCursor: { n: number; segId: number; offset: number } | null = null;
-    /** Where the confirmed prefix ends on disk, advanced lazily for the checkpoint. */
-    private confirmCursor: { n: number; segId: number; offset: number } | null = null;
-    /** Highest n written to disk (synced or in the sync running now). */
-    private writtenN = -1;
+    /** The newest untaken records, n = nextN - memory.length … nextN - 1. */
+    private memory: Held<T>[] = [];
+    /** Next record to take; records before `memStart` are read from disk. */
+    private takeN = 0;
+    /** Where record takeN is on disk, when known. */
+    private diskPos: { segId: number; offset: number } | null = null;
+    /** Records below this n are in a segment whose rest cannot be read: handed out as corrupt. */
+    private brokenUntil = 0;
     private syncedN = -1;
     /** Confirmed prefix (every record < confirmedBelow is confirmed) and confirmations beyond it. */
     private confirmedBelow = 0;
     private confirmedAhead = new Set<number>();
+    /** Where the last checkpoint pointed (to walk on from there). */
+    private checkpointAt: { segId: number; n: number; offset: number } | null = null;
     private checkpointDirty = false;
     private lastCheckpointAt = 0;
+    private opened = false;
     private closed = false;
-    /** Set when an fs call failed: the spool refuses appends from then on. */
+    private key = '';
+    /** Set when a write or sync failed: the spool refuses appends from then on. */
     failure: Error | null = null;
 
     constructor(opts: SpoolOptions) {
-        this.dir = opts.dir;
+        this.dir = path.resolve(opts.dir);
         this.maxBytes = opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
-        this.segmentBytes = Math.min(opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, this.maxBytes);
-        this.memoryRecords = opts.memoryRecords ?? DEFAULT_MEMORY_RECORDS;
+        // a quarter at most, so that deleting confirmed segments always frees room before the bound
+        this.segmentBytes = Math.max(MAGIC.length + RECORD_HEADER + 1, Math.min(opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, Math.floor(this.maxBytes / 4)));
+        this.memoryRecords = Math.max(0, opts.memoryRecords ?? DEFAULT_MEMORY_RECORDS);
         this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 1000;
     }
 
     /**
-     * Opens the directory: cuts torn tails, skips the checkpointed prefix and queues every other
-     * record for the consumer (read from disk). Returns how many records it found to replay.
+     * Opens the directory (creating it 0700): sets aside what is not a segment, cuts torn tails,
+     * skips the checkpointed prefix and queues every other record for the consumer (read from disk).
+     * Throws when the directory cannot be used or another Spool of this process has it open.
      */
-    open(): number {
+    open(): OpenReport {
+        if (this.opened) throw new Error('spool already opened');
         fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        const key = fs.realpathSync(this.dir);
+        if (openDirs().has(key)) throw new Error(`spool folder ${this.dir} is already used by another writer`);
+        openDirs().add(key);
+        this.key = key;
+        this.opened = true;
+        try {
+            return this.load();
+        } catch (err) {
+            this.release();
+            throw err;
+        }
+    }
+
+    private load(): OpenReport {
+        const report: OpenReport = { records: 0, cutBytes: 0, setAside: [] };
         const ids = fs.readdirSync(this.dir)
             .map((f) => SEGMENT_PATTERN.exec(f))
             .filter((m): m is RegExpExecArray => m !== null)
@@ -175,88 +182,93 @@ export class Spool<T> {
             if (Number.isInteger(c.segment) && Number.isInteger(c.offset)) checkpoint = c;
         } catch { /* none yet, or unreadable: replay everything */ }
         let n = 0;
-        let firstToTake: { n: number; segId: number; offset: number } | null = null;
         for (const id of ids) {
             const file = path.join(this.dir, segmentName(id));
             if (id < checkpoint.segment) { fs.rmSync(file, { force: true }); continue; }
-            const from = id === checkpoint.segment ? checkpoint.offset : 0;
-            let scan;
-            try {
-                scan = scanSegment(file, from);
-            } catch {
+            const head = headerState(file);
+            if (head === 'foreign') {
+                fs.renameSync(file, `${file}.corrupt`);
+                report.setAside.push(`${file}.corrupt`);
                 continue;
             }
-            if (scan.end < scan.size) fs.truncateSync(file, Math.max(scan.end, MAGIC.length));
-            if (scan.records.length === 0 && id !== ids[ids.length - 1]) { fs.rmSync(file, { force: true }); continue; }
-            const start = scan.records.length ? scan.records[0].offset : Math.max(scan.end, MAGIC.length);
-            const seg: Segment = { id, file, size: Math.max(scan.end, MAGIC.length), firstN: n, start, count: scan.records.length };
-            if (scan.records.length > 0 && firstToTake === null) firstToTake = { n, segId: id, offset: scan.records[0].offset };
-            this.segments.push(seg);
-            this.bytes += seg.size;
-            n += scan.records.length;
+            const scan = head === 'ok' ? scanSegment(file) : { offsets: [], end: 0, size: fs.statSync(file).size };
+            report.cutBytes += scan.size - scan.end;
+            let offsets = scan.offsets;
+            if (id === checkpoint.segment) {
+                // skip the confirmed prefix, if the checkpoint falls on a record boundary (else replay all)
+                const i = offsets.findIndex((o) => o >= checkpoint.offset);
+                const skip = i < 0 ? (checkpoint.offset === scan.end ? offsets.length : 0) : offsets[i] === checkpoint.offset ? i : 0;
+                offsets = offsets.slice(skip);
+            }
+            if (offsets.length === 0) { fs.rmSync(file, { force: true }); continue; }
+            if (scan.end < scan.size) fs.truncateSync(file, scan.end);
+            this.segments.push({ id, file, size: scan.end, firstN: n, start: offsets[0], count: offsets.length });
+            this.bytes += scan.end;
+            n += offsets.length;
         }
         this.nextN = n;
-        this.writtenN = this.syncedN = n - 1;
-        this.diskCursor = firstToTake;
-        this.confirmCursor = firstToTake ? { ...firstToTake } : null;
-        this.startSegment(this.segments.length ? this.segments[this.segments.length - 1].id + 1 : 1);
-        return n;
+        this.syncedN = n - 1;
+        report.records = n;
+        if (this.segments.length > 0) this.diskPos = { segId: this.segments[0].id, offset: this.segments[0].start };
+        this.startSegment(ids.length ? ids[ids.length - 1] + 1 : 1);
+        return report;
     }
 
     /** Records appended and not yet confirmed. */
     get unconfirmed(): number { return this.nextN - this.confirmedBelow - this.confirmedAhead.size; }
     /** Records not yet taken by the consumer. */
-    get untaken(): number {
-        if (this.diskCursor) return this.nextN - this.diskCursor.n;
-        return this.memory.length;
-    }
+    get untaken(): number { return this.nextN - this.takeN; }
+    /** Records whose value is held in memory. */
+    get inMemory(): number { return this.memory.length; }
     get usedBytes(): number { return this.bytes; }
-    /** Whether `bytes` more would exceed the bound. */
+    /** Highest record number known durable. */
+    get durableN(): number { return this.syncedN; }
+    get isClosed(): boolean { return this.closed; }
+    /** Whether a record of `bytes` payload would exceed the bound. */
     wouldOverflow(bytes: number): boolean { return this.bytes + bytes + RECORD_HEADER > this.maxBytes; }
 
+    private get memStart(): number { return this.nextN - this.memory.length; }
+
     /**
-     * Appends one record; resolves nothing itself: call `sync()` (or wait for `whenSynced`) to know it
-     * is durable. Returns its number, or -1 when the spool is full (nothing written).
+     * Appends one record; call `sync()` to know it is durable. Returns its number, or -1 when the
+     * spool is full, closed or failed (nothing written). Throws on an empty or over-size payload.
      */
     append(payload: Buffer, value: T): number {
-        if (this.closed || this.failure) return -1;
+        if (!this.opened || this.closed || this.failure) return -1;
         if (payload.length === 0 || payload.length > MAX_RECORD_BYTES) throw new RangeError(`spool record of ${payload.length} bytes (1..${MAX_RECORD_BYTES})`);
         if (this.wouldOverflow(payload.length)) return -1;
-        const head = Buffer.alloc(RECORD_HEADER);
-        head.writeUInt32LE(payload.length, 0);
-        head.writeUInt32LE(crc32(payload), 4);
-        this.pendingBufs.push(head, payload);
-        this.pendingBytes += RECORD_HEADER + payload.length;
-        this.bytes += RECORD_HEADER + payload.length;
+        const rec = frameRecord(payload);
+        this.pending.push(rec);
+        this.pendingBytes += rec.length;
+        this.bytes += rec.length;
         const n = this.nextN++;
-        if (this.diskCursor === null && this.memory.length < this.memoryRecords) {
-            this.memory.push({ n, payload, value });
-        } else if (this.diskCursor === null) {
-            // the consumer lags: from here on records are read back from disk when it gets there
-            this.diskCursor = { n, segId: -1, offset: -1 };
+        if (this.memory.length >= this.memoryRecords) {
+            // the consumer lags: forget the values, it reads these records back from disk
+            this.memory = [];
         }
+        if (this.memoryRecords > 0) this.memory.push({ n, payload: rec.subarray(RECORD_HEADER), value });
         return n;
     }
 
-    /** Resolves once every record appended before the call is on disk (group commit). */
+    /** Resolves once every record appended before the call is on disk (group commit); rejects if that failed. */
     sync(): Promise<void> {
         if (this.failure) return Promise.reject(this.failure);
-        if (this.pendingBufs.length === 0) return this.syncing ?? Promise.resolve();
+        if (this.pending.length === 0) {
+            return this.syncing ? this.syncing.then(() => { if (this.failure) throw this.failure; }) : Promise.resolve();
+        }
         return new Promise<void>((resolve, reject) => {
             this.pendingWaiters.push(() => (this.failure ? reject(this.failure) : resolve()));
             if (!this.syncing) this.runSync();
         });
     }
 
-    /** Highest record number known durable. */
-    get durableN(): number { return this.syncedN; }
-
     private runSync(): void {
-        const bufs = this.pendingBufs;
+        const bufs = this.pending;
         const bytes = this.pendingBytes;
         const waiters = this.pendingWaiters;
         const lastN = this.nextN - 1;
-        this.pendingBufs = [];
+        const firstN = lastN - bufs.length + 1;
+        this.pending = [];
         this.pendingBytes = 0;
         this.pendingWaiters = [];
         this.syncing = (async () => {
@@ -264,37 +276,31 @@ export class Spool<T> {
                 let seg = this.segments[this.segments.length - 1];
                 if (seg.size > MAGIC.length && seg.size + bytes > this.segmentBytes) seg = this.startSegment(seg.id + 1);
                 const fd = this.fd as number;
-                const data = Buffer.concat(bufs, bytes);
-                await writeAll(fd, data);
-                await new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
-                // place the records in the segment: numbering is contiguous within one sync
-                const firstN = lastN - countRecords(bufs) + 1;
-                if (seg.count === 0) seg.firstN = firstN;
-                seg.count += lastN - firstN + 1;
+                await writeAll(fd, bufs.length === 1 ? bufs[0] : Buffer.concat(bufs, bytes));
+                await fdatasync(fd);
+                if (seg.count === 0) { seg.firstN = firstN; seg.start = seg.size; }
+                seg.count += bufs.length;
                 seg.size += bytes;
-                this.writtenN = this.syncedN = lastN;
+                this.syncedN = lastN;
             } catch (err) {
                 this.failure = err as Error;
             } finally {
                 this.syncing = null;
                 for (const w of waiters) w();
-                if (this.pendingBufs.length > 0) this.runSync();
+                if (this.pending.length > 0 && !this.failure) this.runSync();
+                else if (this.failure) for (const w of this.pendingWaiters.splice(0)) w();
             }
         })();
     }
 
-    /** Closes the active segment and opens a new one (header synced with it on first write). */
+    /** Closes the active segment file and starts a new one, its header synced with its directory entry. */
     private startSegment(id: number): Segment {
-        if (this.fd !== null) fs.closeSync(this.fd);
+        if (this.fd !== null) { fs.closeSync(this.fd); this.fd = null; }
         const file = path.join(this.dir, segmentName(id));
-        const existing = this.segments.find((s) => s.id === id);
-        if (existing) {
-            this.fd = fs.openSync(file, 'a');
-            return existing;
-        }
-        this.fd = fs.openSync(file, 'a', 0o600);
-        fs.writeSync(this.fd, MAGIC);
-        fs.fdatasyncSync(this.fd);
+        const fd = fs.openSync(file, 'a', 0o600);
+        this.fd = fd;
+        fs.writeSync(fd, MAGIC);
+        fs.fdatasyncSync(fd);
         syncDirectory(this.dir);
         const seg: Segment = { id, file, size: MAGIC.length, firstN: this.nextN, start: MAGIC.length, count: 0 };
         this.segments.push(seg);
@@ -303,173 +309,146 @@ export class Spool<T> {
     }
 
     /**
-     * Takes up to `max` records in order: from memory while the consumer keeps up, else read back
-     * from disk (only what is already synced).
+     * Takes up to `max` records in order: older ones read back from disk (only once synced), then
+     * the newest from memory. Fewer than asked (even none) while the next one is not synced yet.
      */
     take(max: number): SpoolRecord<T>[] {
         const out: SpoolRecord<T>[] = [];
-        // records kept in memory come first (after a spill they are the ones before the cursor)
-        const part = this.memory.splice(0, max);
-        for (const r of part) out.push({ n: r.n, payload: r.payload, value: r.value, fromDisk: false });
-        if (this.diskCursor === null || out.length >= max) return out;
-        this.readFromDisk(max, out);
-        if (this.diskCursor && this.diskCursor.n >= this.nextN) {
-            // caught up: records appended from now on stay in memory again
-            this.diskCursor = null;
+        if (!this.opened || this.closed) return out;
+        while (out.length < max && this.takeN < this.memStart) {
+            if (!this.readDisk(max - out.length, out)) return out;
+        }
+        const k = Math.min(max - out.length, this.memory.length);
+        if (k > 0) {
+            for (const r of this.memory.splice(0, k)) out.push({ n: r.n, payload: r.payload, value: r.value, fromDisk: false, corrupt: false });
+            this.takeN += k;
+            this.diskPos = null;
         }
         return out;
     }
 
-    /** The segment holding record n, if it is still there. */
-    private segmentOf(n: number): Segment | undefined {
-        return this.segments.find((seg) => n >= seg.firstN && n < seg.firstN + seg.count);
-    }
-
-    /** Points a cursor at its record n (segment and byte offset), if that record is synced. */
-    private locate(cur: { n: number; segId: number; offset: number }): boolean {
-        const seg = this.segments.find((x) => x.id === cur.segId);
-        if (seg && cur.offset >= 0 && cur.n < seg.firstN + seg.count) return true;
-        const at = this.segmentOf(cur.n);
-        if (!at || cur.n > this.syncedN) return false;
-        cur.segId = at.id;
-        cur.offset = this.offsetOf(at, cur.n - at.firstN);
+    /** Reads records from disk into `out`; false when the next one is not synced yet. */
+    private readDisk(limit: number, out: SpoolRecord<T>[]): boolean {
+        const stop = Math.min(this.memStart, this.syncedN + 1);
+        if (this.takeN >= stop) return false;
+        const corrupt = (until: number): void => {
+            while (this.takeN < until) out.push({ n: this.takeN++, payload: EMPTY, fromDisk: true, corrupt: true });
+            this.diskPos = null;
+        };
+        if (this.takeN < this.brokenUntil) {
+            corrupt(Math.min(this.brokenUntil, stop, this.takeN + limit));
+            return true;
+        }
+        const pos = this.diskPos;
+        let seg = pos ? this.segments.find((s) => s.id === pos.segId) : undefined;
+        if (!seg) {
+            this.diskPos = null;
+            seg = this.segmentOf(this.takeN);
+        }
+        if (!seg) { corrupt(this.takeN + 1); return true; }
+        const end = seg.firstN + seg.count;
+        const want = Math.min(limit, stop - this.takeN, end - this.takeN);
+        let read: ReturnType<typeof readRecords>;
+        try {
+            const offset = this.diskPos ? this.diskPos.offset : walkRecords(seg.file, seg.start, this.takeN - seg.firstN);
+            read = readRecords(seg.file, offset, seg.size, want);
+        } catch {
+            read = { records: [], next: 0, broken: true };
+        }
+        for (const r of read.records) {
+            out.push({ n: this.takeN++, payload: r.payload || EMPTY, fromDisk: true, corrupt: r.payload === null });
+        }
+        if (read.broken || read.records.length < want) {
+            // the rest of this segment cannot be located any more: hand its records out as corrupt
+            this.brokenUntil = end;
+            this.diskPos = null;
+        } else if (this.takeN >= end) {
+            const next = this.segments.find((s) => s.count > 0 && s.firstN === end);
+            this.diskPos = next ? { segId: next.id, offset: next.start } : null;
+        } else {
+            this.diskPos = { segId: seg.id, offset: read.next };
+        }
         return true;
     }
 
-    private readFromDisk(max: number, out: SpoolRecord<T>[]): void {
-        const cur = this.diskCursor as { n: number; segId: number; offset: number };
-        while (out.length < max && cur.n <= this.syncedN && this.locate(cur)) {
-            const seg = this.segments.find((x) => x.id === cur.segId) as Segment;
-            const fd = fs.openSync(seg.file, 'r');
-            try {
-                const end = Math.min(seg.size, cur.offset + READ_CHUNK);
-                let buf = Buffer.alloc(Math.max(0, end - cur.offset));
-                fs.readSync(fd, buf, 0, buf.length, cur.offset);
-                let p = 0;
-                while (out.length < max && cur.n < seg.firstN + seg.count && cur.n <= this.syncedN) {
-                    if (p + RECORD_HEADER > buf.length) break;
-                    const len = buf.readUInt32LE(p);
-                    if (p + RECORD_HEADER + len > buf.length) {
-                        if (p === 0) {
-                            // one record larger than the chunk: read it alone
-                            buf = Buffer.alloc(RECORD_HEADER + len);
-                            fs.readSync(fd, buf, 0, buf.length, cur.offset);
-                            continue;
-                        }
-                        break;
-                    }
-                    out.push({ n: cur.n, payload: Buffer.from(buf.subarray(p + RECORD_HEADER, p + RECORD_HEADER + len)), fromDisk: true });
-                    p += RECORD_HEADER + len;
-                    cur.n++;
-                }
-                cur.offset += p;
-                // at the end of this segment: the next record starts the next one
-                if (cur.n >= seg.firstN + seg.count) { cur.segId = -1; cur.offset = -1; }
-            } finally {
-                fs.closeSync(fd);
-            }
-        }
+    /** The segment holding synced record n, if it is still there. */
+    private segmentOf(n: number): Segment | undefined {
+        return this.segments.find((seg) => seg.count > 0 && n >= seg.firstN && n < seg.firstN + seg.count);
     }
 
-    /** Byte offset of the k-th record of a segment (walks the headers). */
-    private offsetOf(seg: Segment, k: number, from?: { index: number; offset: number }): number {
-        const fd = fs.openSync(seg.file, 'r');
-        try {
-            const head = Buffer.alloc(4);
-            let pos = from ? from.offset : seg.start;
-            for (let i = from ? from.index : 0; i < k; i++) {
-                fs.readSync(fd, head, 0, 4, pos);
-                pos += RECORD_HEADER + head.readUInt32LE(0);
-            }
-            return pos;
-        } finally {
-            fs.closeSync(fd);
-        }
-    }
-
-    /** Marks records stored; deletes segments whose every record is confirmed. */
+    /** Marks records stored; deletes segments whose every record is confirmed. A closed spool ignores it. */
     confirm(ns: Iterable<number>): void {
+        if (!this.opened || this.closed) return;
         for (const n of ns) {
-            if (n < this.confirmedBelow) continue;
-            this.confirmedAhead.add(n);
+            if (n >= this.confirmedBelow && n < this.nextN) this.confirmedAhead.add(n);
         }
         while (this.confirmedAhead.delete(this.confirmedBelow)) this.confirmedBelow++;
         this.checkpointDirty = true;
-        // delete fully confirmed segments (never the one being written)
+        // delete fully confirmed segments (never the last one: it is being written)
         while (this.segments.length > 1) {
             const s = this.segments[0];
             if (s.firstN + s.count > this.confirmedBelow) break;
-            fs.rmSync(s.file, { force: true });
+            try {
+                fs.rmSync(s.file, { force: true });
+            } catch {
+                break;
+            }
             this.bytes -= s.size;
             this.segments.shift();
+            if (this.checkpointAt && this.checkpointAt.segId === s.id) this.checkpointAt = null;
         }
         this.maybeCheckpoint(false);
     }
 
     /** Writes checkpoint.json when due (or now, with force). */
     maybeCheckpoint(force: boolean): void {
-        if (!this.checkpointDirty || this.failure) return;
+        if (!this.checkpointDirty || this.segments.length === 0) return;
         const now = Date.now();
         if (!force && now - this.lastCheckpointAt < this.checkpointIntervalMs) return;
         const target = Math.min(this.confirmedBelow, this.syncedN + 1);
-        const seg = this.segmentOf(target) ?? this.segments[this.segments.length - 1];
-        if (!seg) return;
-        let offset: number;
-        if (target >= seg.firstN + seg.count) offset = seg.size;
-        else {
-            // walk on from where the last checkpoint ended when it is in the same segment
-            const c = this.confirmCursor;
-            const from = c && c.segId === seg.id && c.offset >= 0 && c.n <= target ? { index: c.n - seg.firstN, offset: c.offset } : undefined;
-            offset = this.offsetOf(seg, target - seg.firstN, from);
-            this.confirmCursor = { n: target, segId: seg.id, offset };
-        }
-        const tmp = path.join(this.dir, `${CHECKPOINT_FILE}.tmp`);
+        const seg = this.segmentOf(target);
+        let at: { segId: number; n: number; offset: number };
         try {
-            fs.writeFileSync(tmp, JSON.stringify({ segment: seg.id, offset }));
+            if (seg) {
+                const c = this.checkpointAt;
+                const from = c && c.segId === seg.id && c.n <= target ? c : { segId: seg.id, n: seg.firstN, offset: seg.start };
+                at = { segId: seg.id, n: target, offset: walkRecords(seg.file, from.offset, target - from.n) };
+            } else {
+                // every synced record before target is confirmed: the end of what is synced
+                const last = this.segments[this.segments.length - 1];
+                at = { segId: last.id, n: target, offset: last.size };
+            }
+            const tmp = path.join(this.dir, `${CHECKPOINT_FILE}.tmp`);
+            fs.writeFileSync(tmp, JSON.stringify({ segment: at.segId, offset: at.offset }), { mode: 0o600 });
             fs.renameSync(tmp, path.join(this.dir, CHECKPOINT_FILE));
+            this.checkpointAt = at;
             this.checkpointDirty = false;
             this.lastCheckpointAt = now;
         } catch { /* best effort: a stale checkpoint only means a longer replay */ }
     }
 
-    /** Syncs what was appended, writes the checkpoint and closes the file. */
+    /** Syncs what was appended, writes the checkpoint and closes the file; appends are refused from the call on. */
     async close(): Promise<void> {
-        if (this.closed) return;
-        try {
-            await this.sync();
-        } catch { /* failure is kept in this.failure for the caller */ }
+        if (!this.opened || this.closed) return;
         this.closed = true;
+        while (this.pending.length > 0 || this.syncing) {
+            try {
+                await this.sync();
+            } catch {
+                break; // kept in this.failure for the caller
+            }
+        }
         this.maybeCheckpoint(true);
         if (this.fd !== null) {
-            fs.closeSync(this.fd);
+            try { fs.closeSync(this.fd); } catch { /* already gone */ }
             this.fd = null;
         }
+        this.memory = [];
+        this.release();
     }
-}
 
-/** Makes a new file's directory entry durable (a power cut could otherwise lose the file). */
-function syncDirectory(dir: string): void {
-    let fd: number | null = null;
-    try {
-        fd = fs.openSync(dir, 'r');
-        fs.fsyncSync(fd);
-    } catch { /* not supported on this filesystem: the data itself is synced */ } finally {
-        if (fd !== null) fs.closeSync(fd);
+    private release(): void {
+        if (this.key) openDirs().delete(this.key);
+        this.key = '';
     }
-}
-
-/** fs.write until every byte is written (a write may be short). */
-function writeAll(fd: number, data: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-        const step = (off: number): void => {
-            if (off >= data.length) return resolve();
-            fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : step(off + n)));
-        };
-        step(0);
-    });
-}
-
-/** Records in a pending buffer list (header, payload pairs). */
-function countRecords(bufs: Buffer[]): number {
-    return bufs.length / 2;
 }

@@ -4,10 +4,11 @@
 // back with the mongodb driver. One test kills FerretDB mid-stream, restarts it, and finds every
 // reading exactly once.
 const assert = require('assert');
+const fs = require('fs');
 const helper = require('node-red-node-test-helper');
 const mqtt = require('mqtt');
 const { MongoClient } = require('mongodb');
-const { startMosquitto, startFerretDB } = require('../../scripts/lib/services');
+const { startMosquitto, startFerretDB, tmpDir } = require('../../scripts/lib/services');
 const { encodeBinaryFrame, encodeJsonFrame } = require('../../dist/nodes/shared/codec');
 const { sleep, untilWith } = require('../support/wait');
 const { collect } = require('../support/node-red');
@@ -40,6 +41,8 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
     let client;
     let pub;
     let dbCounter = 0;
+    // the Node-RED user directory, where the writer keeps its spool
+    const userDir = tmpDir('chain-user');
 
     before(async function () {
         [broker, ferret] = await Promise.all([startMosquitto(), startFerretDB()]);
@@ -53,6 +56,7 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
         if (client) await client.close();
         if (ferret) await ferret.cleanup();
         if (broker) await broker.cleanup();
+        fs.rmSync(userDir, { recursive: true, force: true });
     });
     afterEach(async function () {
         await helper.unload();
@@ -70,7 +74,7 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
             { id: 'decode', type: 'picochain-decode', z: 'f1', wires: [['writer', 'alert', 'readings'], ['alert', 'statuses']] },
             { id: 'cfg', type: 'picochain-mongo-config', uri: ferret.uri, database: db, connectTimeout: 1000, tls: false },
             { id: 'writer', type: 'picochain-mongo-ts', z: 'f1', mongo: 'cfg', collection: 'readings', timeField: 'time', metaField: 'meta', granularity: 'minutes',
-                retention: 0, batchSize: 50, batchDelay: 200, bufferSize: 10000, overflow: 'drop-oldest', outputs: 1, version: 1, wires: [['written']] },
+                retention: 0, batchSize: 50, batchDelay: 200, inFlight: 4, spoolSize: 16, whenFull: 'block', outputs: 1, version: 2, wires: [['written']] },
             { id: 'alert', type: 'picochain-alert', z: 'f1', value: 'mean', highWarning: '8', highWarningClear: '6', forTime: '0', offline: true, version: 1, wires: [['events'], []] },
             { id: 'c1', type: 'catch', z: 'f1', scope: ['decode', 'writer', 'alert'], uncaught: false, wires: [['caught']] },
             { id: 'readings', type: 'helper', z: 'f1' },
@@ -79,6 +83,7 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
             { id: 'events', type: 'helper', z: 'f1' },
             { id: 'caught', type: 'helper', z: 'f1' },
         ];
+        helper.settings({ userDir });
         await helper.load(nodes, flow);
         const out = collect({ readings: 'readings', statuses: 'statuses', written: 'written', events: 'events', caught: 'caught' });
         await until(() => helper.getNode('broker').connected, 'Node-RED connected to Mosquitto');
@@ -141,7 +146,7 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
                 await ferret.stop({ kill: true });
             }
             if (seq === 100) {
-                await until(() => /buffer/i.test(JSON.stringify(writer.status.lastCall && writer.status.lastCall.args[0])), 'status says buffering', 15000);
+                await until(() => /spooled \d+/.test(JSON.stringify(writer.status.lastCall && writer.status.lastCall.args[0])), 'status says spooled', 15000);
                 await ferret.restart();
             }
             // a QoS 1 redelivery of a frame sent just before the outage
@@ -153,5 +158,11 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
         assert.strictEqual(docs.length, N);
         assert.deepStrictEqual(docs.map((d) => d.seq), [...Array(N).keys()]);
         assert.strictEqual(out.caught.length, 0, out.caught.map((m) => m.error.message).join('\n'));
+        // one output message per batch written: topic "stored", the counts of the batch
+        assert.ok(out.written.length > 0 && out.written.every((m) => m.topic === 'stored'));
+        const sum = (f) => out.written.reduce((a, m) => a + m.payload[f], 0);
+        // (a batch stored just before the kill whose answer was lost comes back as duplicates on retry)
+        assert.ok(sum('written') <= N && sum('written') + sum('duplicates') >= N + 1, `written ${sum('written')}, duplicates ${sum('duplicates')}`);
+        assert.strictEqual(writer.stats().pending, 0);
     });
 });

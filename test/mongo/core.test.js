@@ -1,94 +1,16 @@
 'use strict';
 // picochain-mongo-ts and picochain-mongo-config cores alone (no Node-RED, no server): document
-// mapping and validation, mode detection with fake capability answers, the buffered batch writer
-// on a fake clock and a fake store, settings, redaction.
+// mapping and validation, mode detection with fake capability answers, settings and config
+// migrations, redaction. The writer engine itself: writer.test.js; its spool: spool.test.js.
 const assert = require('assert');
 const { toDocument, mapPayload, checkFieldNames, reviveDate, findUnsafeKey, ReadingError } = require('../../dist/nodes/picochain-mongo-ts/document');
 const { detectMode, isTransientError, isUnsupportedError, majorVersion } = require('../../dist/nodes/picochain-mongo-ts/mode');
-const { WriterCore, RecentKeys, RateLimitedLog } = require('../../dist/nodes/picochain-mongo-ts/core');
 const { parseWriterSettings } = require('../../dist/nodes/picochain-mongo-ts/settings');
 const { redact, expandEnv, checkSettings, clientOptions, MongoConnection } = require('../../dist/nodes/picochain-mongo-config/core');
 const { freePort } = require('../../scripts/lib/services');
 const { sleep } = require('../support/wait');
 
-const FIELDS = { timeField: 'time', metaField: 'meta' };
-const NOW = new Date('2026-03-01T12:00:00Z');
-const T0 = Date.parse('2026-03-01T10:00:00Z');
-
-function reading(i = 0, over = {}) {
-    return {
-        device: 'fridge-1', site: 'foodbank', sensor: 'temperature', unit: '°C',
-        time: new Date(T0 + i * 60000), deviceTime: new Date(T0 + i * 60000), receivedAt: new Date(T0 + i * 60000 + 150),
-        window: 60, count: 6, min: 3.9, max: 4.4, mean: 4.1, std: 0.18, slope: 0.05, last: 4.2, seq: i, state: 0, source: 'json-v1',
-        ...over,
-    };
-}
-const mapped = (i, over) => toDocument(reading(i, over), FIELDS, NOW);
-
-/** A manual clock: timers run only when the test advances time. */
-class FakeClock {
-    constructor() { this.t = 0; this.timers = []; this.seq = 0; }
-    now() { return this.t; }
-    setTimeout(fn, ms) { const h = { at: this.t + Math.max(0, ms), fn, id: this.seq++ }; this.timers.push(h); return h; }
-    clearTimeout(h) { this.timers = this.timers.filter((x) => x !== h); }
-    async advance(ms) {
-        const end = this.t + ms;
-        for (;;) {
-            await settle();
-            this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
-            const next = this.timers[0];
-            if (!next || next.at > end) break;
-            this.timers.shift();
-            this.t = next.at;
-            next.fn();
-        }
-        this.t = end;
-        await settle();
-    }
-}
-async function settle() { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); }
-
-/** An in-memory Store: unique _id in fallback mode (11000 like MongoDB), none in native mode. */
-class FakeStore {
-    constructor(mode = 'fallback') { this.mode = mode; this.docs = []; this.calls = []; this.queries = 0; this.fail = null; this.purges = []; }
-    async insert(docs) {
-        this.calls.push(docs.map((d) => d._id));
-        if (this.fail) throw this.fail;
-        const duplicateIndexes = [];
-        docs.forEach((d, i) => {
-            if (this.mode === 'fallback' && this.docs.some((x) => x._id === d._id)) duplicateIndexes.push(i);
-            else this.docs.push(d);
-        });
-        return { inserted: docs.length - duplicateIndexes.length, duplicateIndexes, failed: [] };
-    }
-    async existingIds(ids, from, to) {
-        this.queries++;
-        if (this.fail) throw this.fail;
-        return new Set(this.docs.filter((d) => ids.includes(d._id) && d.time >= from && d.time <= to).map((d) => d._id));
-    }
-    async purgeOlderThan(cutoff) {
-        this.purges.push(cutoff);
-        const before = this.docs.length;
-        this.docs = this.docs.filter((d) => d.time >= cutoff);
-        return before - this.docs.length;
-    }
-}
-const netError = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'MongoNetworkError' });
-
-function makeWriter(opts = {}, clock = new FakeClock()) {
-    const logs = [];
-    const statuses = [];
-    const core = new WriterCore({ batchSize: 3, batchDelayMs: 1000, bufferSize: 10, overflow: 'drop-oldest', retentionS: 0, ...opts },
-        { clock, log: (level, text) => logs.push({ level, text }), onStatus: (s) => statuses.push(s) });
-    return { core, clock, logs, statuses };
-}
-
-/** Feeds one message of readings and records what the ticket reports. */
-function send(core, items) {
-    const rec = { released: false, finished: null };
-    core.accept(items, { onRelease: () => { rec.released = true; }, onFinish: (r) => { rec.finished = r; } });
-    return rec;
-}
+const { FIELDS, NOW, T0, reading, mapped, netError } = require('./writer-fakes');
 
 describe('picochain-mongo-ts document mapping', function () {
     it('maps a reading to the contract document: Dates stay Dates, numbers numbers, _id = device|sensor|ms', function () {
@@ -228,233 +150,6 @@ describe('picochain-mongo-ts mode detection (fake capability answers)', function
     });
 });
 
-describe('picochain-mongo-ts writer core (fake clock, fake store)', function () {
-    it('flushes by size: 7 readings with batch 3 -> two batches at once, the rest after the delay', async function () {
-        const { core, clock } = makeWriter();
-        const store = new FakeStore();
-        core.setStore(store);
-        for (let i = 0; i < 7; i++) send(core, [mapped(i)]);
-        await clock.advance(0);
-        assert.deepStrictEqual(store.calls.map((c) => c.length), [3, 3]);
-        await clock.advance(999);
-        assert.strictEqual(store.calls.length, 2);
-        await clock.advance(1);
-        assert.deepStrictEqual(store.calls.map((c) => c.length), [3, 3, 1]);
-        assert.deepStrictEqual(store.docs.map((d) => d.seq), [0, 1, 2, 3, 4, 5, 6]);
-    });
-
-    it('flushes by delay: 2 readings wait batchDelay ms, then one insert', async function () {
-        const { core, clock } = makeWriter({ batchSize: 100, batchDelayMs: 500 });
-        const store = new FakeStore();
-        core.setStore(store);
-        const a = send(core, [mapped(0)]);
-        await clock.advance(200);
-        const b = send(core, [mapped(1)]);
-        await clock.advance(299);
-        assert.strictEqual(store.calls.length, 0);
-        assert.ok(!a.released && !a.finished, 'not done before it is written (the database is up)');
-        await clock.advance(1);
-        assert.deepStrictEqual(store.calls, [[mapped(0).key, mapped(1).key]]);
-        assert.deepStrictEqual([a.finished.written, b.finished.written], [1, 1]);
-    });
-
-    it('before the store is ready, readings are safely buffered (released at once) and written in order later', async function () {
-        const { core, clock, statuses } = makeWriter({ bufferSize: 100 });
-        const recs = [];
-        for (let i = 0; i < 5; i++) recs.push(send(core, [mapped(i)]));
-        assert.ok(recs.every((r) => r.released && !r.finished));
-        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'yellow', shape: 'ring', key: 'buffering', params: { n: 5 } });
-        const store = new FakeStore();
-        core.setStore(store);
-        await clock.advance(1000);
-        assert.deepStrictEqual(store.docs.map((d) => d.seq), [0, 1, 2, 3, 4]);
-        assert.ok(recs.every((r) => r.finished && r.finished.written === 1));
-        assert.strictEqual(statuses[statuses.length - 1].key, 'ok');
-    });
-
-    it('a transient write failure keeps the batch, releases its messages, retries with backoff, writes in order', async function () {
-        const { core, clock, logs } = makeWriter({ bufferSize: 100 });
-        const store = new FakeStore();
-        core.setStore(store);
-        store.fail = netError();
-        const recs = [];
-        for (let i = 0; i < 6; i++) recs.push(send(core, [mapped(i)]));
-        await clock.advance(0);
-        assert.strictEqual(store.calls.length, 1);
-        assert.ok(recs.every((r) => r.released), 'safely buffered once the database is known to be away');
-        assert.strictEqual(core.pending, 6);
-        assert.strictEqual(core.status().key, 'buffering');
-        await clock.advance(250); // retry 1 fails (250 ms), next in 500 ms
-        assert.strictEqual(store.calls.length, 2);
-        store.fail = null;
-        await clock.advance(500);
-        assert.deepStrictEqual(store.docs.map((d) => d.seq), [0, 1, 2, 3, 4, 5]);
-        assert.strictEqual(core.pending, 0);
-        assert.ok(logs.some((l) => l.level === 'warn' && /write of 3 readings failed/.test(l.text)));
-        assert.strictEqual(logs.filter((l) => /failed/.test(l.text)).length, 1, 'the retry failure is rate-limited');
-    });
-
-    it('the connection coming back retries at once instead of waiting for the backoff', async function () {
-        const { core, clock } = makeWriter({ retryMinMs: 5000 });
-        const store = new FakeStore();
-        core.setStore(store);
-        store.fail = netError();
-        send(core, [mapped(0), mapped(1), mapped(2)]);
-        await clock.advance(0);
-        store.fail = null;
-        core.connectionChanged(true);
-        await clock.advance(0);
-        assert.strictEqual(store.docs.length, 3);
-    });
-
-    for (const [policy, expectSeqs, expectDropped, expectRejected] of [
-        ['drop-oldest', [2, 3, 4, 5, 6, 7], 2, 0],
-        ['drop-newest', [0, 1, 2, 3, 4, 5], 2, 0],
-        ['reject', [0, 1, 2, 3, 4, 5], 0, 2],
-    ]) {
-        it(`buffer bound 6, policy ${policy}: counted, logged, never silent`, async function () {
-            const { core, clock, logs } = makeWriter({ bufferSize: 6, overflow: policy });
-            const recs = [];
-            for (let i = 0; i < 8; i++) recs.push(send(core, [mapped(i)]));
-            assert.strictEqual(core.pending, 6);
-            assert.strictEqual(core.counters.dropped, expectDropped);
-            assert.strictEqual(core.counters.rejected, expectRejected);
-            assert.strictEqual(logs.length, 1, 'one log line, the rest rate-limited');
-            assert.match(logs[0].text, /buffer full \(6 readings\)/);
-            if (policy === 'reject') {
-                assert.match(recs[7].finished.failures[0], /buffer full/);
-                assert.strictEqual(core.status().key, 'buffering');
-            } else {
-                const lostRec = policy === 'drop-oldest' ? recs[0] : recs[7];
-                assert.strictEqual(lostRec.finished.dropped, 1);
-                assert.deepStrictEqual(core.status().key, 'buffering-lost');
-            }
-            const store = new FakeStore();
-            core.setStore(store);
-            await clock.advance(2000);
-            assert.deepStrictEqual(store.docs.map((d) => d.seq), expectSeqs);
-        });
-    }
-
-    it('fallback: a duplicate key (11000) is success, counted as duplicate; recent keys skip the round trip', async function () {
-        const { core, clock } = makeWriter({ batchSize: 2 });
-        const store = new FakeStore('fallback');
-        store.docs.push({ ...mapped(0).doc });
-        core.setStore(store);
-        const a = send(core, [mapped(0), mapped(1)]);
-        await clock.advance(0);
-        assert.deepStrictEqual([a.finished.written, a.finished.duplicates], [1, 1]);
-        const b = send(core, [mapped(1), mapped(1)]);
-        await clock.advance(0);
-        assert.deepStrictEqual([b.finished.written, b.finished.duplicates], [0, 2]);
-        assert.strictEqual(store.calls.length, 1, 'second message needed no insert');
-        assert.strictEqual(store.docs.length, 2);
-    });
-
-    it('native: queries existing keys in the batch time range, so a redelivery after restart is stored once', async function () {
-        const { core, clock } = makeWriter({ batchSize: 3 });
-        const store = new FakeStore('native');
-        store.docs.push({ ...mapped(1).doc }); // written by an earlier run
-        core.setStore(store);
-        const a = send(core, [mapped(0), mapped(1), mapped(2)]);
-        await clock.advance(0);
-        assert.strictEqual(store.queries, 1);
-        assert.deepStrictEqual([a.finished.written, a.finished.duplicates], [2, 1]);
-        assert.strictEqual(store.docs.length, 3);
-        const b = send(core, [mapped(2), mapped(2), mapped(3)]);
-        await clock.advance(0);
-        assert.deepStrictEqual([b.finished.written, b.finished.duplicates], [1, 2]);
-        assert.strictEqual(store.docs.length, 4);
-    });
-
-    it('close flushes what it holds within the bound; with the database away it reports the lost count', async function () {
-        const { core } = makeWriter({ batchSize: 100, bufferSize: 1000, batchDelayMs: 60000 }, require('../../dist/nodes/picochain-mongo-ts/core').systemClock);
-        const store = new FakeStore();
-        core.setStore(store);
-        for (let i = 0; i < 250; i++) send(core, [mapped(i)]);
-        const r = await core.close(2000);
-        assert.deepStrictEqual(r, { written: 250, lost: 0 });
-        assert.strictEqual(store.docs.length, 250);
-
-        const w2 = makeWriter({ bufferSize: 1000, retryMinMs: 50 }, require('../../dist/nodes/picochain-mongo-ts/core').systemClock);
-        const dead = new FakeStore();
-        dead.fail = netError();
-        w2.core.setStore(dead);
-        for (let i = 0; i < 10; i++) send(w2.core, [mapped(i)]);
-        const t0 = Date.now();
-        const r2 = await w2.core.close(300);
-        assert.ok(Date.now() - t0 < 1000, 'bounded');
-        assert.deepStrictEqual(r2, { written: 0, lost: 10 });
-    });
-
-    it('readings arriving during the close flush join it; after close they are refused', async function () {
-        const { core } = makeWriter({ batchSize: 5, bufferSize: 100, batchDelayMs: 60000 }, require('../../dist/nodes/picochain-mongo-ts/core').systemClock);
-        const store = new FakeStore();
-        const slowInsert = store.insert.bind(store);
-        store.insert = async (docs) => { await sleep(30); return slowInsert(docs); };
-        core.setStore(store);
-        for (let i = 0; i < 3; i++) send(core, [mapped(i)]);
-        const closing = core.close(2000);
-        await sleep(10);
-        const late = send(core, [mapped(3)]);
-        const r = await closing;
-        assert.deepStrictEqual(r, { written: 4, lost: 0 });
-        assert.strictEqual(late.finished.written, 1);
-        const after = send(core, [mapped(4)]);
-        assert.match(after.finished.failures[0], /closed/);
-    });
-
-    it('fallback retention: purges at start and on its interval; native mode never purges', async function () {
-        const { core, clock } = makeWriter({ retentionS: 3600, purgeIntervalMs: 60000 });
-        clock.t = T0 + 2 * 3600 * 1000;
-        const store = new FakeStore('fallback');
-        store.docs.push(mapped(0).doc, mapped(90).doc); // 2 h old and 30 min old
-        core.setStore(store);
-        await clock.advance(0);
-        assert.deepStrictEqual(store.docs.map((d) => d.seq), [90]);
-        await clock.advance(60000);
-        assert.strictEqual(store.purges.length, 2);
-        assert.strictEqual(core.counters.purged, 1);
-
-        const n = makeWriter({ retentionS: 3600 });
-        const nat = new FakeStore('native');
-        n.core.setStore(nat);
-        await n.clock.advance(3600000);
-        assert.strictEqual(nat.purges.length, 0);
-    });
-
-    it('a message callback that throws does not make a stored batch look failed (no rewrite, logged)', async function () {
-        const { core, clock, logs } = makeWriter({ batchSize: 2 });
-        const store = new FakeStore();
-        core.setStore(store);
-        core.accept([mapped(0), mapped(1)], { onRelease() {}, onFinish() { throw new Error('downstream blew up'); } });
-        await clock.advance(2000);
-        assert.strictEqual(store.calls.length, 1);
-        assert.strictEqual(core.counters.written, 2);
-        assert.ok(logs.some((l) => /downstream blew up/.test(l.text)));
-    });
-
-    it('counts bad readings in the status', async function () {
-        const { core } = makeWriter();
-        core.setStore(new FakeStore());
-        core.countInvalid(2);
-        assert.deepStrictEqual(core.status(), { fill: 'yellow', shape: 'dot', key: 'ok-bad', params: { mode: 'fallback', n: 0, bad: 2 } });
-    });
-
-    it('RecentKeys forgets the oldest beyond its bound; RateLimitedLog holds back repeats', function () {
-        const k = new RecentKeys(2);
-        k.add('a'); k.add('b'); k.add('c');
-        assert.deepStrictEqual([k.has('a'), k.has('b'), k.has('c'), k.size], [false, true, true, 2]);
-        const clock = new FakeClock();
-        const out = [];
-        const log = new RateLimitedLog((l, t) => out.push(t), clock, 1000);
-        log.log('x', 'warn', 'one'); log.log('x', 'warn', 'two'); log.log('x', 'warn', 'three');
-        clock.t = 1500;
-        log.log('x', 'warn', 'four');
-        assert.deepStrictEqual(out, ['one', 'four (+2 similar in the last 2 s)']);
-    });
-});
-
 describe('picochain-mongo-ts MongoStore.insert error handling (fake collection)', function () {
     const { MongoStore } = require('../../dist/nodes/picochain-mongo-ts/store');
     const bulk = (writeErrors, message = 'E11000 duplicate key') => Object.assign(new Error(message), { name: 'MongoBulkWriteError', code: writeErrors.length ? writeErrors[0].code : undefined, writeErrors, insertedCount: 1 });
@@ -487,17 +182,27 @@ describe('picochain-mongo-ts MongoStore.insert error handling (fake collection)'
 });
 
 describe('picochain-mongo-ts settings', function () {
-    it('defaults: readings, time/meta, minutes, keep, 100 / 1000 ms / 10000 / drop-oldest', function () {
+    it('defaults: readings, time/meta, minutes, keep, batch 500 / 200 ms, 4 in flight, 512 MB spool, block, default folder', function () {
         const { settings } = parseWriterSettings({});
-        assert.deepStrictEqual(settings, { collection: 'readings', timeField: 'time', metaField: 'meta', granularity: 'minutes', retentionS: 0, batchSize: 100, batchDelayMs: 1000, bufferSize: 10000, overflow: 'drop-oldest' });
+        assert.deepStrictEqual(settings, {
+            collection: 'readings', timeField: 'time', metaField: 'meta', granularity: 'minutes', retentionS: 0, batchSize: 500, batchDelayMs: 200,
+            inFlight: 4, whenFull: 'block', spoolMaxBytes: 512 * 1048576, spoolDir: '',
+        });
         assert.strictEqual(parseWriterSettings({ retention: 30, retentionUnit: 'd' }).settings.retentionS, 30 * 86400);
+        const s = parseWriterSettings({ inFlight: '16', spoolSize: '16', whenFull: 'drop-newest', spoolDir: ' /var/spool/pc ' }).settings;
+        assert.deepStrictEqual([s.inFlight, s.spoolMaxBytes, s.whenFull, s.spoolDir], [16, 16 * 1048576, 'drop-newest', '/var/spool/pc']);
     });
     for (const [what, props, re] of [
         ['batch size 0', { batchSize: 0 }, /batch size/],
-        ['buffer below the batch', { batchSize: 500, bufferSize: 100 }, /buffer size/],
+        ['batch delay of 2 minutes', { batchDelay: 120000 }, /batch delay/],
+        ['0 batches in flight', { inFlight: 0 }, /in flight/],
+        ['17 batches in flight', { inFlight: 17 }, /in flight/],
+        ['a spool of 15 MB', { spoolSize: 15 }, /spool size/],
+        ['a spool of 1.5 MB', { spoolSize: 1.5 }, /spool size/],
+        ['the old policy drop-oldest', { whenFull: 'drop-oldest' }, /spool-full policy/],
+        ['a spool folder with a NUL', { spoolDir: 'a\0b' }, /spool directory/],
         ['negative retention', { retention: -1 }, /retention/],
         ['granularity days', { granularity: 'days' }, /granularity/],
-        ['policy unknown', { overflow: 'panic' }, /policy/],
         ['a $ collection', { collection: 'a$b' }, /collection/],
         ['timeField with a dot', { timeField: 'a.b' }, /timeField/],
     ]) {
@@ -509,17 +214,27 @@ describe('picochain-mongo-ts settings', function () {
 
 describe('picochain-mongo-ts config migrations', function () {
     const { migrate, CONFIG_VERSION } = require('../../dist/nodes/picochain-mongo-ts/migrations');
-    it('v0 (no version): retention was expireAfterSeconds -> unit "s"; an output port by default', function () {
+    it('v0 (no version): retention was expireAfterSeconds -> unit "s"; an output port; spool defaults', function () {
         const old = { id: 'w', type: 'picochain-mongo-ts', mongo: 'cfg', collection: 'readings', retention: 604800 };
         const m = migrate(old);
         assert.deepStrictEqual([m.version, m.retentionUnit, m.outputs, m.retention], [CONFIG_VERSION, 's', 1, 604800]);
+        assert.deepStrictEqual([m.whenFull, m.inFlight, m.spoolSize, m.spoolDir], ['block', 4, 512, '']);
         assert.strictEqual(parseWriterSettings(m).settings.retentionS, 604800);
         assert.strictEqual(migrate({ id: 'w' }).retentionUnit, 'd');
         assert.ok(!('version' in old), 'the original config is not modified');
     });
-    it('v1 configs pass unchanged', function () {
-        const v1 = { version: 1, retention: 30, retentionUnit: 'd', outputs: 0 };
-        assert.deepStrictEqual(migrate(v1), v1);
+    for (const [overflow, whenFull] of [['drop-oldest', 'block'], ['drop-newest', 'drop-newest'], ['reject', 'reject'], [undefined, 'block']]) {
+        it(`v1 -> v2: buffer policy ${overflow} becomes spool policy ${whenFull}; bufferSize and overflow go, batches kept`, function () {
+            const v1 = { version: 1, retention: 30, retentionUnit: 'd', outputs: 0, batchSize: 100, batchDelay: 1000, bufferSize: 10000, overflow };
+            const m = migrate(v1);
+            assert.deepStrictEqual(m, { version: 2, retention: 30, retentionUnit: 'd', outputs: 0, batchSize: 100, batchDelay: 1000, whenFull, inFlight: 4, spoolSize: 512, spoolDir: '' });
+            assert.strictEqual(parseWriterSettings(m).error, undefined);
+        });
+    }
+    it('a v1 node opened in the new editor (whenFull filled in) keeps its policy; v2 configs pass unchanged', function () {
+        assert.strictEqual(migrate({ version: 1, overflow: 'reject', whenFull: 'drop-newest' }).whenFull, 'drop-newest');
+        const v2 = { version: 2, whenFull: 'reject', inFlight: 2, spoolSize: 64, spoolDir: 'spool', outputs: 1 };
+        assert.deepStrictEqual(migrate(v2), v2);
     });
 });
 

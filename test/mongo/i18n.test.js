@@ -65,8 +65,8 @@ describe('picochain-mongo-config / picochain-mongo-ts catalogs and editors', fun
         for (const lang of ['en-US', 'fr']) {
             const cat = catalog('picochain-mongo-ts', lang);
             for (const [k, v] of Object.entries(cat.status)) {
-                // a buffer counts up to 12.3k; counters beside a written count are usually small
-                const values = /^ok-/.test(k) ? { mode: cat.mode.fallback, n: '999', bad: '9', lost: '9' } : { n: '12.3k', lost: '1.2k' };
+                // the spool counts up to 12.3k; counters beside a written count are usually small
+                const values = /^ok-/.test(k) ? { mode: cat.mode.fallback, n: '999', bad: '9', lost: '9', q: '12.3k' } : { n: '12.3k', lost: '1.2k' };
                 const text = v.replace(/__(.+?)__/g, (_, p) => values[p]);
                 assert.ok(text.length <= 20, `${lang} status.${k}: "${text}" (${text.length})`);
             }
@@ -102,18 +102,30 @@ describe('picochain-mongo-config / picochain-mongo-ts catalogs and editors', fun
 
     it('writer editor validators refuse what the runtime refuses, with a catalog message', function () {
         const def = editorDef('picochain-mongo-ts');
+        const html = editor('picochain-mongo-ts');
         assert.strictEqual(check(def, 'timeField', 'time', { metaField: 'meta' }), true);
         assert.match(check(def, 'timeField', 'count', { metaField: 'meta' }), /plain name/);
         assert.match(check(def, 'timeField', '$t', { metaField: 'meta' }), /plain name/);
         assert.match(check(def, 'metaField', 'time', { timeField: 'time' }), /must differ/);
         assert.match(check(def, 'batchSize', '0'), /Batch size/);
         assert.strictEqual(check(def, 'batchSize', '100'), true);
-        assert.match(check(def, 'bufferSize', '50', { batchSize: 100 }), /Buffer/);
-        assert.strictEqual(check(def, 'bufferSize', '10000', { batchSize: 100 }), true);
+        assert.match(check(def, 'inFlight', '17'), /In flight/);
+        assert.match(check(def, 'inFlight', '1.5'), /In flight/);
+        assert.strictEqual(check(def, 'inFlight', '8'), true);
+        assert.match(check(def, 'spoolSize', '15'), /Spool: .* 16 to 1048576/);
+        assert.strictEqual(check(def, 'spoolSize', '2048'), true);
+        assert.match(check(def, 'spoolDir', 'a\0b'), /folder/);
+        assert.strictEqual(check(def, 'spoolDir', ''), true);
+        // a node saved before version 2 has none of these: valid, the runtime takes the defaults
+        assert.strictEqual(check(def, 'inFlight', undefined), true);
+        assert.strictEqual(check(def, 'spoolSize', undefined), true);
+        assert.deepStrictEqual(Array.from(html.matchAll(/<option value="([a-z-]+)" data-i18n="picochain-mongo-ts\.when-full/g), (m) => m[1]), ['block', 'drop-newest', 'reject']);
         assert.match(check(def, 'retention', '-1'), /0 = keep/);
         assert.match(check(def, 'collection', 'system.x'), /collection name/);
         assert.strictEqual(def.defaults.mongo.type, 'picochain-mongo-config');
-        assert.deepStrictEqual([def.category, def.inputs, def.outputs, def.defaults.version.value], ['picochain', 1, 1, 1]);
+        assert.deepStrictEqual([def.category, def.inputs, def.outputs, def.defaults.version.value], ['picochain', 1, 1, 2]);
+        assert.deepStrictEqual([def.defaults.batchSize.value, def.defaults.batchDelay.value, def.defaults.inFlight.value, def.defaults.spoolSize.value, def.defaults.whenFull.value],
+            [500, 200, 4, 512, 'block'], 'the editor defaults are the runtime defaults');
     });
 
     it('the config editor declares user and password as credentials, the writer requires the config node', function () {

@@ -1,90 +1,21 @@
 'use strict';
 // picochain-mongo-config + picochain-mongo-ts in the real Node-RED runtime against a real FerretDB
-// 1.24 (SQLite): fallback mode, documents read back with the driver, batching, duplicates, retention
-// purge, FerretDB killed and restarted mid-stream, start with the database down, buffer policies,
-// close within 15 s, credentials never in flows/logs/errors; native time-series when MONGODB_URI
-// names a MongoDB >= 5.
+// 1.24 (SQLite), each test with its own Node-RED user directory (writer-flow.js): fallback mode,
+// documents read back with the driver, per-batch output, duplicates and conflicts, retention purge,
+// FerretDB killed and restarted mid-stream, close within 15 s, credentials never in
+// flows/logs/errors; native time-series when MONGODB_URI names a MongoDB >= 5. The spool's
+// guarantees in the runtime: node-spool.test.js.
 const assert = require('assert');
 const helper = require('node-red-node-test-helper');
 const { MongoClient } = require('mongodb');
-const configNode = require('../../dist/nodes/picochain-mongo-config/picochain-mongo-config.js');
-const writerNode = require('../../dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js');
 const { startFerretDB, freePort } = require('../../scripts/lib/services');
-const { sleep, untilWith } = require('../support/wait');
-const { collect, lastStatus: lastStatusOr } = require('../support/node-red');
-
-const until = untilWith({ ms: 10000, every: 25 });
-
-helper.init(require.resolve('node-red'));
-
-const T0 = Date.now() - 3600 * 1000;
-let dbCounter = 0;
-
-function reading(i, over = {}) {
-    const time = new Date(T0 + i * 1000);
-    return {
-        device: 'fridge-1', site: 'foodbank', sensor: 'temperature', unit: '°C', time, deviceTime: time,
-        receivedAt: new Date(time.getTime() + 120), window: 60, count: 6, min: 3.9, max: 4.4, mean: 4 + i / 1000,
-        std: 0.18, slope: 0.05, last: 4.2, seq: i % 65536, state: 0, source: 'json-v1', ...over,
-    };
-}
-
-const lastStatus = (node) => lastStatusOr(node, {});
-
-/** Records a node's log/warn/error/status calls into `into` (they outlive helper.unload's spies). */
-function record(node, into) {
-    for (const m of ['log', 'warn', 'error', 'status']) {
-        const orig = node[m];
-        node[m] = function (...args) {
-            into.push({ m, text: JSON.stringify(args.map((a) => (a instanceof Error ? a.message : a))) });
-            return orig.apply(this, args);
-        };
-    }
-}
+const { sleep } = require('../support/wait');
+const { T0, reading, lastStatus, total, record, until, writerFlows, configNode, writerNode } = require('./writer-flow');
 
 describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function () {
     this.timeout(60000);
-    let ferret;
-    let client;
-
-    before(async function () {
-        ferret = await startFerretDB();
-        client = new MongoClient(ferret.uri, { serverSelectionTimeoutMS: 5000 });
-        await client.connect();
-    });
-    after(async function () {
-        if (client) await client.close();
-        if (ferret) await ferret.cleanup();
-    });
-    afterEach(async function () {
-        await helper.unload();
-        delete process.env.PICO_TEST_URI;
-    });
-
-    function flow(writer = {}, config = {}, uri = ferret.uri) {
-        const db = `t${process.pid}_${++dbCounter}`;
-        return {
-            db,
-            nodes: [
-                { id: 'f1', type: 'tab', label: 'mongo' },
-                { id: 'cfg', type: 'picochain-mongo-config', uri, database: db, connectTimeout: 1000, tls: false, ...config },
-                { id: 'w', type: 'picochain-mongo-ts', z: 'f1', mongo: 'cfg', collection: 'readings', timeField: 'time', metaField: 'meta',
-                    granularity: 'minutes', retention: 0, retentionUnit: 'd', batchSize: 100, batchDelay: 200, bufferSize: 10000,
-                    overflow: 'drop-oldest', outputs: 1, version: 1, wires: [['out']], ...writer },
-                { id: 'out', type: 'helper', z: 'f1' },
-                { id: 'c1', type: 'catch', z: 'f1', scope: ['w'], uncaught: false, wires: [['caught']] },
-                { id: 'caught', type: 'helper', z: 'f1' },
-                { id: 'k1', type: 'complete', z: 'f1', scope: ['w'], uncaught: false, wires: [['completed']] },
-                { id: 'completed', type: 'helper', z: 'f1' },
-            ],
-        };
-    }
-
-    async function load(f, credentials) {
-        await helper.load([configNode, writerNode], f.nodes, credentials || {});
-        const out = collect({ written: 'out', caught: 'caught', completed: 'completed' });
-        return { w: helper.getNode('w'), cfg: helper.getNode('cfg'), out, coll: client.db(f.db).collection('readings') };
-    }
+    const t = writerFlows();
+    const { flow, load } = t;
 
     it('chooses fallback on FerretDB, says so in status and log, and creates the {meta.device, meta.sensor, time} index', async function () {
         const f = flow();
@@ -99,7 +30,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         assert.match(modeLine, /refused a time-series collection/);
         const indexes = await coll.indexes();
         assert.ok(indexes.some((i) => JSON.stringify(i.key) === JSON.stringify({ 'meta.device': 1, 'meta.sensor': 1, time: 1 })), JSON.stringify(indexes));
-        const info = await client.db(f.db).listCollections({ name: 'readings' }).toArray();
+        const info = await t.client.db(f.db).listCollections({ name: 'readings' }).toArray();
         assert.strictEqual(info[0].type, 'collection');
     });
 
@@ -107,8 +38,12 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const { w, out, coll } = await load(flow());
         w.receive({ payload: reading(1) });
         w.receive({ payload: JSON.parse(JSON.stringify([reading(2), reading(3, { sensor: 'probe1', mean: -18.25 })])) });
-        await until(() => out.written.length === 2, 'two output messages');
-        assert.deepStrictEqual(out.written.map((m) => [m.written, m.duplicates]), [[1, 0], [2, 0]]);
+        await until(() => total(out.written, 'written') === 3, 'three readings reported written');
+        for (const m of out.written) {
+            assert.strictEqual(m.topic, 'stored');
+            assert.deepStrictEqual(Object.keys(m.payload).sort(), ['conflicts', 'duplicates', 'failed', 'queued', 'written']);
+        }
+        assert.strictEqual(out.written.at(-1).payload.queued, 0);
         const docs = await coll.find({}).sort({ time: 1, 'meta.sensor': 1 }).toArray();
         assert.strictEqual(docs.length, 3);
         for (const d of docs) {
@@ -138,13 +73,31 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         await until(() => out.written.length === 1, 'first write');
         w.receive({ payload: reading(5) });
         await until(() => out.written.length === 2, 'second write');
-        assert.deepStrictEqual(out.written.map((m) => [m.written, m.duplicates]), [[2, 1], [0, 1]]);
+        assert.deepStrictEqual(out.written.map((m) => [m.payload.written, m.payload.duplicates, m.payload.conflicts.length]), [[2, 1, 0], [0, 1, 0]]);
         await helper.unload();
         ({ w, out } = await load(f));
         w.receive({ payload: [reading(6), reading(7)] });
         await until(() => out.written.length === 1, 'write after restart');
-        assert.deepStrictEqual([out.written[0].written, out.written[0].duplicates], [1, 1]);
+        assert.deepStrictEqual([out.written[0].payload.written, out.written[0].payload.duplicates], [1, 1]);
         assert.strictEqual(await coll.countDocuments(), 3);
+    });
+
+    it('a reading stored with other values is a conflict: reported in the output, kept in <collection>_conflicts, warned', async function () {
+        const f = flow();
+        const { w, out, coll } = await load(f);
+        w.receive({ payload: reading(1) });
+        await until(() => out.written.length === 1, 'first write');
+        w.receive({ payload: reading(1, { mean: 9.75 }) });
+        await until(() => out.written.length === 2, 'second write');
+        const p = out.written[1].payload;
+        assert.deepStrictEqual([p.written, p.duplicates, p.conflicts.length], [0, 0, 1]);
+        assert.deepStrictEqual([p.conflicts[0].stored.mean, p.conflicts[0].received.mean], [reading(1).mean, 9.75]);
+        assert.strictEqual((await coll.findOne({ _id: p.conflicts[0].key })).mean, reading(1).mean, 'the first value is kept');
+        const apart = await t.client.db(f.db).collection('readings_conflicts').find({}).toArray();
+        assert.deepStrictEqual(apart.map((d) => [d.conflictOf, d.mean]), [[p.conflicts[0].key, 9.75]]);
+        assert.ok(apart[0].time instanceof Date);
+        assert.ok(w.warn.getCalls().some((c) => /conflicting reading .*1 conflicts so far/.test(String(c.args[0]))));
+        assert.strictEqual(w.stats().conflicts, 1);
     });
 
     it('refuses bad readings with done(err) and a counter, and still stores the good ones of the same array', async function () {
@@ -152,8 +105,9 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         w.receive({ payload: [reading(1), { device: 'x', sensor: 'y', time: 'garbage' }, reading(2, { mean: NaN }), { ...reading(3), $where: '1' }] });
         w.receive({ payload: 'not a reading' });
         await until(() => out.caught.length === 2, 'two errors at the catch node');
-        assert.match(out.caught[0].error.message, /3 of 4 readings refused, not stored: reading 1: time is not a valid date/);
-        assert.match(out.caught[1].error.message, /reading 0: not a reading object/);
+        const errors = out.caught.map((m) => m.error.message).sort();
+        assert.match(errors[0], /^Error: 1 of 1 readings refused, not stored: reading 0: not a reading object/);
+        assert.match(errors[1], /^Error: 3 of 4 readings refused, not stored: reading 1: time is not a valid date/);
         await until(async () => (await coll.countDocuments()) === 1, 'the good reading');
         await until(() => /fallback 1, 4 bad/.test(lastStatus(w).text || ''), `status counts bad readings, got ${lastStatus(w).text}`);
         assert.strictEqual(await coll.countDocuments({ $or: [{ $where: { $exists: true } }, { 'meta.device': 'x' }] }).catch(() => 0), 0);
@@ -161,7 +115,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
 
     it('retention purge (fallback) removes documents older than the retention', async function () {
         const f = flow({ retention: 1, retentionUnit: 'h' });
-        const coll = client.db(f.db).collection('readings');
+        const coll = t.client.db(f.db).collection('readings');
         const old = new Date(Date.now() - 3 * 3600 * 1000);
         await coll.insertMany([{ _id: 'old', time: old, meta: { device: 'd', sensor: 's' } }, { _id: 'new', time: new Date(), meta: { device: 'd', sensor: 's' } }]);
         const { w } = await load(f);
@@ -176,7 +130,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const w0 = f.nodes[2];
         for (const k of ['version', 'retentionUnit', 'outputs']) delete w0[k];
         w0.retention = 3600; // v0: expireAfterSeconds
-        const coll = client.db(f.db).collection('readings');
+        const coll = t.client.db(f.db).collection('readings');
         const now = Date.now();
         await coll.insertMany([{ _id: 'old', time: new Date(now - 3 * 3600 * 1000) }, { _id: 'recent', time: new Date(now - 1800 * 1000) }]);
         const { w } = await load(f);
@@ -198,7 +152,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
                 w.receive({ payload: reading(i) });
                 if (i === 100) await own.stop({ kill: true });
                 if (i === 200) {
-                    await until(() => /buffering/.test(lastStatus(w).text || ''), `buffering status, got ${JSON.stringify(w.status.getCalls().slice(-5).map((c) => c.args[0]))} ${JSON.stringify(w.stats())}`, 15000);
+                    await until(() => /^spooled \d+$/.test(lastStatus(w).text || ''), `spooled status, got ${JSON.stringify(w.status.getCalls().slice(-5).map((c) => c.args[0]))} ${JSON.stringify(w.stats())}`, 15000);
                     statuses.push(lastStatus(w));
                     await own.restart();
                 }
@@ -214,9 +168,10 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
                 assert.deepStrictEqual(docs.map((d) => d.seq).sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i));
                 assert.strictEqual(statuses[0].fill, 'yellow');
                 assert.strictEqual(out.caught.length, 0);
-                await until(() => out.written.length === N, 'every message sent on after its write');
-                assert.deepStrictEqual(out.written.map((m) => m.payload.seq), Array.from({ length: N }, (_, i) => i), 'written in arrival order across the outage');
-                assert.strictEqual(out.written.reduce((a, m) => a + m.written + m.duplicates, 0), N);
+                await until(() => out.completed.length === N, 'every message done');
+                const reported = total(out.written, 'written') + total(out.written, 'duplicates');
+                assert.ok(reported >= N, `every reading reported by a batch (${reported})`);
+                assert.strictEqual(total(out.written, 'conflicts') + total(out.written, 'failed'), 0);
             } finally {
                 await c.close();
             }
@@ -226,57 +181,8 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         }
     });
 
-    it('starts with the database down: buffers (status, done) and writes in order once it is up', async function () {
-        const port = await freePort();
-        const f = flow({ batchSize: 10, batchDelay: 100 }, {}, `mongodb://127.0.0.1:${port}/`);
-        const { w, out } = await load(f);
-        for (let i = 0; i < 25; i++) w.receive({ payload: reading(i) });
-        await until(() => lastStatus(w).text === 'buffering 25', `"buffering 25", got ${JSON.stringify(lastStatus(w))}`);
-        assert.deepStrictEqual([lastStatus(w).fill, lastStatus(w).shape], ['yellow', 'ring']);
-        await until(() => out.completed.length === 25, 'done() for every message: safely buffered');
-        assert.strictEqual(out.written.length, 0);
-        const own = await startFerretDB({ port });
-        try {
-            await until(() => out.written.length === 25, 'written after the database came up', 30000);
-            assert.deepStrictEqual(out.written.map((m) => m.payload.seq), Array.from({ length: 25 }, (_, i) => i), 'in order');
-            const c = new MongoClient(own.uri);
-            await c.connect();
-            const docs = await c.db(f.db).collection('readings').find({}).toArray();
-            await c.close();
-            assert.strictEqual(docs.length, 25);
-            assert.deepStrictEqual(docs.map((d) => d.seq), Array.from({ length: 25 }, (_, i) => i), 'stored in arrival order');
-        } finally {
-            await helper.unload();
-            await own.cleanup();
-        }
-    });
-
-    for (const policy of ['reject', 'drop-oldest', 'drop-newest']) {
-        it(`buffer bound (10) while the database is down, policy ${policy}: counted, logged, status`, async function () {
-            const port = await freePort();
-            const { w, out } = await load(flow({ batchSize: 5, bufferSize: 10, overflow: policy }, {}, `mongodb://127.0.0.1:${port}/`));
-            for (let i = 0; i < 15; i++) w.receive({ payload: reading(i) });
-            await until(() => out.completed.length + out.caught.length === 15, 'every message completed or failed');
-            const s = w.stats();
-            assert.strictEqual(s.pending, 10);
-            const warns = w.warn.getCalls().map((c) => String(c.args[0])).filter((l) => /buffer full/.test(l));
-            assert.strictEqual(warns.length, 1, 'logged once, then rate-limited');
-            if (policy === 'reject') {
-                assert.strictEqual(s.rejected, 5);
-                assert.strictEqual(out.caught.length, 5);
-                assert.match(out.caught[0].error.message, /buffer full \(10 readings\)/);
-                await until(() => lastStatus(w).text === 'buffering 10', 'status');
-            } else {
-                assert.strictEqual(s.dropped, 5);
-                assert.strictEqual(out.caught.length, 0);
-                await until(() => lastStatus(w).text === 'buf 10 lost 5', `status, got ${lastStatus(w).text}`);
-                assert.strictEqual(lastStatus(w).fill, 'red');
-            }
-        });
-    }
-
-    it('close flushes what it holds within 15 s (batch delay 60 s)', async function () {
-        const f = flow({ batchSize: 1000, batchDelay: 60000, bufferSize: 10000 });
+    it('close drains what the spool holds within 15 s (batch delay 60 s)', async function () {
+        const f = flow({ batchSize: 1000, batchDelay: 60000 });
         const { w, cfg, coll } = await load(f);
         await until(() => w.stats().online, 'online');
         const conn = cfg.connection;
@@ -290,32 +196,22 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         const took = Date.now() - t0;
         assert.ok(took < 15000, `closed in ${took} ms`);
         assert.strictEqual(await coll.countDocuments(), 500);
-        // the config node closed its client after its user had flushed
+        // the config node closed its client after its user had drained
         assert.strictEqual(conn.userCount, 0);
         assert.strictEqual(conn.currentState, 'disconnected');
         await assert.rejects(conn.getDb(), /closed/);
     });
 
-    it('a close that comes before the collection is prepared still writes what it holds (Ctrl-C right after start)', async function () {
+    it('a close before the collection is prepared (Ctrl-C right after start) keeps the readings for the next start', async function () {
         const f = flow({ batchDelay: 5000 });
-        const { w, coll } = await load(f);
+        let { w, coll } = await load(f);
         assert.strictEqual(w.stats().mode, null, 'not prepared yet');
         for (let i = 0; i < 5; i++) w.receive({ payload: reading(i) });
         await helper.unload();
+        ({ w, coll } = await load(f));
+        await until(async () => (await coll.countDocuments()) === 5, 'the 5 readings, written from the spool or at close');
+        await sleep(300);
         assert.strictEqual(await coll.countDocuments(), 5);
-    });
-
-    it('close with the database away ends within 15 s and logs what was lost', async function () {
-        const port = await freePort();
-        const { w } = await load(flow({}, {}, `mongodb://127.0.0.1:${port}/`));
-        const seen = [];
-        record(w, seen);
-        for (let i = 0; i < 7; i++) w.receive({ payload: reading(i) });
-        const t0 = Date.now();
-        await helper.unload();
-        const took = Date.now() - t0;
-        assert.ok(took < 15000, `closed in ${took} ms`);
-        assert.ok(seen.some((c) => c.m === 'error' && /closed with 7 of 7 buffered readings not written/.test(c.text)), JSON.stringify(seen));
     });
 
     it('credentials: declared as such, never in the flow, the logs, the status or error text', async function () {
@@ -344,6 +240,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
 
     it('credentials are registered as credentials of the config type and kept out of the flow config', async function () {
         const pw = 'flow-file-must-not-hold-this';
+        helper.settings({ userDir: t.userDir });
         await helper.load([configNode, writerNode], flow().nodes, { cfg: { user: 'u', password: pw } });
         const RED = helper._RED;
         assert.deepStrictEqual(RED.nodes.getCredentialDefinition('picochain-mongo-config'), { user: { type: 'text' }, password: { type: 'password' } });
@@ -355,9 +252,9 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
     });
 
     it('${VAR} environment variables work in the connection string and the database', async function () {
-        process.env.PICO_TEST_URI = ferret.uri;
+        process.env.PICO_TEST_URI = t.ferret.uri;
         const f = flow({}, { uri: '${PICO_TEST_URI}' });
-        const host = new URL(ferret.uri).host;
+        const host = new URL(t.ferret.uri).host;
         process.env.PICO_TEST_HOST = host;
         f.nodes[1].uri = 'mongodb://${PICO_TEST_HOST}/';
         const { w, coll } = await load(f);
@@ -409,7 +306,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
             const again = await load(f);
             again.w.receive({ payload: [reading(2), reading(3)] });
             await until(() => again.out.written.length === 1, 'written after restart');
-            assert.deepStrictEqual([again.out.written[0].written, again.out.written[0].duplicates], [1, 1]);
+            assert.deepStrictEqual([again.out.written[0].payload.written, again.out.written[0].payload.duplicates], [1, 1]);
             const info = (await c.db(f.db).listCollections({ name: 'readings' }).toArray())[0];
             assert.strictEqual(info.type, 'timeseries');
             assert.strictEqual(info.options.expireAfterSeconds, 30 * 86400);

@@ -1,18 +1,23 @@
 'use strict';
 // picochain-mongo-ts store + writer core against a real FerretDB, without Node-RED: collection
-// preparation (mode detection by capability, indexes, existing collections), and the native-mode
-// dedupe query run on a real server (forced: FerretDB has no time-series collections).
+// preparation (mode detection by capability, indexes, existing collections), existing() and the
+// conflicts collection, and the native-mode dedupe query run on a real server (forced: FerretDB has
+// no time-series collections) through a writer on a real spool.
 const assert = require('assert');
 const { MongoClient } = require('mongodb');
 const { startFerretDB } = require('../../scripts/lib/services');
 const { prepareStore, MongoStore } = require('../../dist/nodes/picochain-mongo-ts/store');
 const { WriterCore } = require('../../dist/nodes/picochain-mongo-ts/core');
+const { Spool } = require('../../dist/nodes/picochain-mongo-ts/spool');
 const { toDocument } = require('../../dist/nodes/picochain-mongo-ts/document');
+const { tmpDir } = require('../../scripts/lib/services');
+const fs = require('fs');
+const path = require('path');
 
 const FIELDS = { timeField: 'time', metaField: 'meta' };
 const SETTINGS = { collection: 'readings', ...FIELDS, granularity: 'minutes', retentionS: 0 };
 const T0 = Date.parse('2026-02-01T00:00:00Z');
-const mapped = (i, device = 'fridge-1') => toDocument({ device, sensor: 'temperature', time: new Date(T0 + i * 60000), mean: i, count: 1 }, FIELDS, new Date());
+const mapped = (i, device = 'fridge-1', mean = i) => toDocument({ device, sensor: 'temperature', time: new Date(T0 + i * 60000), mean, count: 1 }, FIELDS, new Date());
 
 describe('picochain-mongo-ts store against FerretDB (no Node-RED)', function () {
     this.timeout(30000);
@@ -64,6 +69,22 @@ describe('picochain-mongo-ts store against FerretDB (no Node-RED)', function () 
         assert.strictEqual(purged, 2);
     });
 
+    it('existing() returns the stored values of the keys asked, within the time range; keepConflicts() stores each value once', async function () {
+        const d = db();
+        const { store } = await prepareStore(d, SETTINGS);
+        await store.insert([mapped(0).doc, mapped(1).doc, mapped(2).doc]);
+        const found = await store.existing([mapped(0).key, mapped(2).key, mapped(5).key], new Date(T0), new Date(T0 + 60000));
+        assert.deepStrictEqual([...found.keys()], [mapped(0).key], 'reading 2 is outside the range, 5 is not stored');
+        assert.strictEqual(found.get(mapped(0).key).mean, 0);
+        const other = mapped(0, 'fridge-1', 7.5).doc;
+        await store.keepConflicts([other]);
+        await store.keepConflicts([other, mapped(0, 'fridge-1', 8).doc]);
+        const apart = await d.collection('readings_conflicts').find({}).sort({ mean: 1 }).toArray();
+        assert.deepStrictEqual(apart.map((x) => [x.conflictOf, x.mean]), [[mapped(0).key, 7.5], [mapped(0).key, 8]]);
+        assert.ok(apart.every((x) => x.time instanceof Date && x._id.startsWith(`${mapped(0).key}|`)));
+        assert.strictEqual(await d.collection('readings').countDocuments(), 3, 'the collection itself is untouched');
+    });
+
     it('native-mode dedupe on a real server: the existing-keys query removes what is stored before the insert', async function () {
         const d = db();
         await d.createCollection('readings');
@@ -73,18 +94,31 @@ describe('picochain-mongo-ts store against FerretDB (no Node-RED)', function () 
         const inserts = [];
         const realInsert = store.insert.bind(store);
         store.insert = async (docs) => { inserts.push(docs.map((x) => x._id)); return realInsert(docs); };
-        const core = new WriterCore({ batchSize: 10, batchDelayMs: 0, bufferSize: 100, overflow: 'reject', retentionS: 0 });
-        core.setStore(store);
-        const results = [];
-        const feed = (items) => new Promise((resolve) => core.accept(items, { onRelease() {}, onFinish: (r) => { results.push(r); resolve(); } }));
-        await feed([mapped(0), mapped(1), mapped(2), mapped(2), mapped(1, 'fridge-2')]);
-        assert.deepStrictEqual([results[0].written, results[0].duplicates], [3, 2]);
-        assert.deepStrictEqual(inserts, [[mapped(0).key, mapped(2).key, mapped(1, 'fridge-2').key]], 'only the new ones reached insertMany');
-        // a fresh writer (restart: empty recent-keys memory) still finds them with the query
-        const core2 = new WriterCore({ batchSize: 10, batchDelayMs: 0, bufferSize: 100, overflow: 'reject', retentionS: 0 });
-        core2.setStore(store);
-        await new Promise((resolve) => core2.accept([mapped(0), mapped(2), mapped(3)], { onRelease() {}, onFinish: (r) => { results.push(r); resolve(); } }));
-        assert.deepStrictEqual([results[1].written, results[1].duplicates], [1, 2]);
-        assert.strictEqual(await coll.countDocuments(), 5);
+        const dir = tmpDir('store-spool');
+        const opts = { batchSize: 10, batchDelayMs: 0, inFlight: 1, whenFull: 'reject', retentionS: 0 };
+        try {
+            const reports = [];
+            const writer = (sub) => {
+                const w = new WriterCore(opts, new Spool({ dir: path.join(dir, sub) }), { onBatch: (r) => reports.push(r) });
+                w.open();
+                w.setStore(store);
+                return w;
+            };
+            const core = writer('a');
+            core.accept([mapped(0), mapped(1), mapped(2), mapped(2), mapped(1, 'fridge-2'), mapped(3, 'fridge-1', 99)], () => undefined);
+            await core.close(5000);
+            assert.deepStrictEqual([reports[0].written, reports[0].duplicates, reports[0].conflicts.length], [4, 2, 0]);
+            assert.deepStrictEqual(inserts, [[mapped(0).key, mapped(2).key, mapped(1, 'fridge-2').key, mapped(3).key]], 'only the new ones reached insertMany');
+            // a fresh writer (restart: empty recent-keys memory) still finds them with the query, and sees a conflict
+            const core2 = writer('b');
+            core2.accept([mapped(0), mapped(2), mapped(4), mapped(3)], () => undefined);
+            await core2.close(5000);
+            assert.deepStrictEqual([reports[1].written, reports[1].duplicates, reports[1].conflicts.length], [1, 2, 1]);
+            assert.deepStrictEqual([reports[1].conflicts[0].stored.mean, reports[1].conflicts[0].received.mean], [99, 3]);
+            assert.strictEqual(await coll.countDocuments(), 6);
+            assert.strictEqual(await d.collection('readings_conflicts').countDocuments(), 1);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
