@@ -8,6 +8,13 @@ const { execFileSync } = require('child_process');
 const mqtt = require('mqtt');
 const { startMosquitto, tmpDir } = require('../../scripts/lib/services');
 const { startAedes } = require('../../scripts/lib/chain');
+const brokerAuth = require('../../scripts/lib/broker-auth');
+
+/** The embedded broker's identities with one server user (scripts/lib/broker-auth.js). */
+function serverIdentity(user, password) {
+    const dir = tmpDir('ids');
+    return new brokerAuth.BrokerIdentities({ passwd: `${dir}/passwd`, acl: `${dir}/acl`, extra: { [user]: { password, acl: brokerAuth.serverAcl(user) } } });
+}
 const { BrokerConnection } = require('../../dist/nodes/picochain-broker/connection');
 const { parseBrokerSettings } = require('../../dist/nodes/picochain-broker/core');
 const { untilWith, sleep } = require('../support/wait');
@@ -148,7 +155,7 @@ describe('picochain-broker connection against the embedded aedes broker', functi
     });
 
     it('a wrong password: state "error" with the reason, a warning without the secret, then connects once fixed', async function () {
-        const broker = await startAedes({ host: '127.0.0.1', port: 0, user: 'server', password: 'right-pass' });
+        const broker = await startAedes({ host: '127.0.0.1', port: 0, identities: serverIdentity('server', 'right-pass') });
         const logs = [];
         const bad = connection({ broker: '127.0.0.1', port: broker.port, clientId: 'auth-1' }, { user: 'server', password: 'Wr0ng-s3cret' }, logs);
         const states = [];

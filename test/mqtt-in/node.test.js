@@ -9,6 +9,13 @@ const helper = require('node-red-node-test-helper');
 const { MongoClient } = require('mongodb');
 const { startMosquitto, startFerretDB, tmpDir } = require('../../scripts/lib/services');
 const { startAedes } = require('../../scripts/lib/chain');
+const brokerAuth = require('../../scripts/lib/broker-auth');
+
+/** The embedded broker's identities with one server user (scripts/lib/broker-auth.js). */
+function serverIdentity(user, password) {
+    const dir = tmpDir('ids');
+    return new brokerAuth.BrokerIdentities({ passwd: `${dir}/passwd`, acl: `${dir}/acl`, extra: { [user]: { password, acl: brokerAuth.serverAcl(user) } } });
+}
 const { encodeJsonFrame } = require('../../dist/nodes/shared/codec');
 const { untilWith, sleep } = require('../support/wait');
 
@@ -144,7 +151,7 @@ describe('picochain-mqtt-in in Node-RED: a refused connection', function () {
     afterEach(async function () { await helper.unload(); });
 
     it('shows a red "not authorised" status and logs the reason, never the password', async function () {
-        const aedes = await startAedes({ host: '127.0.0.1', port: 0, user: 'server', password: 'good' });
+        const aedes = await startAedes({ host: '127.0.0.1', port: 0, identities: serverIdentity('server', 'good') });
         try {
             const flow = [
                 { id: 't', type: 'tab' },
