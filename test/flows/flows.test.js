@@ -102,7 +102,7 @@ describe('shipped flows and examples', function () {
 
             if (file.startsWith('flows/')) {
                 it('takes broker and database from environment variables', function () {
-                    for (const n of nodes.filter((x) => x.type === 'mqtt-broker')) assert.deepStrictEqual([n.broker, n.port], ['${MQTT_HOST}', '${MQTT_PORT}']);
+                    for (const n of nodes.filter((x) => x.type === 'picochain-broker')) assert.deepStrictEqual([n.broker, n.port], ['${MQTT_HOST}', '${MQTT_PORT}']);
                     for (const n of nodes.filter((x) => x.type === 'picochain-mongo-config')) assert.deepStrictEqual([n.uri, n.database], ['${MONGODB_URI}', '${MONGODB_DB}']);
                 });
             }

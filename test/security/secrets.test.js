@@ -122,7 +122,7 @@ describe('npm start with a password everywhere', function () {
     it('runs: simulated boards (their own identities) and a provisioned board are stored in the authenticated database', async function () {
         const { MongoClient } = require('mongodb');
         const db = await MongoClient.connect(`${ferret.uri}picochain`, { auth: { username: 'pcwriter', password: S.db } });
-        const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${new URL(/MQTT +(\S+)/.exec(out)[1]).port}`, { username: board.username, password: board.password });
+        const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${new URL(/^ +MQTT +(\S+)/m.exec(out)[1]).port}`, { username: board.username, password: board.password });
         try {
             const col = db.db('picochain').collection('readings');
             const ts = Math.floor(Date.now() / 1000) - 600;
@@ -156,7 +156,7 @@ describe('npm start with a password everywhere', function () {
         exported = flows.text;
         // wrong passwords (each one another secret) at the pages and at the broker, for the logs
         for (const p of [S.viewer, S.mqtt]) assert.strictEqual((await request(`${base}/ui/`, { headers: { Authorization: basic('admin', p) } })).status, 401);
-        const mqttPort = new URL(/MQTT +(\S+)/.exec(out)[1]).port;
+        const mqttPort = new URL(/^ +MQTT +(\S+)/m.exec(out)[1]).port;
         for (const [u, p] of [['nodered', S.editor], [board.username, S.credential], ['nodered', S.db]]) {
             const refused = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: u, password: p, reconnectPeriod: 0 }).then((c) => { c.end(true); return false; }, () => true);
             assert.ok(refused, `${u} with a wrong password`);
@@ -173,7 +173,7 @@ describe('npm start with a password everywhere', function () {
             'exported flows': exported,
             settings: (await request(`${base}/settings`, { headers: admin })).text,
             'mongo credentials (editor API)': (await request(`${base}/credentials/picochain-mongo-config/${mongo.id}`, { headers: admin })).text,
-            'broker credentials (editor API)': (await request(`${base}/credentials/mqtt-broker/${list.find((n) => n.type === 'mqtt-broker').id}`, { headers: admin })).text,
+            'broker credentials (editor API)': (await request(`${base}/credentials/picochain-broker/${list.find((n) => n.type === 'picochain-broker').id}`, { headers: admin })).text,
         };
         ws.close();
         child.kill('SIGINT');
