@@ -69,7 +69,7 @@ export class BrokerConnection extends EventEmitter {
     /** mqtt.js's own packet sender of the current client, for the PUBACKs released later. */
     private sendRaw: ((packet: unknown) => void) | null = null;
     /** Counters for the status and tests. */
-    readonly stats = { received: 0, acked: 0, connects: 0, sessionPresent: false };
+    readonly stats = { received: 0, acked: 0, connects: 0, subscribed: 0, sessionPresent: false };
 
     constructor(readonly settings: BrokerSettings, hooks: ConnectionHooks = {}) {
         super();
@@ -219,7 +219,9 @@ export class BrokerConnection extends EventEmitter {
         client.subscribe(filter, { qos: sub.qos }, (err, granted) => {
             if (err) { this.log('warn', `subscribe to ${filter} failed: ${this.redact(err)}`); return; }
             const g = granted && granted[0];
-            if (g && g.qos === 128) this.log('warn', `the broker refused the subscription to ${filter} (not authorised?)`);
+            if (g && g.qos === 128) { this.log('warn', `the broker refused the subscription to ${filter} (not authorised?)`); return; }
+            this.stats.subscribed++;
+            this.emit('subscribed', filter);
         });
     }
 

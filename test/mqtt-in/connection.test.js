@@ -53,9 +53,8 @@ describe('picochain-broker connection against Mosquitto (MQTT 5)', function () {
         let conn = connection(props, {}, logs);
         let r = recorder();
         conn.subscribe(r.sub);
-        await until(() => conn.state === 'connected', 'connected');
+        await until(() => conn.stats.subscribed > 0, 'subscribed');
         assert.strictEqual(conn.protocolVersion, 5);
-        await sleep(200);
         const pub = await publisher(broker.url);
         open.push(pub);
         for (let i = 0; i < 6; i++) await pub.publishAsync(`lab/${i}`, `m${i}`, { qos: 1 });
@@ -83,8 +82,7 @@ describe('picochain-broker connection against Mosquitto (MQTT 5)', function () {
         let conn = connection(props);
         let r = recorder('away/#');
         conn.subscribe(r.sub);
-        await until(() => conn.state === 'connected', 'connected');
-        await sleep(200);
+        await until(() => conn.stats.subscribed > 0, 'subscribed');
         await conn.close();
         const pub = await publisher(broker.url);
         open.push(pub);
@@ -103,8 +101,7 @@ describe('picochain-broker connection against Mosquitto (MQTT 5)', function () {
         open.push(conn);
         const got = [];
         conn.subscribe({ filter: 'q0/#', qos: 1, shareGroup: '', ackAfterStore: false, onMessage: (m) => got.push(m) });
-        await until(() => conn.state === 'connected', 'connected');
-        await sleep(200);
+        await until(() => conn.stats.subscribed > 0, 'subscribed');
         const pub = await publisher(broker.url);
         open.push(pub);
         await pub.publishAsync('q0/a', 'x', { qos: 0 });
@@ -127,10 +124,9 @@ describe('picochain-broker connection against the embedded aedes broker', functi
         let r = recorder();
         conn.subscribe(r.sub);
         try {
-            await until(() => conn.state === 'connected', 'connected');
+            await until(() => conn.stats.subscribed > 0, 'subscribed');
             assert.strictEqual(conn.protocolVersion, 4);
             assert.ok(logs.some((l) => /refused MQTT 5/.test(l)), logs.join('\n'));
-            await sleep(200);
             const pub = await publisher(`mqtt://127.0.0.1:${port}`);
             for (let i = 0; i < 4; i++) await pub.publishAsync(`lab/${i}`, `m${i}`, { qos: 1 });
             await until(() => r.got.length === 4, 'four messages');

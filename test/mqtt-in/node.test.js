@@ -82,8 +82,7 @@ describe('picochain-mqtt-in in Node-RED: acknowledged once stored', function () 
         const flow = chainFlow({ port: broker.port, clientId: 'nr-chain-1', uri: ferret.uri, db });
         await helper.load(NODES, flow);
         const inNode = helper.getNode('in');
-        await until(() => inNode.stats().state === 'connected', 'connected');
-        await sleep(200);
+        await until(() => inNode.stats().connection.subscribed > 0, 'subscribed');
         const pub = await publisher(broker.url);
         clients.push(pub);
         for (let i = 0; i < 60; i++) await pub.publishAsync(`picochain/lab/fridge-${i % 3}/stats`, encodeJsonFrame(frame(`fridge-${i % 3}`, i)), { qos: 1 });
@@ -114,8 +113,7 @@ describe('picochain-mqtt-in in Node-RED: acknowledged once stored', function () 
         const sink = helper.getNode('sink');
         const got = [];
         sink.on('input', (m) => got.push(m));
-        await until(() => inNode.stats().state === 'connected', 'connected');
-        await sleep(200);
+        await until(() => inNode.stats().connection.subscribed > 0, 'subscribed');
         const pub = await publisher(broker.url);
         clients.push(pub);
         await pub.publishAsync('picochain/lab/fridge-9/stats', encodeJsonFrame(frame('fridge-9', 1)), { qos: 1 });
@@ -135,8 +133,7 @@ describe('picochain-mqtt-in in Node-RED: acknowledged once stored', function () 
         const status = helper.getNode('status');
         const got = [];
         status.on('input', (m) => got.push(m));
-        await until(() => inNode.stats().state === 'connected', 'connected');
-        await sleep(200);
+        await until(() => inNode.stats().connection.subscribed > 0, 'subscribed');
         const pub = await publisher(broker.url);
         clients.push(pub);
         await pub.publishAsync('picochain/lab/fridge-1/status', 'offline', { qos: 1 });

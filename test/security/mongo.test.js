@@ -36,7 +36,11 @@ describe('picochain-mongo-config with TLS and authentication (FerretDB)', functi
         if (ferret) await ferret.cleanup();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
-    afterEach(() => helper.unload());
+    const userDirs = [];
+    afterEach(async () => {
+        await helper.unload();
+        for (const d of userDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+    });
 
     /** Loads config + writer; `lines` records every log/warn/error/status text of both nodes. */
     async function load(config, credentials) {
@@ -46,6 +50,10 @@ describe('picochain-mongo-config with TLS and authentication (FerretDB)', functi
             { id: 'w', type: 'picochain-mongo-ts', z: 'f1', mongo: 'cfg', collection: 'readings', timeField: 'time', metaField: 'meta', granularity: 'minutes',
                 retention: 0, retentionUnit: 'd', batchSize: 1, batchDelay: 0, bufferSize: 100, overflow: 'drop-oldest', outputs: 1, version: 1, wires: [[]] },
         ];
+        // each load its own user directory: the writer's spool must not carry one test's reading into the next
+        const userDir = services.tmpDir('mongosec-user');
+        userDirs.push(userDir);
+        helper.settings({ userDir });
         await helper.load([configNode, writerNode], nodes, { cfg: credentials });
         const lines = [];
         const statuses = [];
