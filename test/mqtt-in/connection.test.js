@@ -17,7 +17,7 @@ function serverIdentity(user, password) {
 }
 const { BrokerConnection } = require('../../dist/nodes/picochain-broker/connection');
 const { parseBrokerSettings } = require('../../dist/nodes/picochain-broker/core');
-const { untilWith, sleep } = require('../support/wait');
+const { untilWith } = require('../support/wait');
 
 const until = untilWith({ ms: 15000, every: 20 });
 
