@@ -63,3 +63,9 @@ fi
 # 4. our TypeScript
 say "building (tsc)"
 node scripts/build.js --clean >&2
+
+# 5. the other supported Node-RED majors (3.1, and 5.0 with Node.js 22) side by side in the cache,
+# for the editor and package tests
+if [ "$purpose" = test ]; then
+    node scripts/lib/node-red-versions.js install >&2 || die "installing Node-RED 3.1/5.0 into the cache failed (see above)"
+fi
