@@ -2,6 +2,9 @@
 // The Node-RED majors the package is tested on. package.json declares "node-red" >=3.1.0: the
 // devDependency is 4.1; 3.1 and 5.0 are installed side by side from npm into the cache
 // (~/.cache/picochain/node-red-<version>), 5.0 with the Node.js 22 it needs (npm package `node`).
+// 4.1 is installed there too, for tests that need a Node-RED which sees no module but the user
+// dir's: Node-RED also loads every module of the node_modules folders above its own install, and
+// the repo's holds both dashboards.
 // Usage: node scripts/lib/node-red-versions.js install   (scripts/setup.sh test runs it)
 'use strict';
 const { execFileSync } = require('child_process');
@@ -15,6 +18,7 @@ const CACHE = process.env.PICOCHAIN_CACHE || path.join(process.env.XDG_CACHE_HOM
 /** Side-by-side installs: Node-RED version, and the Node.js major it needs when ours is too old. */
 const SIDE = [
     { version: '3.1.15' },
+    { version: '4.1.15' },
     // Node-RED 5 requires Node.js >= 22.9
     { version: '5.0.7', nodeMajor: 22 },
 ];
@@ -24,14 +28,16 @@ function nodeBin(major) { return path.join(nodeDir(major), 'node_modules', 'node
 function redDir(version) { return path.join(CACHE, `node-red-${version}`); }
 
 /**
- * Every Node-RED to test with: { version, major, red (path of red.js), node (binary), missing }.
- * `missing` says what is not installed (run `bash scripts/setup.sh test`), else null.
+ * Every Node-RED to test with, one per major: { version, major, red (path of red.js), node
+ * (binary), missing }. `missing` says what is not installed (run `bash scripts/setup.sh test`),
+ * else null. `isolated`: every one from the cache, none from the repo's node_modules.
  */
-function nodeRedVersions() {
+function nodeRedVersions({ isolated = false } = {}) {
     const devRed = require.resolve('node-red/red.js', { paths: [ROOT] });
     const dev = JSON.parse(fs.readFileSync(path.join(path.dirname(devRed), 'package.json'), 'utf8')).version;
-    const list = [{ version: dev, major: Number(dev.split('.')[0]), red: devRed, node: process.execPath, missing: null }];
+    const list = isolated ? [] : [{ version: dev, major: Number(dev.split('.')[0]), red: devRed, node: process.execPath, missing: null }];
     for (const s of SIDE) {
+        if (!isolated && s.version === dev) continue;
         const red = path.join(redDir(s.version), 'node_modules', 'node-red', 'red.js');
         const ownNodeOk = !s.nodeMajor || Number(process.versions.node.split('.')[0]) >= s.nodeMajor;
         const node = ownNodeOk ? process.execPath : nodeBin(s.nodeMajor);
