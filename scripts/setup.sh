@@ -9,7 +9,7 @@ die() { printf 'picochain setup: %s\n' "$*" >&2; exit 1; }
 
 # 1. npm packages (the lock file pins them)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    command -v npm >/dev/null || die "Node.js 20 with npm is missing: install Node.js >= 20 first."
+    command -v npm >/dev/null || die "Node.js with npm is missing: install Node.js (the version package.json \"engines\" names) first."
     say "installing npm packages (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error >&2
 fi

@@ -12,6 +12,15 @@ const ROOT = path.join(__dirname, '..', '..');
 describe('Flow Library scorecard (node-red-dev validate)', function () {
     this.timeout(180000);
 
+    it('the README states the Node.js and Node-RED versions package.json declares, once each', function () {
+        const pkg = require(path.join(ROOT, 'package.json'));
+        const readme = require('fs').readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+        const node = [...readme.matchAll(/Node\.js ≥ (\d+(?:\.\d+)*)/g)].map((m) => m[1]);
+        const red = [...readme.matchAll(/Node-RED ≥ (\d+(?:\.\d+)*)/g)].map((m) => m[1]);
+        assert.deepStrictEqual(node, [pkg.engines.node.replace(/^>=/, '').replace(/\.0$/, '')]);
+        assert.deepStrictEqual(red, [pkg['node-red'].version.replace(/^>=/, '').replace(/\.0$/, '')]);
+    });
+
     it('passes every check with no warning', function () {
         const bin = path.join(path.dirname(require.resolve('node-red-dev/package.json')), 'bin', 'run');
         const r = spawnSync(process.execPath, ['-r', path.join(__dirname, '..', 'support', 'offline-catalogue.js'), bin, 'validate'], { cwd: ROOT, encoding: 'utf8' });
