@@ -6,11 +6,11 @@
 // in a child process).
 const assert = require('assert');
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
 const { startChainProcess } = require('../browser/support/chain');
 const services = require('../../scripts/lib/services');
 const { sleep } = require('../support/wait');
+const { request } = require('../support/node-red-process');
 
 const ROOT = path.join(__dirname, '..', '..');
 const FILES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => `examples/${f}`);
@@ -21,19 +21,6 @@ const MODULE_OF = (type) => (type.startsWith('picochain-') ? '@picochain/node-re
 const read = (f) => JSON.parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
 const STRUCTURAL = new Set(['tab', 'subflow', 'group', 'junction']);
 
-function request(method, url, body, headers = {}) {
-    return new Promise((resolve, reject) => {
-        const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-        const req = http.request(url, { method, headers: { accept: 'application/json', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
-            let text = '';
-            res.on('data', (d) => { text += d; });
-            res.on('end', () => resolve({ status: res.statusCode, text }));
-        });
-        req.on('error', reject);
-        if (data) req.write(data);
-        req.end();
-    });
-}
 
 describe('shipped flows and examples', function () {
     it('there are the two full chains and the six small examples', function () {
