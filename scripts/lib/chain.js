@@ -184,10 +184,12 @@ function shippedFlows(files = SHIPPED_FLOWS) {
         const file = path.join(ROOT, f);
         if (!fs.existsSync(file)) continue;
         for (const n of JSON.parse(fs.readFileSync(file, 'utf8'))) {
+            // the module information is for importing; deployed, it would clash with a re-import
+            // of the same example (Node-RED 4.1's editor fails to replace a global-config node)
+            if (n.type === 'global-config') continue;
             const seen = byId.get(n.id);
             if (!seen) byId.set(n.id, { ...n, ...FROM_ENV[n.type] });
             else if (Array.isArray(n.links)) seen.links = [...new Set([...seen.links, ...n.links])];
-            else if (n.modules) seen.modules = { ...seen.modules, ...n.modules };
         }
     }
     return [...byId.values()];

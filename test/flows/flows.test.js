@@ -44,6 +44,7 @@ describe('shipped flows and examples', function () {
         const flows = shippedFlows();
         const ids = new Set(flows.map((n) => n.id));
         assert.strictEqual(ids.size, flows.length, 'each node once');
+        assert.deepStrictEqual(flows.filter((n) => n.type === 'global-config'), [], 'module information is for imports only');
         assert.deepStrictEqual(flows.filter((n) => n.type === 'tab').map((n) => n.label).sort(), ['dashboard (Dashboard 2.0)', 'dashboard (node-red-dashboard)', 'picochain']);
         const out = flows.find((n) => n.type === 'link out' && n.name === 'fleet model');
         assert.strictEqual(out.links.length, 2, 'the fleet model reaches both dashboards');
