@@ -9,7 +9,7 @@ die() { printf 'picochain setup: %s\n' "$*" >&2; exit 1; }
 
 # 1. npm packages (the lock file pins them)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    command -v npm >/dev/null || die "Node.js 20 with npm is missing: install Node.js >= 20 first."
+    command -v npm >/dev/null || die "Node.js with npm is missing: install Node.js (the version package.json \"engines\" names) first."
     say "installing npm packages (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error >&2
 fi
@@ -63,3 +63,9 @@ fi
 # 4. our TypeScript
 say "building (tsc)"
 node scripts/build.js --clean >&2
+
+# 5. the other supported Node-RED majors (3.1, and 5.0 with Node.js 22) side by side in the cache,
+# for the editor and package tests
+if [ "$purpose" = test ]; then
+    node scripts/lib/node-red-versions.js install >&2 || die "installing Node-RED 3.1/5.0 into the cache failed (see above)"
+fi

@@ -1,6 +1,6 @@
 /**
  * Config migrations of picochain-decode: each step lifts a node's saved config by one version, so
- * flows exported from an older release keep working (STYLE.md, "Editor html").
+ * flows exported from an older release keep working (the runner: nodes/shared/migrations.ts).
  */
 import { Migration, runMigrations } from '../shared/migrations';
 import { DecodeOptions, DEFAULT_OPTIONS, FormatSetting } from './core';

@@ -12,6 +12,7 @@
  */
 import type { DocFields } from '../picochain-mongo-ts/document';
 import { ID_PATTERN, SENSOR_PATTERN } from '../shared/reading';
+import { durationMs, HISTORY_LIMITS } from '../shared/rules';
 
 /** One stored reading as the history reads it back (the writer's document, ARCHITECTURE.md). */
 export interface StoredWindow {
@@ -59,7 +60,7 @@ export const DEFAULT_FIELDS: DocFields = { timeField: 'time', metaField: 'meta' 
 export const MS_PER_MINUTE = 60_000;
 export const MS_PER_HOUR = 3_600_000;
 /** Longest range one request may cover: 366 days (ms). */
-export const MAX_RANGE_MS = 366 * 24 * MS_PER_HOUR;
+export const MAX_RANGE_MS = HISTORY_LIMITS.maxRangeMs;
 /** Bucket lengths we round to, ms: charts read better on round times. */
 export const NICE_BUCKETS_MS = [
     10_000, 30_000, MS_PER_MINUTE, 2 * MS_PER_MINUTE, 5 * MS_PER_MINUTE, 10 * MS_PER_MINUTE,
@@ -80,17 +81,8 @@ export class HistoryError extends Error {
  * Returns ms, or throws HistoryError("bad-range").
  */
 export function parseDuration(v: unknown): number {
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
-    if (typeof v === 'string') {
-        const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)?\s*$/i.exec(v);
-        if (m) {
-            const n = Number(m[1]);
-            const unit = (m[2] || 'ms').toLowerCase();
-            const mult: Record<string, number> = { ms: 1, s: 1000, m: MS_PER_MINUTE, min: MS_PER_MINUTE, h: MS_PER_HOUR, d: 24 * MS_PER_HOUR, w: 7 * 24 * MS_PER_HOUR };
-            const ms = n * mult[unit];
-            if (ms > 0) return ms;
-        }
-    }
+    const ms = durationMs(v);
+    if (ms !== null) return ms;
     throw new HistoryError('bad-range', `range "${String(v)}" is not a duration such as 24h, 90m or 7d`);
 }
 
@@ -139,11 +131,11 @@ export function parseRequest(input: Record<string, unknown>, defaults: RequestDe
     if (!(from < to)) throw new HistoryError('bad-range', 'from must be before to');
     if (to - from > MAX_RANGE_MS) throw new HistoryError('bad-range', 'range is longer than 366 days');
     const maxPoints = input.maxPoints !== undefined ? Number(input.maxPoints) : defaults.maxPoints;
-    if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > 10000) {
-        throw new HistoryError('bad-points', `maxPoints ${String(input.maxPoints)} must be an integer from 2 to 10000`);
+    if (!Number.isInteger(maxPoints) || maxPoints < HISTORY_LIMITS.minPoints || maxPoints > HISTORY_LIMITS.maxPoints) {
+        throw new HistoryError('bad-points', `maxPoints ${String(input.maxPoints)} must be an integer from ${HISTORY_LIMITS.minPoints} to ${HISTORY_LIMITS.maxPoints}`);
     }
     const bucketMs = input.bucket !== undefined ? parseDuration(input.bucket) : chooseBucketMs(to - from, maxPoints);
-    if ((to - from) / bucketMs > 10000) throw new HistoryError('bad-points', 'the bucket is too small for the range (more than 10000 buckets)');
+    if ((to - from) / bucketMs > HISTORY_LIMITS.maxPoints) throw new HistoryError('bad-points', `the bucket is too small for the range (more than ${HISTORY_LIMITS.maxPoints} buckets)`);
     return { device, sensor: sensor as string | null, from, to, bucketMs };
 }
 

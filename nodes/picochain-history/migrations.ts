@@ -1,6 +1,6 @@
 /**
  * Config migrations of picochain-history: each step lifts a saved config by one version so flows
- * exported from an older release keep working (STYLE.md, "Editor html").
+ * exported from an older release keep working (the runner: nodes/shared/migrations.ts).
  */
 import { Migration, runMigrations } from '../shared/migrations';
 

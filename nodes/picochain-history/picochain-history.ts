@@ -9,10 +9,12 @@ import {
     bucketDocs, buildBucketPipeline, buildFilter, buildProjection, fromPipelineDocs, hourlyRows, isNotImplemented,
     parseRequest, parseStats, toChartPoints, toStoredWindow, toUiChart,
 } from './core';
+import type { EventEmitter } from 'events';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 import { migrate } from './migrations';
-import type { MongoConfigNode } from '../picochain-mongo-config/api';
+import type { ConnectionState, MongoConfigNode } from '../picochain-mongo-config/api';
+import { HISTORY_LIMITS } from '../shared/rules';
 
 /** Longest wait for the database before a request fails (ms). */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -40,7 +42,7 @@ interface HistoryConfig {
 }
 
 /** The part of the config node's runtime API (picochain-mongo-config/api.ts) the history uses. */
-type MongoConfigApi = Pick<MongoConfigNode, 'register' | 'deregister' | 'getDb'>;
+type MongoConfigApi = Pick<MongoConfigNode, 'register' | 'deregister' | 'getDb' | 'state'> & Pick<EventEmitter, 'on' | 'removeListener'>;
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -59,7 +61,7 @@ export = function (RED: any) {
         const fields: DocFields = { timeField: config.timeField || DEFAULT_FIELDS.timeField, metaField: config.metaField || DEFAULT_FIELDS.metaField };
         const collection = config.collection || 'readings';
         const format: ChartFormat = CHART_FORMATS.includes(config.format as ChartFormat) ? config.format as ChartFormat : 'ui_chart';
-        const timeoutMs = Number(config.timeout) > 0 ? Number(config.timeout) * 1000 : DEFAULT_TIMEOUT_MS;
+        const timeoutMs = Number(config.timeout) > 0 && Number(config.timeout) <= HISTORY_LIMITS.maxTimeoutS ? Number(config.timeout) * 1000 : DEFAULT_TIMEOUT_MS;
         const hourly = config.hourly !== false;
         let engine: Engine = config.engine === 'aggregate' || config.engine === 'find' ? config.engine : 'auto';
         let closing = false;
@@ -79,12 +81,22 @@ export = function (RED: any) {
         // the runtime's catalog may be missing (e.g. in the test helper): translator falls back to en-US
         const t = translator(RED._, __dirname, 'picochain-history');
         const statLabel = (s: SeriesStat): string => t(`stat.${s}`);
+        const status = (fill: string, shape: string, key: string, params?: Record<string, string | number>): void => {
+            node.status({ fill, shape, text: t(`status.${key}`, params) });
+        };
+        // until the first request, the status follows the database connection
+        const onState = (state: ConnectionState): void => {
+            if (state === 'connected') status('green', 'ring', 'ready');
+            else if (state === 'error') status('red', 'ring', 'db-error');
+            else status('yellow', 'ring', state === 'connecting' ? 'connecting' : 'no-database');
+        };
 
         if (!mongo) {
-            node.status({ fill: 'red', shape: 'ring', text: 'picochain-history.status.no-config' });
+            status('red', 'ring', 'no-config');
         } else {
+            mongo.on('state', onState);
             mongo.register(node);
-            node.status({});
+            onState(mongo.state());
         }
 
         /**
@@ -93,7 +105,7 @@ export = function (RED: any) {
          */
         async function query(req: HistoryRequest, withHourly: boolean): Promise<{ buckets: Bucket[]; hours: Bucket[] }> {
             const db = await withTimeout((mongo as MongoConfigApi).getDb(), timeoutMs,
-                () => new HistoryError('no-database', RED._('picochain-history.errors.no-database', { s: timeoutMs / 1000 })));
+                () => new HistoryError('no-database', t('errors.no-database', { s: timeoutMs / 1000 })));
             const col = db.collection(collection);
             if (engine !== 'find') {
                 try {
@@ -106,19 +118,19 @@ export = function (RED: any) {
                     if (engine === 'aggregate' || !isNotImplemented(e)) throw e;
                     // FerretDB 1.x: remember, and bucket here from now on
                     engine = 'find';
-                    node.log(RED._('picochain-history.log.fallback'));
+                    node.log(t('log.fallback'));
                 }
             }
             const docs = await col.find(buildFilter(req, fields), { projection: buildProjection(fields), maxTimeMS: timeoutMs })
                 .sort({ [fields.timeField]: 1 }).limit(MAX_DOCS).toArray();
-            if (docs.length >= MAX_DOCS) node.warn(RED._('picochain-history.warn.truncated', { n: MAX_DOCS }));
+            if (docs.length >= MAX_DOCS) node.warn(t('warn.truncated', { n: MAX_DOCS }));
             const windows = docs.map((d) => toStoredWindow(d, fields)).filter((w): w is NonNullable<typeof w> => w !== null);
             return { buckets: bucketDocs(windows, req.bucketMs), hours: withHourly ? bucketDocs(windows, MS_PER_HOUR) : [] };
         }
 
         node.on('input', async (msg: any, send: (m: any) => void, done: (err?: Error) => void) => {
             if (!mongo) {
-                done(new Error(RED._('picochain-history.errors.no-config')));
+                done(new Error(t('errors.no-config')));
                 return;
             }
             const input: Record<string, unknown> = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) && !(msg.payload instanceof Date)
@@ -128,7 +140,7 @@ export = function (RED: any) {
                 if (input[k] === undefined && msg[k] !== undefined) input[k] = msg[k];
             }
             if (input.device === undefined && typeof msg.payload === 'string' && msg.payload !== '') input.device = msg.payload;
-            node.status({ fill: 'blue', shape: 'dot', text: 'picochain-history.status.reading' });
+            status('blue', 'dot', 'reading');
             try {
                 const req = parseRequest(input, defaults);
                 const reqStats = input.stats !== undefined ? parseStats(input.stats) : stats;
@@ -149,14 +161,14 @@ export = function (RED: any) {
                 else chartMsg.payload = buckets;
                 const out2 = hourly ? { topic: req.device, history: meta, payload: hourlyRows(hours, req.device) } : null;
                 send([chartMsg, out2]);
-                node.status({ fill: 'green', shape: 'dot', text: `${buckets.length} · ${engine === 'find' ? 'find' : 'agg'}` });
+                status('green', 'dot', 'done', { n: buckets.length, engine: engine === 'find' ? 'find' : 'agg' });
                 done();
             } catch (e) {
                 const err = toError(e);
                 if (e instanceof HistoryError) {
-                    node.status({ fill: 'yellow', shape: 'ring', text: `picochain-history.status.${e.code === 'no-database' ? 'no-database' : 'bad-request'}` });
+                    status('yellow', 'ring', e.code === 'no-database' ? 'no-database' : 'bad-request');
                 } else {
-                    node.status({ fill: 'red', shape: 'ring', text: 'picochain-history.status.failed' });
+                    status('red', 'ring', 'failed');
                 }
                 done(err);
             }
@@ -165,7 +177,10 @@ export = function (RED: any) {
         node.on('close', (_removed: boolean, done: () => void) => {
             closing = true;
             // the config node may or may not take a callback: give it a no-op and finish here
-            if (mongo) mongo.deregister(node, () => undefined);
+            if (mongo) {
+                mongo.removeListener('state', onState);
+                mongo.deregister(node, () => undefined);
+            }
             done();
         });
     }

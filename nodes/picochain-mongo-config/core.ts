@@ -7,6 +7,7 @@ import type { LogLevel } from '../shared/node-log';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import { Db, MongoClient, MongoClientOptions } from 'mongodb';
+import { CONNECT_TIMEOUT_MS, DB_NAME_PATTERN, envNames, MONGO_URI_PATTERN } from '../shared/rules';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'error';
 /** Why connecting fails in a way retrying does not mend: the server refused the credentials or TLS failed. */
@@ -26,7 +27,7 @@ export interface MongoSettings {
     connectTimeoutMs: number;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = CONNECT_TIMEOUT_MS.default;
 /** Heartbeat while connected: how soon an outage and a return are noticed, ms. */
 export const HEARTBEAT_MS = 2000;
 export const RECONNECT_MIN_MS = 500;
@@ -36,15 +37,14 @@ export const USERS_CLOSE_WAIT_MS = 11000;
 /** Bounded wait for client.close() before forcing it, ms. */
 export const CLIENT_CLOSE_WAIT_MS = 2000;
 
-const URI_PATTERN = /^mongodb(\+srv)?:\/\/[^\s/]+/;
-/** MongoDB database names: no /\. "$*<>:|? and at most 63 bytes. */
-const DB_NAME_PATTERN = /^[^/\\. "$*<>:|?]{1,63}$/;
-
 /** Returns an error text when settings cannot work, else null (no secret ever appears in it). */
 export function checkSettings(s: MongoSettings): string | null {
-    if (typeof s.uri !== 'string' || !URI_PATTERN.test(s.uri)) return 'connection string must start with mongodb:// or mongodb+srv:// and name a host';
+    // Node-RED >= 4 turns a field that is exactly ${VAR} into "" when VAR is set but empty
+    if (s.uri === '') return 'connection string is empty: enter one (e.g. mongodb://127.0.0.1:27017/) or give a value to the environment variable the field names';
+    if (typeof s.uri !== 'string' || !MONGO_URI_PATTERN.test(s.uri)) return 'connection string must start with mongodb:// or mongodb+srv:// and name a host';
     if (typeof s.database !== 'string' || !DB_NAME_PATTERN.test(s.database)) return 'database name is empty or has one of / \\ . " $ * < > : | ? or a space';
-    if (!Number.isFinite(s.connectTimeoutMs) || s.connectTimeoutMs < 100 || s.connectTimeoutMs > 120000) return 'connect timeout must be 100..120000 ms';
+    const t = CONNECT_TIMEOUT_MS;
+    if (!Number.isFinite(s.connectTimeoutMs) || s.connectTimeoutMs < t.min || s.connectTimeoutMs > t.max) return `connect timeout must be ${t.min}..${t.max} ms`;
     if (s.password && !s.user) return 'a password needs a username';
     if (s.tls && s.tlsCAFile && !fs.existsSync(s.tlsCAFile)) return `CA file ${s.tlsCAFile} does not exist`;
     return null;
@@ -67,6 +67,25 @@ export function redact(text: unknown, secrets: (string | undefined | null)[] = [
 }
 
 export { expandEnv } from '../shared/env';
+
+/**
+ * The environment variables that `fields` (label -> the field as saved, e.g. "${MONGODB_URI}")
+ * name but that are not set or empty, as an error text naming them, else null. Checked before
+ * checkSettings(): "connection string must start with mongodb://" says nothing of a variable.
+ */
+export function unsetEnvProblem(fields: Record<string, string | undefined>, lookup: (name: string) => string | undefined): string | null {
+    for (const [label, raw] of Object.entries(fields)) {
+        const unset = envNames(raw).filter((name) => {
+            const v = lookup(name);
+            return v === undefined || v === '';
+        });
+        if (unset.length > 0) {
+            const what = unset.length > 1 ? `environment variables ${unset.join(', ')} (in the ${label} "${raw}") are` : `environment variable ${unset[0]} (in the ${label} "${raw}") is`;
+            return `${what} not set or empty: set it, or enter the ${label} in the config node`;
+        }
+    }
+    return null;
+}
 
 /** Driver options from the settings: credentials via `auth`, never spliced into the URI. */
 export function clientOptions(s: MongoSettings): MongoClientOptions {

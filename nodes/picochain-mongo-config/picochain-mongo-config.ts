@@ -6,7 +6,7 @@ import { nodeLogSink } from '../shared/node-log';
 import type { NodeAPI, NodeDef } from 'node-red';
 import type { MongoConfigNode } from './api';
 import { translator } from '../shared/catalog';
-import { checkSettings, ConnectionState, DEFAULT_CONNECT_TIMEOUT_MS, expandEnv, MongoConnection, MongoSettings, redact } from './core';
+import { checkSettings, ConnectionState, DEFAULT_CONNECT_TIMEOUT_MS, expandEnv, MongoConnection, MongoSettings, redact, unsetEnvProblem } from './core';
 
 interface MongoConfigDef extends NodeDef {
     uri: string;
@@ -47,7 +47,9 @@ export = function (RED: NodeAPI): void {
         const conn = new MongoConnection(settings, {
             log: nodeLogSink(node, scrub),
         });
-        const problem = checkSettings(settings);
+        // an unset ${VAR} is named, rather than reported as the bad value it expands to
+        const fromEnv = { 'connection string': def.uri, 'database name': def.database, 'CA file': settings.tls ? def.tlsCAFile : '' };
+        const problem = unsetEnvProblem(fromEnv, lookup) ?? checkSettings(settings);
         if (problem) {
             node.error(translator(RED._, __dirname, 'picochain-mongo-config')('errors.invalid', { problem: scrub(problem) }));
         }

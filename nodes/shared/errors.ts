@@ -1,6 +1,6 @@
 /**
  * Error helpers shared by the picochain wrappers: whatever a core throws becomes an Error, which
- * is what `done(err)` needs so Catch nodes see it with the message (see STYLE.md, "Runtime wrapper").
+ * is what `done(err)` needs so Catch nodes see it with the message.
  */
 
 /** Turns anything thrown (Error, string, object) into an Error, keeping an Error as it is. */

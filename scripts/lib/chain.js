@@ -15,8 +15,16 @@ const { installGuard } = require('./http-guard');
 
 const ROOT = path.join(__dirname, '..', '..');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-/** Flow files deployed on a fresh user dir, merged in this order (tab ids must not clash). */
-const SHIPPED_FLOWS = ['flows/picochain.json', 'flows/picochain-dashboard2.json'];
+/** Flow files deployed on a fresh user dir, merged in this order (the chain tab is in both). */
+const SHIPPED_FLOWS = ['examples/full chain with node-red-dashboard.json', 'examples/full chain with Dashboard 2.0.json'];
+/**
+ * The examples' broker and database are this machine's defaults; here they are wherever the
+ * start put them, named by the environment it sets (step 3 of startChain).
+ */
+const FROM_ENV = {
+    'picochain-broker': { broker: '${MQTT_HOST}', port: '${MQTT_PORT}', caFile: '${MQTT_CA_FILE}', clientId: '${MQTT_CLIENT_ID}' },
+    'picochain-mongo-config': { uri: '${MONGODB_URI}', database: '${MONGODB_DB}' },
+};
 
 /** An error the command line prints as one line, without a stack. */
 class StartError extends Error {
@@ -182,20 +190,26 @@ function whichCmd(cmd) {
     return null;
 }
 
-/** The shipped flows merged into one flow list (files that do not exist yet are skipped). */
+/**
+ * The shipped flows merged into one flow list (files that do not exist yet are skipped): a node
+ * in several files (the chain tab, the config nodes) appears once, its link nodes joined to the
+ * pages of every file; broker and database taken from the environment (FROM_ENV).
+ */
 function shippedFlows(files = SHIPPED_FLOWS) {
-    const out = [];
-    const seen = new Set();
+    const byId = new Map();
     for (const f of files) {
         const file = path.join(ROOT, f);
         if (!fs.existsSync(file)) continue;
         for (const n of JSON.parse(fs.readFileSync(file, 'utf8'))) {
-            if (seen.has(n.id)) continue; // shared config nodes (the dashboard theme, the database) appear once
-            seen.add(n.id);
-            out.push(n);
+            // the module information is for importing; deployed, it would clash with a re-import
+            // of the same example (Node-RED 4.1's editor fails to replace a global-config node)
+            if (n.type === 'global-config') continue;
+            const seen = byId.get(n.id);
+            if (!seen) byId.set(n.id, { ...n, ...FROM_ENV[n.type] });
+            else if (Array.isArray(n.links)) seen.links = [...new Set([...seen.links, ...n.links])];
         }
     }
-    return out;
+    return [...byId.values()];
 }
 
 /**

@@ -12,9 +12,9 @@ and their status on \`.../status\`; the original system's boards publish on \`TO
 (MongoDB time series, or a regular collection on FerretDB), two **picochain-alert** nodes watch fridges
 and freezers with their own thresholds, and the *model* functions keep what the dashboard pages show.
 
-Broker and database come from environment variables (\`MQTT_HOST\`, \`MQTT_PORT\`, \`MONGODB_URI\`,
-\`MONGODB_DB\`): \`npm start\` sets them; in your own Node-RED set them in settings.js or the environment,
-or edit the two configuration nodes. No credentials are stored in this flow.`;
+Broker and database: this machine (127.0.0.1, ports 1883 and 27017). Change them in the two configuration
+nodes, where a field may also name an environment variable (\`\${MQTT_HOST}\`, \`\${MQTT_PORT}\`,
+\`\${MONGODB_URI}\`, \`\${MONGODB_DB}\`: \`npm start\` uses these). No credentials are stored in this flow.`;
 
 const COMMENT_CHAIN = 'Every message goes through picochain-decode. Readings are stored and watched; status messages (birth / last will) tell the alert nodes and the Fleet page which boards are online. Invalid input is counted by the Catch node below.';
 

@@ -16,7 +16,9 @@ const TTN_UPLINK = {
 };
 
 module.exports = function examples(h) {
-    const { flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, ui1Base, ui2Base, ui2Theme } = h;
+    const { flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, modulesNode, ui1Base, ui2Base, ui2Theme } = h;
+    // where broker and database are, said on each tab that uses them
+    const WHERE = ' Broker and database: this machine (127.0.0.1, ports 1883 and 27017); change them in the two config nodes, where a field may also name an environment variable such as ${MQTT_HOST} or ${MONGODB_URI}.';
 
     function start(name, label, info) {
         const b = flowBuilder(`example:${name}`);
@@ -40,7 +42,7 @@ module.exports = function examples(h) {
 
     return {
         'basic chain'() {
-            const { b, P } = start('basic', 'picochain: basic chain', 'MQTT in → picochain-decode → picochain-mongo-ts. Broker and database from MQTT_HOST, MQTT_PORT, MONGODB_URI, MONGODB_DB.');
+            const { b, P } = start('basic', 'picochain: basic chain', `MQTT in → picochain-decode → picochain-mongo-ts.${WHERE}`);
             brokerNode(b);
             mongoNode(b);
             P('c', 'comment', { name: 'Boards publish window statistics; decode validates them, the writer stores them', info: 'Each board sends one frame per window (default 60 s) on `picochain/<site>/<device>/stats`. **picochain-decode** turns it into normalised readings (one message per sensor here). **picochain-mongo-ts** writes them in batches to a MongoDB time-series collection (a regular collection with an index on FerretDB) and buffers them while the database is down.\n\nPress the inject button to send a sample frame without a board.' }, [], 0, 0);
@@ -54,7 +56,7 @@ module.exports = function examples(h) {
         },
 
         'alerts and notification'() {
-            const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings; its events are formatted for a notification channel; a button acknowledges.');
+            const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings; its events are formatted for a notification channel; a button acknowledges.' + ' Broker: this machine (127.0.0.1:1883); change it in its config node.');
             brokerNode(b);
             P('c', 'comment', { name: 'Alerts: thresholds with hysteresis, rate of rise, silent boards; acknowledge stops re-notification', info: 'The alert node goes normal → pending → firing → resolved per device and sensor. Its first output sends events (fired, resolved, acknowledged, renotify, escalated) with a human message; the second passes readings with their alert state.\n\nTry it: inject the cold frame, then the warm one (above 8 °C: a warning fires after the *for* time, here 0 s), then *acknowledge*. The e-mail branch is a disabled debug node: replace it with an e-mail node (node-red-node-email) or an http request to your webhook. Keep secrets in environment variables.' }, [], 0, 0);
             P('mqtt', 'picochain-mqtt-in', mqttIn('frames + status', 'picochain/+/+/+'), [['decode']], 0, 1);
@@ -71,11 +73,12 @@ module.exports = function examples(h) {
         },
 
         'dashboard (node-red-dashboard)'() {
-            const { b, P } = start('ui1', 'picochain: dashboard (node-red-dashboard)', 'Latest values as cards and a history chart read from the database by picochain-history, on node-red-dashboard (/ui).');
+            const { b, P } = start('ui1', 'picochain: dashboard (node-red-dashboard)', 'Latest values as cards and a history chart read from the database by picochain-history, on node-red-dashboard (/ui).' + ' Needs node-red-dashboard: install it first (Node-RED 4 and later offer to when this example is imported). Deployed without it, Node-RED stops every flow until it is installed.' + WHERE);
             brokerNode(b);
             mongoNode(b);
-            P('c', 'comment', { name: 'A card per device and sensor, and a 24 h chart loaded from the database when the page opens', info: 'The function node keeps the latest reading per device and sensor and sends them all; the template draws the cards. When the page is opened, **picochain-history** reads the stored windows of the device typed in its *Device* field, bucketed on the server (min/mean/max), in the shape ui_chart wants. The full set of pages (Overview, History, Alerts, Fleet) is in `flows/picochain.json`.' }, [], 0, 0);
+            P('c', 'comment', { name: 'A card per device and sensor, and a 24 h chart loaded from the database when the page opens', info: 'The function node keeps the latest reading per device and sensor and sends them all; the template draws the cards. When the page is opened, **picochain-history** reads the stored windows of the device typed in its *Device* field, bucketed on the server (min/mean/max), in the shape ui_chart wants. The full set of pages (Overview, History, Alerts, Fleet) is the example *full chain with node-red-dashboard*.' }, [], 0, 0);
             ui1Base(b);
+            modulesNode(b, ['node-red-dashboard', '@picochain/node-red']);
             const tab = b.add('ui-tab', 'ui_tab', { name: 'picochain example', icon: 'dashboard', order: 10, disabled: false, hidden: false });
             const g = b.add('ui-group', 'ui_group', { name: 'Fridges', tab: tab.id, order: 1, disp: true, width: '22', collapse: false, className: '' });
             P('mqtt', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
@@ -89,12 +92,13 @@ module.exports = function examples(h) {
         },
 
         'dashboard (FlowFuse Dashboard 2.0)'() {
-            const { b, P } = start('ui2', 'picochain: dashboard (Dashboard 2.0)', 'Latest values as cards and a history chart read from the database by picochain-history, on FlowFuse Dashboard 2.0 (/dashboard).');
+            const { b, P } = start('ui2', 'picochain: dashboard (Dashboard 2.0)', 'Latest values as cards and a history chart read from the database by picochain-history, on FlowFuse Dashboard 2.0 (/dashboard).' + ' Needs @flowfuse/node-red-dashboard: install it first (Node-RED 4 and later offer to when this example is imported). Deployed without it, Node-RED stops every flow until it is installed.' + WHERE);
             brokerNode(b);
             mongoNode(b);
-            P('c', 'comment', { name: 'Cards per device and sensor, and a 24 h chart from the database, on Dashboard 2.0', info: 'Same as the node-red-dashboard example with Dashboard 2.0 widgets. **picochain-history** is set to the *points* format: `[{x, y, series}]` with `msg.action = "replace"`; the ui-chart reads x, y and series as keys. The full set of pages is in `flows/picochain-dashboard2.json`.' }, [], 0, 0);
+            P('c', 'comment', { name: 'Cards per device and sensor, and a 24 h chart from the database, on Dashboard 2.0', info: 'Same as the node-red-dashboard example with Dashboard 2.0 widgets. **picochain-history** is set to the *points* format: `[{x, y, series}]` with `msg.action = "replace"`; the ui-chart reads x, y and series as keys. The full set of pages is the example *full chain with Dashboard 2.0*.' }, [], 0, 0);
             const base = ui2Base(b);
             const theme = ui2Theme(b);
+            modulesNode(b, ['@flowfuse/node-red-dashboard', '@picochain/node-red']);
             const page = b.add('page', 'ui-page', { name: 'picochain example', ui: base.id, path: '/picochain-example', icon: 'fridge', layout: 'grid', theme: theme.id, order: 10, className: '', visible: 'true', disabled: 'false' });
             const g = b.add('group', 'ui-group', { name: 'Fridges', page: page.id, width: '12', height: '1', order: 1, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' });
             P('mqtt', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
@@ -108,7 +112,7 @@ module.exports = function examples(h) {
         },
 
         'migration from TOUCAN'() {
-            const { b, P } = start('legacy', 'picochain: migration from TOUCAN', 'Keeps the original system\'s boards (topic TOUCAN) working: their messages become picochain readings and are stored with the new ones.');
+            const { b, P } = start('legacy', 'picochain: migration from TOUCAN', 'Keeps the original system\'s boards (topic TOUCAN) working: their messages become picochain readings and are stored with the new ones.' + WHERE);
             brokerNode(b);
             mongoNode(b);
             P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
@@ -122,7 +126,7 @@ module.exports = function examples(h) {
         },
 
         'LoRaWAN uplink from The Things Stack'() {
-            const { b, P } = start('ttn', 'picochain: LoRaWAN (The Things Stack)', 'Boards without Wi-Fi send the 24-byte binary frame over LoRaWAN; The Things Stack publishes the uplinks over MQTT.');
+            const { b, P } = start('ttn', 'picochain: LoRaWAN (The Things Stack)', 'Boards without Wi-Fi send the 24-byte binary frame over LoRaWAN; The Things Stack publishes the uplinks over MQTT.' + ' Database: this machine (127.0.0.1:27017); change it in its config node.');
             mongoNode(b);
             const tts = b.add('tts', 'picochain-broker', { name: 'The Things Stack (set region, user, API key)', broker: 'mqtts://eu1.cloud.thethings.network:8883', tls: true, protocol: '4' });
             P('c', 'comment', { name: 'TTS uplinks (v3/<app>@<tenant>/devices/<device>/up) → decode (binary frame on FPort 1) → store', info: 'In The Things Stack console: *Integrations › MQTT* gives the server, the user name (`<app>@<tenant>`) and an API key as password. Enter them in the broker node (they are stored as Node-RED credentials, not in the flow). The board sends the picochain **binary frame v1** (24 bytes per sensor, fits DR0) on FPort 1; **picochain-decode** takes the device from `end_device_ids.device_id`, the site from the application id and the receive time from `received_at`. Uplinks on other ports are ignored with a warning. The inject node sends a sample uplink.' }, [], 0, 0);

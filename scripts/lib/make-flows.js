@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates flows/*.json and examples/*.json from this one readable source, filling every node
+// Generates examples/*.json from this one readable source, filling every node
 // with the editor defaults of its type (scripts/lib/node-defaults.js) so imports look exactly as
 // if built in the editor. Run: node scripts/lib/make-flows.js (the output files are committed).
 'use strict';
@@ -58,34 +58,46 @@ function place(n, tab, col, row) { n.z = tab; n.x = 200 + col * 270; n.y = 60 + 
 const SHARED = flowBuilder('picochain-shared');
 function brokerNode(b) {
     // persistent session (fixed client id, clean session off, a week's session expiry): what the
-    // boards publish while Node-RED is away waits in the broker. MQTT_HOST may be a URL
-    // (mqtts://host:8883 for TLS); MQTT_CLIENT_ID gives each Node-RED instance its own session.
+    // boards publish while Node-RED is away waits in the broker. This machine's broker; the fields
+    // may name ${MQTT_HOST} (a host or an mqtts:// URL), ${MQTT_PORT}, ${MQTT_CA_FILE} and
+    // ${MQTT_CLIENT_ID} instead (npm start does, scripts/lib/chain.js)
     return b.add('broker', 'picochain-broker', {
-        id: SHARED.id('broker'), name: 'picochain broker', broker: '${MQTT_HOST}', port: '${MQTT_PORT}', caFile: '${MQTT_CA_FILE}',
-        clientId: '${MQTT_CLIENT_ID}', protocol: 'auto',
+        id: SHARED.id('broker'), name: 'picochain broker', broker: '127.0.0.1', port: '', clientId: '', protocol: 'auto',
     });
 }
 /** A picochain-mqtt-in node's properties: acknowledged to the broker once the readings are in the writer's spool. */
 const mqttIn = (name, topic, broker = SHARED.id('broker')) => ({ name, topic, qos: '1', datatype: 'buffer', broker, ack: 'stored' });
 function mongoNode(b) {
-    return b.add('mongo', 'picochain-mongo-config', { id: SHARED.id('mongo'), name: 'picochain database', uri: '${MONGODB_URI}', database: '${MONGODB_DB}' });
+    return b.add('mongo', 'picochain-mongo-config', { id: SHARED.id('mongo'), name: 'picochain database', uri: 'mongodb://127.0.0.1:27017/', database: 'picochain' });
 }
+
+/**
+ * Node-RED's module information (a global-config node with `modules`, as Node-RED 4 exports it):
+ * importing the flow where a module is missing offers to install it. Versions: the ones installed here.
+ */
+function modulesNode(b, names) {
+    const version = (name) => JSON.parse(fs.readFileSync(path.join(name === PKG.name ? ROOT : path.join(NM, name), 'package.json'), 'utf8')).version;
+    return b.add('modules', 'global-config', { name: 'global-config', env: [], modules: Object.fromEntries(names.map((n) => [n, version(n)])) });
+}
+const PKG = require(path.join(ROOT, 'package.json'));
+const DASHBOARD_MODULE = { 1: 'node-red-dashboard', 2: '@flowfuse/node-red-dashboard' };
 
 // the dashboards' config nodes, shared by the flows and the examples
 const ui1Base = (b) => b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
 const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
 const ui2Theme = (b) => b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
 
-// ---- flows/picochain.json: the whole chain + node-red-dashboard pages -------------------------
-function mainFlow() {
+// ---- examples/full chain with <dashboard>.json: the whole chain + one dashboard's pages -------
+/** The chain tab linked to the pages of `dashboard` (1: node-red-dashboard, 2: Dashboard 2.0), those pages and the module information. */
+function fullChain(dashboard) {
     const b = flowBuilder('picochain-main');
     const tab = b.id('tab');
-    b.add('tab', 'tab', { label: 'picochain', disabled: false, info: T.MAIN_INFO, env: [] });
+    b.add('tab', 'tab', { label: 'picochain', disabled: false, info: `${T.MAIN_INFO}\n\nThe pages need ${DASHBOARD_MODULE[dashboard]}: install it first (Node-RED 4 and later offer to when this example is imported); deployed without it, Node-RED stops every flow until it is installed.`, env: [] });
     const P = (key, type, props, wires, col, row) => place(b.add(key, type, props, wires), tab, col, row);
     brokerNode(b);
     mongoNode(b);
-    // links from/to the dashboard tabs
-    const ids = LINKS;
+    // links from/to the dashboard tab of this file
+    const to = (k) => [LINKS[`${k}${dashboard}`]];
 
     P('c-in', 'comment', { name: 'MQTT → decode → store + alerts → pages', info: T.COMMENT_CHAIN }, [], 0, 0);
     P('mqtt-stats', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
@@ -107,16 +119,16 @@ function mainFlow() {
     for (const [k, row] of [['freezers', 1], ['fridges', 3], ['legacy', 5]]) {
         P(`tag-${k}`, 'change', { name: k, rules: [{ t: 'set', p: 'alertNode', pt: 'msg', to: k, tot: 'str' }] }, [['events', 'notify']], 4, row);
     }
-    P('ack-in', 'link in', { name: 'picochain ack', links: [ids.ackOut1, ids.ackOut2] }, [['ack-by']], 0, 5);
+    P('ack-in', 'link in', { name: 'picochain ack', links: to('ackOut') }, [['ack-by']], 0, 5);
     P('ack-by', 'function', fn('who acknowledges', T.FN_ACK_BY, 1), [['ack-route']], 1, 5);
     P('ack-route', 'switch', { name: 'back to its alert node', property: 'alertNode', propertyType: 'msg', rules: [{ t: 'eq', v: 'freezers', vt: 'str' }, { t: 'eq', v: 'legacy', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3 }, [['alert-freezers'], ['alert-legacy'], ['alert-fridges']], 2, 6);
     P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events']], 3, 0);
     P('model', 'function', fn('fleet model', T.FN_MODEL, 1), [['model-rate']], 5, 2);
     P('model-rate', 'delay', { name: 'at most 2/s', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '2', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1 }, [['model-out']], 6, 2);
-    P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: [ids.modelIn1, ids.modelIn2] }, [], 7, 2);
+    P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: to('modelIn') }, [], 7, 2);
     P('events', 'function', fn('alerts model', T.FN_ALERTS, 1), [['events-out']], 5, 3);
-    P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: [ids.alertsIn1, ids.alertsIn2] }, [], 7, 3);
-    P('live-out', 'link out', { name: 'live readings', mode: 'link', links: [ids.liveIn1, ids.liveIn2] }, [], 7, 4);
+    P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: to('alertsIn') }, [], 7, 3);
+    P('live-out', 'link out', { name: 'live readings', mode: 'link', links: to('liveIn') }, [], 7, 4);
     // bad input: counted and shown
     P('c-bad', 'comment', { name: 'bad input: counted on the Fleet page', info: 'Every message picochain-decode refuses ends here: counted on the Fleet page (with the last reason) and shown in the debug sidebar.' }, [], 0, 6);
     P('catch-decode', 'catch', { name: 'decode errors', scope: [b.id('decode')], uncaught: false }, [['bad', 'bad-debug']], 0, 7);
@@ -135,7 +147,9 @@ function mainFlow() {
     P('webhook', 'http request', { name: 'webhook POST', d: true, method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [] }, [['notify-debug']], 2, 12);
     P('notify-debug', 'debug', { name: 'notification answers', d: true, active: true, tosidebar: true, console: false, tostatus: true, complete: 'statusCode', targetType: 'msg', statusVal: 'statusCode', statusType: 'auto' }, [], 3, 11);
 
-    return [...b.nodes, ...dashboard1('picochain-ui1', true).nodes];
+    modulesNode(b, [DASHBOARD_MODULE[dashboard], PKG.name]);
+    const pages = dashboard === 1 ? dashboard1('picochain-ui1', true) : dashboard2('picochain-ui2', true);
+    return [...b.nodes, ...pages.nodes];
 }
 
 function fn(name, code, outputs) {
@@ -241,11 +255,8 @@ function dashboard2(prefix, linked) {
     return b;
 }
 
-function dashboard2Flow() {
-    const b = flowBuilder('picochain-ui2-file');
-    mongoNode(b);
-    return [...dashboard2('picochain-ui2', true).nodes, ...b.nodes];
-}
+/** The full chains, written as examples (Import › Examples) and deployed together by npm start. */
+const FULL_CHAINS = { 'full chain with node-red-dashboard': () => fullChain(1), 'full chain with Dashboard 2.0': () => fullChain(2) };
 
 function write(rel, nodes) {
     const file = path.join(ROOT, rel);
@@ -255,12 +266,11 @@ function write(rel, nodes) {
 }
 
 if (require.main === module) {
-    write('flows/picochain.json', mainFlow());
-    write('flows/picochain-dashboard2.json', dashboard2Flow());
-    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, ui1Base, ui2Base, ui2Theme, T }))) {
+    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, modulesNode, ui1Base, ui2Base, ui2Theme, T }))) {
         write(`examples/${name}.json`, make());
     }
-    console.log('flows and examples written');
+    for (const [name, make] of Object.entries(FULL_CHAINS)) write(`examples/${name}.json`, make());
+    console.log('examples written');
 }
 
-module.exports = { mainFlow, dashboard2Flow, DEFS, id };
+module.exports = { fullChain, FULL_CHAINS, DEFS, id };

@@ -5,7 +5,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const vm = require('vm');
+const { editorDefinition: editorDef } = require('../support/editor-definition');
 const { AlertEngine, messageFor, validateOptions } = require('../../dist/nodes/picochain-alert/core');
 const { migrate, optionsFromConfig, DEFAULT_CONFIG, CONFIG_VERSION } = require('../../dist/nodes/picochain-alert/options');
 
@@ -95,15 +95,8 @@ describe('picochain-alert catalogs (en-US source, fr mirror)', function () {
     });
 });
 
-/** Loads the editor's registerType definition with a stub RED and jQuery (no input fields open). */
-function editorDefinition() {
-    const html = fs.readFileSync(path.join(dir, 'picochain-alert.html'), 'utf8');
-    const code = html.match(/<script type="text\/javascript">([\s\S]*?)<\/script>/)[1];
-    let def;
-    const $ = () => ({ length: 0 });
-    vm.runInNewContext(code, { RED: { nodes: { registerType: (type, d) => { def = d; } } }, $, Number, Math, String });
-    return def;
-}
+/** The editor's registerType definition, no input fields open. */
+const editorDefinition = () => editorDef('picochain-alert').def;
 
 describe('picochain-alert editor validation', function () {
     const def = editorDefinition();

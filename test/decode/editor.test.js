@@ -5,7 +5,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const vm = require('vm');
+const { editorDefinition: editorDef } = require('../support/editor-definition');
 const core = require('../../dist/nodes/picochain-decode/core');
 const { CONFIG_DEFAULTS } = require('../../dist/nodes/picochain-decode/migrations');
 
@@ -24,15 +24,10 @@ function leaves(obj, prefix = '') {
 }
 const placeholders = (s) => (String(s).match(/__[A-Za-z0-9]+__/g) || []).sort();
 
-/** Runs the editor's registerType script with a stub RED/$ and returns the node definition. */
+/** The editor's registerType definition (type included) and its html. */
 function editorDefinition() {
-    const html = fs.readFileSync(path.join(DIR, 'picochain-decode.html'), 'utf8');
-    const m = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html);
-    assert.ok(m, 'editor script');
-    let def = null;
-    const $ = () => ({ length: 0, val: () => undefined, on() {}, prop() {}, trigger() {} });
-    vm.runInNewContext(m[1], { RED: { nodes: { registerType: (type, d) => { def = { type, ...d }; } } }, $ });
-    return { def, html };
+    const { def, html } = editorDef('picochain-decode');
+    return { def: { type: 'picochain-decode', ...def }, html };
 }
 
 describe('picochain-decode editor and locales', function () {

@@ -1,52 +1,56 @@
 'use strict';
-// flows/*.json and examples/*.json: they parse, hang together, hold no credentials, use only node
-// types a real Node-RED with our package and both dashboards has, and deploy into the real runtime
-// (the embedded start of scripts/lib/chain.js, in a child process).
+// examples/*.json (Import › Examples; the two full chains are also what npm start deploys): they
+// parse, hang together within each file, hold no credentials, work with no environment variable
+// set, name the modules they need, use only node types a real Node-RED with our package and both
+// dashboards has, and deploy into the real runtime (the embedded start of scripts/lib/chain.js,
+// in a child process).
 const assert = require('assert');
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
 const { startChainProcess } = require('../browser/support/chain');
 const services = require('../../scripts/lib/services');
 const { sleep } = require('../support/wait');
+const { request } = require('../support/node-red-process');
 
 const ROOT = path.join(__dirname, '..', '..');
-const FILES = [
-    ...fs.readdirSync(path.join(ROOT, 'flows')).filter((f) => f.endsWith('.json')).map((f) => `flows/${f}`),
-    ...fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => `examples/${f}`),
-];
+const FILES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => `examples/${f}`);
+const FULL_DASHBOARD1 = 'examples/full chain with node-red-dashboard.json';
+const FULL_DASHBOARD2 = 'examples/full chain with Dashboard 2.0.json';
+/** The module that provides each node type a shipped flow uses, beyond Node-RED's own. */
+const MODULE_OF = (type) => (type.startsWith('picochain-') ? '@picochain/node-red' : type.startsWith('ui_') ? 'node-red-dashboard' : type.startsWith('ui-') ? '@flowfuse/node-red-dashboard' : null);
 const read = (f) => JSON.parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
 const STRUCTURAL = new Set(['tab', 'subflow', 'group', 'junction']);
 
-function request(method, url, body, headers = {}) {
-    return new Promise((resolve, reject) => {
-        const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-        const req = http.request(url, { method, headers: { accept: 'application/json', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
-            let text = '';
-            res.on('data', (d) => { text += d; });
-            res.on('end', () => resolve({ status: res.statusCode, text }));
-        });
-        req.on('error', reject);
-        if (data) req.write(data);
-        req.end();
-    });
-}
 
 describe('shipped flows and examples', function () {
-    it('there are the full chain, the Dashboard 2.0 pages and the six examples', function () {
-        assert.ok(FILES.includes('flows/picochain.json'));
-        assert.ok(FILES.includes('flows/picochain-dashboard2.json'));
-        for (const label of ['basic chain', 'alerts and notification', 'dashboard (node-red-dashboard)', 'dashboard (FlowFuse Dashboard 2.0)', 'migration from TOUCAN', 'LoRaWAN uplink from The Things Stack']) {
+    it('there are the two full chains and the six small examples', function () {
+        for (const label of ['full chain with node-red-dashboard', 'full chain with Dashboard 2.0', 'basic chain', 'alerts and notification', 'dashboard (node-red-dashboard)', 'dashboard (FlowFuse Dashboard 2.0)', 'migration from TOUCAN', 'LoRaWAN uplink from The Things Stack']) {
             assert.ok(FILES.includes(`examples/${label}.json`), `examples/${label}.json`);
         }
     });
 
-    it('the committed flows match their source, scripts/lib/make-flows.js (nodes, wiring)', function () {
+    it('the committed full chains match their source, scripts/lib/make-flows.js (nodes, wiring)', function () {
         // node defaults may change with the nodes' editors; the shape of the flows must not drift
-        const { mainFlow, dashboard2Flow } = require('../../scripts/lib/make-flows');
+        const { FULL_CHAINS } = require('../../scripts/lib/make-flows');
         const shape = (ns) => ns.map((n) => ({ id: n.id, type: n.type, z: n.z, wires: n.wires, links: n.links })).sort((a, b) => a.id.localeCompare(b.id));
-        assert.deepStrictEqual(shape(read('flows/picochain.json')), shape(JSON.parse(JSON.stringify(mainFlow()))), 'run node scripts/lib/make-flows.js');
-        assert.deepStrictEqual(shape(read('flows/picochain-dashboard2.json')), shape(JSON.parse(JSON.stringify(dashboard2Flow()))), 'run node scripts/lib/make-flows.js');
+        for (const [name, make] of Object.entries(FULL_CHAINS)) {
+            assert.deepStrictEqual(shape(read(`examples/${name}.json`)), shape(JSON.parse(JSON.stringify(make()))), 'run node scripts/lib/make-flows.js');
+        }
+    });
+
+    it('npm start deploys both full chains as one: the chain tab once, linked to both dashboards, broker and database from its environment', function () {
+        const { shippedFlows, SHIPPED_FLOWS } = require('../../scripts/lib/chain');
+        assert.deepStrictEqual(SHIPPED_FLOWS, [FULL_DASHBOARD1, FULL_DASHBOARD2]);
+        const flows = shippedFlows();
+        const ids = new Set(flows.map((n) => n.id));
+        assert.strictEqual(ids.size, flows.length, 'each node once');
+        assert.deepStrictEqual(flows.filter((n) => n.type === 'global-config'), [], 'module information is for imports only');
+        assert.deepStrictEqual(flows.filter((n) => n.type === 'tab').map((n) => n.label).sort(), ['dashboard (Dashboard 2.0)', 'dashboard (node-red-dashboard)', 'picochain']);
+        const out = flows.find((n) => n.type === 'link out' && n.name === 'fleet model');
+        assert.strictEqual(out.links.length, 2, 'the fleet model reaches both dashboards');
+        for (const n of flows) for (const l of n.links || []) assert.ok(ids.has(l), `${n.name} links to missing ${l}`);
+        for (const n of flows.filter((x) => x.type === 'mqtt-broker')) assert.deepStrictEqual([n.broker, n.port], ['${MQTT_HOST}', '${MQTT_PORT}']);
+        for (const n of flows.filter((x) => x.type === 'picochain-mongo-config')) assert.deepStrictEqual([n.uri, n.database], ['${MONGODB_URI}', '${MONGODB_DB}']);
     });
 
     for (const file of FILES) {
@@ -61,12 +65,10 @@ describe('shipped flows and examples', function () {
                     ids.add(n.id);
                 }
                 const tabs = new Set(nodes.filter((n) => n.type === 'tab').map((n) => n.id));
-                const all = file.startsWith('flows/') ? new Set(FILES.filter((f) => f.startsWith('flows/')).flatMap((f) => read(f).map((n) => n.id))) : ids;
                 for (const n of nodes) {
                     if (n.z) assert.ok(tabs.has(n.z), `${n.type} ${n.id} on a missing tab ${n.z}`);
                     for (const port of n.wires || []) for (const w of port) assert.ok(ids.has(w), `${n.type} ${n.name || n.id} wired to missing ${w}`);
-                    // link nodes may join the two shipped flow files
-                    for (const l of n.links || []) assert.ok(all.has(l), `${n.type} ${n.name || n.id} links to missing ${l}`);
+                    for (const l of n.links || []) assert.ok(ids.has(l), `${n.type} ${n.name || n.id} links to ${l}, not in this file`);
                     if (n.type === 'catch' && Array.isArray(n.scope)) for (const s of n.scope) assert.ok(ids.has(s), `catch scope ${s}`);
                 }
             });
@@ -100,12 +102,24 @@ describe('shipped flows and examples', function () {
                 assert.ok(!/https:\/\/hooks\.slack\.com\/services\/\w/.test(text), 'a Slack webhook');
             });
 
-            if (file.startsWith('flows/')) {
-                it('takes broker and database from environment variables', function () {
-                    for (const n of nodes.filter((x) => x.type === 'picochain-broker')) assert.deepStrictEqual([n.broker, n.port], ['${MQTT_HOST}', '${MQTT_PORT}']);
-                    for (const n of nodes.filter((x) => x.type === 'picochain-mongo-config')) assert.deepStrictEqual([n.uri, n.database], ['${MONGODB_URI}', '${MONGODB_DB}']);
-                });
-            }
+            it('works with no environment variable set: broker and database on this machine, no ${VAR} in any node', function () {
+                for (const n of nodes.filter((x) => x.type === 'picochain-broker' && x.name === 'picochain broker')) assert.deepStrictEqual([n.broker, n.port], ['127.0.0.1', '']);
+                for (const n of nodes.filter((x) => x.type === 'picochain-mongo-config')) assert.deepStrictEqual([n.uri, n.database], ['mongodb://127.0.0.1:27017/', 'picochain']);
+                // texts (tab and comment info, function code, templates) may mention ${VAR}; settings may not
+                const TEXT = new Set(['info', 'func', 'format', 'name']);
+                const refs = nodes.flatMap((n) => Object.entries(n).filter(([k, v]) => !TEXT.has(k) && typeof v === 'string' && /\$\{[A-Za-z_]\w*\}/.test(v)).map(([k, v]) => `${n.type}.${k} = ${v}`));
+                assert.deepStrictEqual(refs, []);
+            });
+
+            it('names the modules its node types come from (Node-RED offers to install missing ones on import)', function () {
+                const needed = [...new Set(nodes.map((n) => MODULE_OF(n.type)).filter(Boolean))].sort();
+                const foreign = needed.filter((m) => m !== '@picochain/node-red');
+                const info = nodes.filter((n) => n.type === 'global-config');
+                if (foreign.length === 0) return assert.ok(info.length <= 1);
+                assert.strictEqual(info.length, 1, 'one global-config node with modules');
+                assert.deepStrictEqual(Object.keys(info[0].modules).sort(), needed);
+                for (const [m, v] of Object.entries(info[0].modules)) assert.match(v, /^\d+\.\d+\.\d+/, `${m} version`);
+            });
         });
     }
 
@@ -138,9 +152,7 @@ describe('shipped flows and examples', function () {
                 const unknown = [...new Set(nodes.map((n) => n.type).filter((t) => !STRUCTURAL.has(t) && !types.has(t)))];
                 assert.deepStrictEqual(unknown, []);
                 const before = chain.log().length;
-                // the shipped pair deploys together (their link nodes join them)
-                const flows = file === 'flows/picochain.json' ? [...nodes, ...read('flows/picochain-dashboard2.json').filter((n) => !nodes.some((m) => m.id === n.id))] : nodes;
-                const res = await request('POST', `${chain.info.editorUrl}flows`, flows, { 'node-red-deployment-type': 'full' });
+                const res = await request('POST', `${chain.info.editorUrl}flows`, nodes, { 'node-red-deployment-type': 'full' });
                 assert.ok(res.status === 200 || res.status === 204, `${res.status} ${res.text}`);
                 await sleep(1500);
                 const log = chain.log().slice(before);
@@ -173,7 +185,7 @@ describe('the shipped flow end to end: original boards (TOUCAN)', function () {
         const { MongoClient } = require('mongodb');
         const client = await mqtt.connectAsync(chain.info.mqttUrl, { username: legacyBoard.username, password: legacyBoard.password });
         const db = await MongoClient.connect(chain.info.mongodbUri);
-        const tab = read('flows/picochain.json').find((n) => n.type === 'tab').id;
+        const tab = read(FULL_DASHBOARD1).find((n) => n.type === 'tab').id;
         const alerts = async () => {
             const res = await request('GET', `${chain.info.editorUrl}context/flow/${tab}?store=default`);
             const v = JSON.parse(res.text).default || JSON.parse(res.text);

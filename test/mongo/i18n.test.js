@@ -5,7 +5,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const vm = require('vm');
+const { editorDefinition } = require('../support/editor-definition');
 
 const dist = path.join(__dirname, '..', '..', 'dist', 'nodes');
 const src = path.join(__dirname, '..', '..', 'nodes');
@@ -73,17 +73,10 @@ describe('picochain-mongo-config / picochain-mongo-ts catalogs and editors', fun
         }
     });
 
-    /** Runs an editor html's script with a stub RED and returns the registered definition. */
+    /** The editor's registerType definition, translating through the en-US catalog. */
     function editorDef(type) {
-        const script = editor(type).match(/<script type="text\/javascript">([\s\S]*?)<\/script>/)[1];
-        let def = null;
         const cat = catalog(type, 'en-US');
-        const translate = (key) => String(lookup({ [type]: cat }, key) || key);
-        const RED = { nodes: { registerType: (t, d) => { assert.strictEqual(t, type); def = d; } } };
-        const $ = () => ({ length: 0, val: () => undefined, on() {}, toggle() {}, is: () => false, prop() {} });
-        vm.runInNewContext(script, { RED, $, Number, String, Math });
-        def._ = translate;
-        return def;
+        return editorDefinition(type, (key) => String(lookup({ [type]: cat }, key) || key)).def;
     }
     const check = (def, field, value, node = {}) => def.defaults[field].validate.call({ _def: def, ...node }, value);
 
