@@ -19,7 +19,7 @@ export function subscriptionFilter(filter: string, shareGroup: string): string {
 /** Returns an error text for a filter MQTT refuses, else null. */
 export function checkFilter(filter: string): string | null {
     if (typeof filter !== 'string' || filter.length === 0) return 'the topic is empty';
-    if (Buffer.byteLength(filter) > 65535) return 'the topic is longer than 65535 bytes';
+    if (new TextEncoder().encode(filter).length > 65535) return 'the topic is longer than 65535 bytes';
     if (filter.includes('\0')) return 'the topic holds a NUL character';
     const levels = plainFilter(filter).split('/');
     for (let i = 0; i < levels.length; i++) {

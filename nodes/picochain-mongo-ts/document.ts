@@ -4,17 +4,16 @@
  * Reading check (checkReading in shared/reading.ts), so a bad one is refused with a message that
  * says what is wrong before anything reaches the database.
  */
+import { DOC_FIELDS, FIELD_NAME_PATTERN } from '../shared/rules';
 import { checkReading, CheckedReading, ReadingCheckError, readingKey, reviveDate } from '../shared/reading';
 
 export { reviveDate };
 
-/** Field names a timeField/metaField may take: plain identifiers, never `$`, `.` or `_id`. */
-export const FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Field names a timeField/metaField may take: plain identifiers, never `$`, `.` or `_id` (shared/rules.ts). */
+export { FIELD_NAME_PATTERN };
 
 /** Fields of the stored document besides timeField and metaField (they must not collide). */
-export const DOC_FIELDS = [
-    '_id', 'deviceTime', 'receivedAt', 'window', 'count', 'min', 'max', 'mean', 'std', 'slope', 'last', 'seq', 'state', 'fault',
-] as const;
+export { DOC_FIELDS };
 
 /** The stored document. timeField/metaField are configurable, so they are index keys here. */
 export interface ReadingDoc {

@@ -4,20 +4,19 @@
 import { checkFieldNames } from './document';
 import { DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, FULL_POLICIES, FullPolicy, WriterOptions } from './core';
 import { DEFAULT_SPOOL_MAX_BYTES } from './spool';
+import { isCollectionName, WRITER_LIMITS } from '../shared/rules';
 import { Granularity, GRANULARITIES } from './mode';
 import { StoreSettings } from './store';
 
 /** Retention units of the editor, in seconds. */
 export const RETENTION_UNITS: Record<string, number> = { s: 1, min: 60, h: 3600, d: 86400 };
-export const MAX_BATCH_SIZE = 10000;
-export const MAX_BATCH_DELAY_MS = 60000;
-export const MAX_IN_FLIGHT = 16;
+export const MAX_BATCH_SIZE = WRITER_LIMITS.maxBatchSize;
+export const MAX_BATCH_DELAY_MS = WRITER_LIMITS.maxBatchDelayMs;
+export const MAX_IN_FLIGHT = WRITER_LIMITS.maxInFlight;
 /** Spool bound in MB: at least one segment, at most 1 TB. */
-export const MIN_SPOOL_MB = 16;
-export const MAX_SPOOL_MB = 1048576;
+export const MIN_SPOOL_MB = WRITER_LIMITS.minSpoolMb;
+export const MAX_SPOOL_MB = WRITER_LIMITS.maxSpoolMb;
 export const DEFAULT_SPOOL_MB = DEFAULT_SPOOL_MAX_BYTES / 1048576;
-/** MongoDB collection names: not empty, no `$`, not system.*, at most 120 characters. */
-const COLLECTION_PATTERN = /^(?!system\.)[^$\0]{1,120}$/;
 
 export interface WriterDefProps {
     collection?: unknown;
@@ -50,7 +49,7 @@ function int(v: unknown, dflt: number): number {
 /** Returns the settings, or an error text naming the property that is wrong. */
 export function parseWriterSettings(p: WriterDefProps): { settings?: WriterSettings; error?: string } {
     const collection = String(p.collection ?? 'readings').trim();
-    if (!COLLECTION_PATTERN.test(collection)) return { error: `collection "${collection}" is not a valid name` };
+    if (!isCollectionName(collection)) return { error: `collection "${collection}" is not a valid name` };
     const timeField = String(p.timeField || 'time').trim();
     const metaField = String(p.metaField || 'meta').trim();
     const fieldProblem = checkFieldNames({ timeField, metaField });

@@ -65,6 +65,32 @@ export function isCollectionName(v: unknown): boolean {
 /** A document field name for the time or meta field: a letter, then letters, digits or _. */
 export const FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
+/** Fields of a stored reading besides the time and meta fields (those must not take these names). */
+export const DOC_FIELDS = Object.freeze([
+    '_id', 'deviceTime', 'receivedAt', 'window', 'count', 'min', 'max', 'mean', 'std', 'slope', 'last', 'seq', 'state', 'fault',
+] as const);
+
+/** A time or meta field name: a plain name that is not one of the document's own fields. */
+export function isDocFieldName(v: unknown): boolean {
+    return typeof v === 'string' && FIELD_NAME_PATTERN.test(v) && !(DOC_FIELDS as readonly string[]).includes(v);
+}
+
+/** Bounds of picochain-mongo-ts: batch size, batch delay (ms), batches in flight, spool size (MB). */
+export const WRITER_LIMITS = Object.freeze({ maxBatchSize: 10_000, maxBatchDelayMs: 60_000, maxInFlight: 16, minSpoolMb: 16, maxSpoolMb: 1_048_576 });
+
+// ---- MQTT (picochain-broker, picochain-mqtt-in) -----------------------------------------------
+export { checkFilter as topicFilterProblem, checkShareGroup as shareGroupProblem } from '../picochain-broker/topic';
+
+/** A broker field: a host name or address, or an mqtt:// / mqtts:// URL. */
+export function isBrokerAddress(v: unknown): boolean {
+    return typeof v === 'string' && /^(mqtts?:\/\/[^\s/]+\/?|[A-Za-z0-9_.:[\]-]{1,253})$/.test(v);
+}
+
+/** An MQTT client id picochain-broker accepts (empty: the default one). */
+export function isClientId(v: unknown): boolean {
+    return typeof v === 'string' && (v === '' || /^[A-Za-z0-9_.:-]{1,128}$/.test(v));
+}
+
 // ---- device and sensor ids -------------------------------------------------------------------
 /** A device id (reading.ts ID_PATTERN), or empty when `optional`. */
 export function isDeviceId(v: unknown, optional = false): boolean {
