@@ -132,8 +132,8 @@ export class AlertEngine {
         s.lastTime = t;
         const rules = this.book.rulesFor(info.profile, sensor, info.unit);
         if (s.profile !== info.profile || s.unit !== info.unit) {
-            // reassigned or unit changed: alerts whose rule no longer applies end here
-            for (const [kind, a] of s.alerts) if (!rules.has(kind)) this.endAlert(d, s, a, now, events, 'unconfigured');
+            // reassigned or unit changed: the rules that raised its alerts no longer judge it
+            for (const a of [...s.alerts.values()]) this.endAlert(d, s, a, now, events, 'unconfigured');
             if (s.unit !== info.unit) s.points = [];
             s.profile = info.profile;
             s.unit = info.unit;
@@ -427,7 +427,7 @@ export class AlertEngine {
             case 'resolved': {
                 const lowest = (bands[1] ?? bands[2]) as Band;
                 a.threshold = kind === 'state' ? null : sign * lowest.clear;
-                this.endAlert(d, s, a, now, events);
+                this.endAlert(d, s, a, now, events, undefined, true);
                 return;
             }
             default: {
@@ -457,13 +457,13 @@ export class AlertEngine {
     }
 
     /** Removes an alert; announces "resolved" when it had been announced. */
-    private endAlert(d: Device, s: Series | null, a: AlertRecord, now: number, events: AlertEvent[], reason?: 'unconfigured'): void {
+    private endAlert(d: Device, s: Series | null, a: AlertRecord, now: number, events: AlertEvent[], reason?: 'unconfigured', announced = a.level > 0): void {
         if (s) s.alerts.delete(a.rule as RuleKind);
         else { d.silent = null; this.watch.delete(d.device); this.watch.set(d.device, d); }
         this.byId.delete(a.id);
         this.reminders.delete(a.id);
         this.dirty.add(d.device);
-        if (a.level === 0) return;
+        if (!announced) return;
         const e = this.event('resolved', a, now);
         if (reason) e.reason = reason;
         events.push(e);

@@ -1,11 +1,20 @@
 'use strict';
 // picochain-alert core: alert scenarios as tables (time and input in, events out), injected clock.
 const assert = require('assert');
-const { AlertEngine, validateOptions, slopePerMinute, messageFor, DEFAULT_OPTIONS, AlertInputError } = require('../../dist/nodes/picochain-alert/core');
+const { AlertEngine, validateOptions, slopePerMinute, messageFor, DEFAULT_OPTIONS, AlertInputError, CLOCK_JUMP_MS, RESTART_GRACE_MS } = require('../../dist/nodes/picochain-alert/core');
+const { fromV1 } = require('../../dist/nodes/picochain-alert/persist');
 
 const T0 = Date.UTC(2026, 10, 24, 20, 0, 0);
 const DEVICE = 'fridge-1';
-const SENSOR = 'temperature';
+const SENSOR = 'probe1';
+
+/** A rule: R(profile, kind, unit, [fire, clear, forS] warning, [fire, clear, forS] critical, extra). */
+function R(profile, kind, unit, w, c, extra = {}) {
+    const band = (b) => (b ? { fire: b[0], clear: b[1], forS: b[2] || 0 } : null);
+    return { profile, sensors: [], unit, kind, value: 'mean', warning: band(w), critical: band(c), states: [], ...extra };
+}
+const FRIDGE = { kind: 'fridge' };
+const FREEZER = { kind: 'freezer' };
 
 function reading(t, v, extra = {}) {
     const time = new Date(T0 + t * 1000);
@@ -18,38 +27,38 @@ function reading(t, v, extra = {}) {
 
 const round = (v) => (v === null ? 'null' : String(Math.round(v * 100) / 100));
 
-/** "fired high warning 8.1", device prefixed when not fridge-1, cause instead of value for silent. */
+/** "fired high warning 8.1@8", device/sensor prefixed when not fridge-1/probe1, cause for silent. */
 function fmt(e) {
     const who = e.device === DEVICE && (e.sensor === SENSOR || e.sensor === null) ? '' : `${e.device}/${e.sensor ?? '*'} `;
-    const what = e.rule === 'silent' ? e.cause : round(e.value);
-    return `${who}${e.event} ${e.rule} ${e.severity} ${what}`;
+    const what = e.rule === 'silent' ? e.cause : `${round(e.value)}@${round(e.threshold)}`;
+    return `${who}${e.event} ${e.rule} ${e.severity} ${what}${e.reason ? ` (${e.reason})` : ''}`;
 }
 
 /**
- * Runs a table. Each row: [seconds since T0, input, expected events]. Input is a number (a reading
- * of fridge-1/temperature with that value), an object {v, device, sensor, slope, time} (time in s,
- * for replays), 'tick', 'offline', 'online', {ack: selector}, 'restart' (serialise through JSON,
- * new engine, restore).
+ * Runs a table. Each row: [seconds since T0 (Node-RED clock), input, expected events]. Input is a
+ * number (a fridge-1/probe1 reading with that value, its time = the row's time, cabinet fridge), an
+ * object {v, device, sensor, unit, time (s), cabinet, slope, replay}, 'tick', 'offline', 'online',
+ * {ack: selector}, or 'restart' (device snapshots through JSON into a new engine, then a tick).
  */
 function run(options, rows, seen = []) {
     let engine = new AlertEngine(options);
     rows.forEach(([t, input, want], i) => {
         const now = T0 + t * 1000;
         let events;
-        if (typeof input === 'number') events = engine.ingest(reading(t, input), now);
+        if (typeof input === 'number') events = engine.ingest(reading(t, input), now, FRIDGE);
         else if (input === 'tick') events = engine.tick(now);
         else if (input === 'offline') events = engine.deviceStatus(DEVICE, false, now);
         else if (input === 'online') events = engine.deviceStatus(DEVICE, true, now);
         else if (input === 'restart') {
-            const saved = JSON.parse(JSON.stringify(engine.serialise(now)));
+            const saved = JSON.parse(JSON.stringify(engine.deviceIds().map((d) => engine.snapshot(d))));
             engine = new AlertEngine(options);
-            assert.ok(engine.restore(saved, now), 'restore accepted the saved state');
+            engine.restore(saved, now);
             events = engine.tick(now);
         } else if (input.ack) events = engine.ack(input.ack, now);
         else {
             const r = reading(input.time ?? t, input.v, { device: input.device ?? DEVICE, sensor: input.sensor ?? SENSOR });
-            if ('slope' in input) r.slope = input.slope;
-            events = engine.ingest(r, now);
+            for (const k of ['slope', 'replay', 'unit', 'last', 'min', 'max']) if (k in input) r[k] = input[k];
+            events = engine.ingest(r, now, 'cabinet' in input ? input.cabinet : FRIDGE);
         }
         seen.push(...events);
         assert.deepStrictEqual(events.map(fmt), want, `row ${i} (t=${t}s, input ${JSON.stringify(input)})`);
@@ -57,92 +66,230 @@ function run(options, rows, seen = []) {
     return engine;
 }
 
-const HIGH_8_6 = { high: { warning: { level: 8, clear: 6 }, critical: null } };
+const opts = (rules, extra = {}) => ({ rules, ...extra });
+const HIGH_8_6 = opts([R('fridge', 'high', '°C', [8, 6])]);
+const LADDER = opts([R('fridge', 'high', '°C', [5, 4.5], [8, 7])]);
 
-describe('picochain-alert core scenarios (tables)', function () {
-    it('threshold with hysteresis: chatter around the level fires once, resolves only under the clear level', function () {
+describe('picochain-alert core: thresholds and severities (tables)', function () {
+    it('hysteresis: chatter around the fire level fires once, resolves only past the clear level', function () {
         run(HIGH_8_6, [
             [0, 7.9, []],
-            [60, 8.1, ['fired high warning 8.1']],
+            [60, 8.1, ['fired high warning 8.1@8']],
             [120, 7.9, []],
             [180, 8.2, []],
             [240, 7.0, []],
-            [300, 8.3, []],
             [360, 6.1, []],
-            [420, 5.9, ['resolved high warning 5.9']],
+            [420, 5.9, ['resolved high warning 5.9@6']],
             [480, 7.5, []],
-            [540, 8.05, ['fired high warning 8.05']],
+            [540, 8.05, ['fired high warning 8.05@8']],
         ]);
     });
 
-    it('low threshold mirrors high: fires under the level, clears above the clear level', function () {
-        run({ low: { warning: { level: -25, clear: -22 }, critical: null } }, [
-            [0, -20, []],
-            [60, -25.5, ['fired low warning -25.5']],
-            [120, -23, []],
-            [180, -21.9, ['resolved low warning -21.9']],
+    it('each severity has its own fire and clear level: up to critical, back down to warning, then resolved', function () {
+        const seen = [];
+        run(LADDER, [
+            [0, 4, []],
+            [60, 5.5, ['fired high warning 5.5@5']],
+            [120, 8.5, ['escalated high critical 8.5@8']],
+            [180, 7.5, []], // under 8, still above critical's clear level 7
+            [240, 6.9, ['de-escalated high warning 6.9@5']],
+            [300, 7.9, []], // back above 7 but not above 8: stays warning
+            [360, 8.2, ['escalated high critical 8.2@8']],
+            [420, 4.4, ['resolved high critical 4.4@4.5']],
+        ], seen);
+        assert.strictEqual(seen[2].previousSeverity, 'critical');
+        assert.ok(seen.every((e) => e.id === seen[0].id), 'one alert id throughout');
+    });
+
+    it('messages state the level that holds now: after de-escalation a reminder says warning and the warning level', function () {
+        const e = new AlertEngine({ ...LADDER, renotifyS: 600 });
+        e.ingest(reading(0, 9), T0, FRIDGE);
+        e.ingest(reading(60, 6), T0 + 60e3, FRIDGE);
+        const [r] = e.tick(T0 + 600e3);
+        assert.strictEqual(fmt(r), 'renotify high warning 6@5');
+        const m = messageFor(r);
+        assert.deepStrictEqual([m.event, m.condition, m.args.value, m.args.threshold, m.args.unit], ['renotify', 'high', '6', '5', ' °C']);
+    });
+
+    it('each severity has its own pending time, counted in reading time', function () {
+        run(opts([R('fridge', 'high', '°C', [5, 4.5, 600], [8, 7, 120])]), [
+            [0, 9, []], // both conditions hold from here
+            [60, 9, []],
+            [120, 9, ['fired high critical 9@8']], // critical held 120 s: straight to critical
+            [180, 6, ['de-escalated high warning 6@5']],
+            [240, 6, []],
+            [300, 4, ['resolved high warning 4@4.5']],
+            [360, 6, []],
+            [900, 6, []],
+            [960, 6, ['fired high warning 6@5']],
         ]);
     });
 
-    it('slow drift under the threshold: no rate alert, no threshold alert', function () {
+    it('pending that clears before its time sends nothing', function () {
+        const e = run(opts([R('fridge', 'high', '°C', [8, 6, 300])]), [
+            [0, 9, []],
+            [120, 7, []],
+            [180, 9, []],
+            [420, 9, []],
+            [480, 9, ['fired high warning 9@8']],
+        ]);
+        assert.strictEqual(e.counts().firing, 1);
+    });
+
+    it('a replayed burst (buffered readings arriving at once) counts the minutes it covers', function () {
+        // 40 minutes of readings above 5 °C delivered within one second of Node-RED time
         const rows = [];
-        // 2 °C to 7.5 °C over 6 h, one reading a minute: 0.015 °C/min, under the 0.5 °C/min limit
-        for (let m = 0; m <= 360; m++) rows.push([m * 60, 2 + 5.5 * m / 360, []]);
-        run({ ...HIGH_8_6, rise: { limit: 0.5, clear: 0.2 }, rateWindowS: 600 }, rows);
+        for (let m = 0; m <= 40; m++) rows.push([1000, { v: 9, time: m * 60 }, m === 30 ? ['fired high warning 9@8'] : []]);
+        run(opts([R('fridge', 'high', '°C', [8, 6, 1800])]), rows);
     });
 
-    it('fast rise under the threshold: the rate alert fires, then resolves when the rise stops', function () {
-        run({ ...HIGH_8_6, rise: { limit: 0.5, clear: 0.2 }, rateWindowS: 300 }, [
+    it('keep firing: flapping across the clear level neither resolves nor de-escalates until clear long enough', function () {
+        run({ ...LADDER, keepFiringS: 300 }, [
+            [0, 9, ['fired high critical 9@8']],
+            [60, 6, []],
+            [120, 7.5, []],
+            [180, 6, []],
+            [479, 6, []],
+            [480, 6, ['de-escalated high warning 6@5']],
+            [540, 4, []],
+            [840, 4, ['resolved high warning 4@4.5']],
+        ]);
+    });
+
+    it('low thresholds mirror high ones', function () {
+        run(opts([R('fridge', 'low', '°C', [0, 0.5], [-2, -1])]), [
+            [0, 1, []],
+            [60, -0.5, ['fired low warning -0.5@0']],
+            [120, -2.5, ['escalated low critical -2.5@-2']],
+            [180, -0.8, ['de-escalated low warning -0.8@0']],
+            [240, 0.6, ['resolved low warning 0.6@0.5']],
+        ]);
+    });
+
+    it('a reading whose value is null (failed sensor window) neither fires nor resolves', function () {
+        const e = new AlertEngine(HIGH_8_6);
+        assert.strictEqual(e.ingest(reading(0, 9), T0, FRIDGE).length, 1);
+        assert.deepStrictEqual(e.ingest(reading(60, null, { count: 0, fault: 'no-samples' }), T0 + 60e3, FRIDGE), []);
+        assert.strictEqual(e.statusOf(DEVICE, SENSOR).state, 'firing');
+    });
+});
+
+describe('picochain-alert core: profiles and units', function () {
+    const BOOK = opts([
+        R('fridge', 'high', '°C', [5, 4.5]),
+        R('fridge', 'low', '°C', [0, 0.5]),
+        R('freezer', 'high', '°C', [-15, -16]),
+        R('*', 'high', '%', [90, 85]),
+    ]);
+
+    it('a freezer at -18 °C is judged by the freezer rules, never by the fridge ones', function () {
+        run(BOOK, [
+            [0, { v: -18, cabinet: FREEZER }, []],
+            [60, { v: -14, cabinet: FREEZER }, ['fired high warning -14@-15']],
+            [120, { v: -18, cabinet: FRIDGE }, ['resolved high warning -14@-15 (unconfigured)', 'fired low warning -18@0']],
+        ]);
+    });
+
+    it('a reading whose unit does not match a rule is never judged by it; unit spellings are normalised', function () {
+        run(BOOK, [
+            [0, { v: 88, sensor: 'humidity', unit: '%' }, []],
+            [60, { v: 95, sensor: 'humidity', unit: '%RH' }, ['fridge-1/humidity fired high warning 95@90']],
+            [120, { v: 30, unit: 'K' }, []],
+            [180, { v: 30, unit: null }, []],
+            [240, { v: 30, unit: 'C' }, ['fired high warning 30@5']],
+        ]);
+    });
+
+    it('the registry gives a unit to readings without one, and a sensor its own profile (a board sensor reading the room)', function () {
+        const cabinet = { kind: 'fridge', sensors: { temperature: { unit: '°C', kind: 'ambient' }, probe1: { unit: '°C' } } };
+        run(opts([...BOOK.rules, R('ambient', 'high', '°C', [30, 28])]), [
+            [0, { v: 22, sensor: 'temperature', cabinet }, []],
+            [60, { v: 6, unit: null, cabinet }, ['fired high warning 6@5']],
+            [120, { v: 31, sensor: 'temperature', cabinet }, ['fridge-1/temperature fired high warning 31@30']],
+        ]);
+    });
+
+    it('a rule of the reading\'s own profile wins over a * rule of the same kind; unassigned devices get only * rules', function () {
+        const o = opts([R('*', 'high', '°C', [30, 29]), R('fridge', 'high', '°C', [5, 4.5]), R('fridge', 'high', '°C', [50, 49])]);
+        run(o, [
+            [0, { v: 20, cabinet: FRIDGE }, ['fired high warning 20@5']],
+            [60, { v: 20, device: 'x1', cabinet: null }, []],
+            [120, { v: 31, device: 'x1', cabinet: { kind: null } }, ['x1/probe1 fired high warning 31@30']],
+        ]);
+        assert.deepStrictEqual(run({ ...o, defaultProfile: 'fridge' }, [[0, { v: 6, cabinet: null }, ['fired high warning 6@5']]]).counts().firing, 1);
+    });
+
+    it('sensor patterns: only the named sensors are judged; the others still keep the device alive', function () {
+        run(opts([R('fridge', 'high', '°C', [5, 4.5], null, { sensors: ['probe*'] })], { silentS: 100 }), [
+            [0, { v: 20, sensor: 'temperature' }, []],
+            [60, 9, ['fired high warning 9@5']],
+            [120, { v: 20, sensor: 'temperature' }, []],
+            [219, 'tick', []],
+            [220, 'tick', ['fired silent critical timeout']],
+        ]);
+    });
+});
+
+describe('picochain-alert core: rates and discrete states', function () {
+    it('fast rise: the rate alert fires, then resolves when the rise stops', function () {
+        run(opts([R('fridge', 'rise', '°C', [0.5, 0.2])], { rateWindowS: 300 }), [
             [0, 3, []],
             [60, 3.5, []],
-            [120, 4.5, ['fired rise warning 0.75']],
+            [120, 4.5, ['fired rise warning 0.75@0.5']],
             [180, 5.5, []],
             [240, 6.5, []],
             [300, 7, []],
             [360, 7.1, []],
             [420, 7.1, []],
             [480, 7.1, []],
-            [540, 7.1, ['resolved rise warning 0.09']],
+            [540, 7.1, ['resolved rise warning 0.09@0.2']],
         ]);
     });
 
-    it('fall rate from the frame own slope (option), readings value ignored for the rate', function () {
-        run({ fall: { limit: 1, clear: 0.5 }, rateSource: 'slope' }, [
+    it('slow drift: no rate alert', function () {
+        const rows = [];
+        for (let m = 0; m <= 360; m++) rows.push([m * 60, 2 + 5.5 * m / 360, []]);
+        run(opts([R('fridge', 'rise', '°C', [0.5, 0.2])], { rateWindowS: 600 }), rows);
+    });
+
+    it('fall rate from the frame\'s own slope, with its own critical level', function () {
+        run(opts([R('fridge', 'fall', '°C', [1, 0.5], [3, 2])], { rateSource: 'slope' }), [
             [0, { v: 5, slope: -0.2 }, []],
-            [60, { v: 5, slope: -1.5 }, ['fired fall warning -1.5']],
-            [120, { v: 5, slope: -0.8 }, []],
+            [60, { v: 5, slope: -1.5 }, ['fired fall warning -1.5@-1']],
+            [120, { v: 5, slope: -3.5 }, ['escalated fall critical -3.5@-3']],
             [180, { v: 5, slope: null }, []],
-            [240, { v: 5, slope: -0.4 }, ['resolved fall warning -0.4']],
+            [240, { v: 5, slope: -0.4 }, ['resolved fall critical -0.4@-0.5']],
         ]);
     });
 
-    it('pending that clears before firing emits nothing; held long enough it fires (for = 5 min)', function () {
-        const e = run({ ...HIGH_8_6, forS: 300 }, [
-            [0, 9, []],
-            [60, 9.5, []],
-            [120, 'tick', []],
-            [180, 7.5, []],
-            [240, 'tick', []],
-            [400, 'tick', []],
-            [500, 9, []],
-            [700, 9, []],
-            [799, 'tick', []],
-            [800, 'tick', ['fired high warning 9']],
-        ]);
-        assert.strictEqual(e.counts().firing, 1);
+    it('"state is 0 for 10 min": a discrete sensor fires with its label and resolves when the state changes', function () {
+        const cabinet = { kind: 'custom', sensors: { camera: { unit: 'state', states: { 0: 'nothing', 1: 'present', 2: 'surplus' } } } };
+        const rule = R('*', 'state', 'state', [0.5, 0.5, 600], null, { value: 'last', states: [0] });
+        const seen = [];
+        run(opts([rule]), [
+            [0, { v: 1, sensor: 'camera', unit: null, cabinet }, []],
+            [60, { v: 0, sensor: 'camera', unit: null, cabinet }, []],
+            [600, { v: 0, sensor: 'camera', unit: null, cabinet }, []],
+            [660, { v: 0, sensor: 'camera', unit: null, cabinet }, ['fridge-1/camera fired state warning 0@null']],
+            [720, { v: 2, sensor: 'camera', unit: null, cabinet }, ['fridge-1/camera resolved state warning 2@null']],
+        ], seen);
+        assert.strictEqual(seen[0].valueLabel, 'nothing');
+        assert.strictEqual(seen[1].valueLabel, 'surplus');
+        const m = messageFor(seen[0]);
+        assert.deepStrictEqual([m.condition, m.args.label, m.args.unit], ['state', 'nothing', '']);
     });
+});
 
-    it('silent device: timeout fires once, a reading resolves it; last will offline fires at once', function () {
-        run({ silentS: 600 }, [
+describe('picochain-alert core: silence, presence, acknowledge, restarts', function () {
+    it('silent device: timeout fires once, a reading resolves it; last will offline fires at once when asked to', function () {
+        run(opts([], { silentS: 600 }), [
             [0, 4, []],
-            [300, 'tick', []],
             [599, 'tick', []],
             [600, 'tick', ['fired silent critical timeout']],
             [900, 'tick', []],
             [1000, 4.2, ['resolved silent critical timeout']],
             [1100, 'offline', ['fired silent critical offline']],
             [1200, 'offline', []],
-            [1800, 'tick', []],
             [1900, 'online', ['resolved silent critical offline']],
             [2000, { v: 4, device: 'freezer-2' }, []],
             [2500, 'tick', ['fired silent critical timeout']],
@@ -150,170 +297,158 @@ describe('picochain-alert core scenarios (tables)', function () {
         ]);
     });
 
-    it('ack then resolve: acknowledged stops re-notification, resolve still announced, same id throughout', function () {
+    it('without offline alerts, a last will only marks the device offline; silence still counts from its last reading', function () {
+        const e = run(opts([], { silentS: 600, offlineAlerts: false }), [
+            [0, 4, []],
+            [100, 'offline', []],
+            [599, 'tick', []],
+            [600, 'tick', ['fired silent critical timeout']],
+        ]);
+        assert.strictEqual(e.deviceState(DEVICE).presence, 'silent');
+        const f = new AlertEngine(opts([], { silentS: 600, offlineAlerts: false }));
+        f.ingest(reading(0, 4), T0, FRIDGE);
+        f.deviceStatus(DEVICE, false, T0 + 10e3);
+        assert.strictEqual(f.deviceState(DEVICE).presence, 'offline');
+        f.ingest(reading(20, 4), T0 + 20e3, FRIDGE);
+        assert.strictEqual(f.deviceState(DEVICE).presence, 'online');
+    });
+
+    it('silence is measured from each device\'s last reading across a restart, after a short grace', function () {
+        run(opts([], { silentS: 600 }), [
+            [0, 4, []],
+            [100, { v: 4, device: 'fridge-2' }, []],
+            [400, 'restart', []], // nothing silent yet: 400 s and 300 s
+            [600, 'tick', ['fired silent critical timeout']], // 600 s after its last reading, not after the restart
+            [650, 'tick', []],
+            [700, 'tick', ['fridge-2/* fired silent critical timeout']],
+        ]);
+        // down for an hour: both are silent, but they get the grace to speak first
+        const g = RESTART_GRACE_MS / 1000;
+        run(opts([], { silentS: 600 }), [
+            [0, 4, []],
+            [10, { v: 4, device: 'fridge-2' }, []],
+            [3600, 'restart', []],
+            [3600 + g - 1, { v: 4, device: 'fridge-2' }, []],
+            [3600 + g - 1, 'tick', []],
+            [3600 + g, 'tick', ['fired silent critical timeout']],
+        ]);
+    });
+
+    it('ack then resolve: acknowledged stops reminders, records who, survives a restart; escalation clears it, de-escalation keeps it', function () {
         const seen = [];
-        run({ ...HIGH_8_6, renotifyS: 600 }, [
-            [0, 9, ['fired high warning 9']],
-            [600, 'tick', ['renotify high warning 9']],
-            [700, { ack: { device: DEVICE, sensor: SENSOR, rule: 'high' } }, ['acknowledged high warning 9']],
+        run({ ...LADDER, renotifyS: 600 }, [
+            [0, 6, ['fired high warning 6@5']],
+            [600, 'tick', ['renotify high warning 6@5']],
+            [700, { ack: { device: DEVICE, sensor: SENSOR, rule: 'high', by: 'alice' } }, ['acknowledged high warning 6@5']],
             [750, { ack: { device: DEVICE } }, []],
             [800, 'restart', []],
             [1300, 'tick', []],
-            [2000, 9.4, []],
-            [2400, 5, ['resolved high warning 5']],
-            [3000, 9, ['fired high warning 9']],
-        ], seen);
-        const ids = seen.map((e) => e.id);
-        assert.strictEqual(new Set(ids.slice(0, 4)).size, 1, 'one id for the first instance');
-        assert.notStrictEqual(ids[4], ids[0], 'a new instance gets a new id');
-        assert.strictEqual(seen[3].acknowledged, true);
-        assert.ok(seen[3].endedAt instanceof Date && seen[3].endedAt.getTime() === T0 + 2400e3);
-        assert.strictEqual(seen[3].startedAt.getTime(), T0);
-        assert.strictEqual(seen[3].threshold, 6, 'resolved carries the clear level');
+            [1400, 9, ['escalated high critical 9@8']],
+            [2000, 'tick', ['renotify high critical 9@8']],
+            [2100, { ack: { id: null } }, null],
+        ].slice(0, 8), seen);
+        assert.strictEqual(seen[2].by, 'alice');
+        assert.strictEqual(seen[3].acknowledged, false, 'escalation clears the acknowledgement');
+        const e = new AlertEngine({ ...LADDER, renotifyS: 600 });
+        e.ingest(reading(0, 9), T0, FRIDGE);
+        e.ack({ device: DEVICE, by: 'bob' }, T0 + 10e3);
+        const [d] = e.ingest(reading(60, 6), T0 + 60e3, FRIDGE);
+        assert.strictEqual(fmt(d), 'de-escalated high warning 6@5');
+        assert.strictEqual(d.acknowledged, true);
+        assert.deepStrictEqual(e.tick(T0 + 2000e3), [], 'no reminder: still acknowledged');
+        assert.throws(() => e.ack({}, T0), AlertInputError);
     });
 
     it('ack by id acknowledges only that alert', function () {
         const e = new AlertEngine({ ...HIGH_8_6, renotifyS: 60 });
-        const [a] = e.ingest(reading(0, 9), T0);
-        e.ingest(reading(0, 9, { device: 'fridge-2' }), T0);
-        assert.deepStrictEqual(e.ack({ id: a.id }, T0 + 1000).map(fmt), ['acknowledged high warning 9']);
-        assert.deepStrictEqual(e.tick(T0 + 60e3).map(fmt), ['fridge-2/temperature renotify high warning 9']);
-        assert.throws(() => e.ack({}, T0), AlertInputError);
+        const [a] = e.ingest(reading(0, 9), T0, FRIDGE);
+        e.ingest(reading(0, 9, { device: 'fridge-2' }), T0, FRIDGE);
+        assert.deepStrictEqual(e.ack({ id: a.id }, T0 + 1000).map(fmt), ['acknowledged high warning 9@8']);
+        assert.deepStrictEqual(e.tick(T0 + 60e3).map(fmt), ['fridge-2/probe1 renotify high warning 9@8']);
     });
 
-    it('keep firing: flapping across the clear level does not resolve and re-fire; resolves once clear long enough', function () {
-        run({ ...HIGH_8_6, keepFiringS: 300 }, [
-            [0, 9, ['fired high warning 9']],
-            [60, 5, []],
-            [120, 8.5, []],
-            [180, 5.5, []],
-            [360, 5.5, []],
-            [479, 'tick', []],
-            [480, 'tick', ['resolved high warning 5.5']],
-            [540, 9, ['fired high warning 9']],
-        ]);
-    });
-
-    it('re-notify every interval while firing', function () {
-        run({ ...HIGH_8_6, renotifyS: 300 }, [
-            [0, 9, ['fired high warning 9']],
-            [299, 'tick', []],
-            [300, 'tick', ['renotify high warning 9']],
-            [400, 9.6, []],
-            [600, 9.7, ['renotify high warning 9.7']],
-            [700, 'tick', []],
-            [900, 'tick', ['renotify high warning 9.7']],
-        ]);
-    });
-
-    it('escalation warning → critical after `for`, severity kept until resolved, ack cleared', function () {
+    it('restart while firing: restored, no second fired, same id; pending keeps its reading-time start', function () {
         const seen = [];
-        run({ high: { warning: { level: 8, clear: 6 }, critical: { level: 12, clear: 10 } }, forS: 120 }, [
-            [0, 9, []],
-            [120, 9, ['fired high warning 9']],
-            [130, { ack: { device: DEVICE } }, ['acknowledged high warning 9']],
-            [180, 12.5, []],
-            [240, 11, []],
-            [260, 12.5, []],
-            [379, 13, []],
-            [380, 'tick', ['escalated high critical 13']],
-            [440, 9, []],
-            [500, 5, ['resolved high critical 5']],
-            // straight to critical from normal
-            [600, 15, []],
-            [720, 15, ['fired high critical 15']],
-        ], seen);
-        const esc = seen.find((e) => e.event === 'escalated');
-        assert.strictEqual(esc.previousSeverity, 'warning');
-        assert.strictEqual(esc.threshold, 12);
-        assert.strictEqual(esc.acknowledged, false);
-        assert.strictEqual(seen[seen.length - 1].threshold, 12);
-    });
-
-    it('restart while firing: restored, no second fired, resolves and re-notifies with the same id', function () {
-        const seen = [];
-        run({ ...HIGH_8_6, renotifyS: 600, silentS: 900 }, [
-            [0, 9, ['fired high warning 9']],
-            [60, 9.2, []],
-            [120, 'restart', []],
-            [180, 9.3, []],
-            [500, 'restart', []],
-            [600, 'tick', ['renotify high warning 9.3']],
-            [1100, 'tick', []], // silence timer restarted at the restart (500 s), not 180 s
-            [1400, 'tick', ['fired silent critical timeout', 'renotify high warning 9.3']],
-            [1500, 5, ['resolved silent critical timeout', 'resolved high warning 5']],
-        ], seen);
-        const high = seen.filter((e) => e.rule === 'high');
-        assert.deepStrictEqual(high.map((e) => e.event), ['fired', 'renotify', 'renotify', 'resolved']);
-        assert.ok(high.every((e) => e.id === high[0].id), 'same id across both restarts');
-        assert.strictEqual(high[3].startedAt.getTime(), T0);
-    });
-
-    it('restore under a changed configuration resolves alerts whose rule is gone', function () {
-        const e = new AlertEngine({ ...HIGH_8_6, rise: { limit: 0.5, clear: 0.2 }, silentS: 60 });
-        e.ingest(reading(0, 9), T0);
-        e.deviceStatus('fridge-2', false, T0);
-        const saved = JSON.parse(JSON.stringify(e.serialise(T0)));
-        const kept = new AlertEngine({ ...HIGH_8_6, offlineAlerts: false });
-        assert.ok(kept.restore(saved, T0 + 1000));
-        assert.deepStrictEqual(kept.pruneUnconfigured(T0 + 1000).map(fmt), ['fridge-2/* resolved silent critical offline']);
-        assert.strictEqual(kept.counts().firing, 1);
-        const none = new AlertEngine({ low: { warning: { level: 0, clear: 1 }, critical: null }, sensors: ['humidite'] });
-        none.restore(saved, T0);
-        assert.deepStrictEqual(none.pruneUnconfigured(T0).map(fmt), ['resolved high warning 9']);
-    });
-
-    it('restart while pending: fires once the original pending period is over', function () {
-        run({ ...HIGH_8_6, forS: 300 }, [
+        run({ ...opts([R('fridge', 'high', '°C', [8, 6, 300])]), renotifyS: 600 }, [
             [0, 9, []],
             [100, 'restart', []],
-            [299, 'tick', []],
-            [300, 'tick', ['fired high warning 9']],
-        ]);
+            [299, 9, []],
+            [300, 9, ['fired high warning 9@8']],
+            [400, 'restart', []],
+            [900, 'tick', ['renotify high warning 9@8']],
+            [960, 5, ['resolved high warning 5@6']],
+        ], seen);
+        assert.ok(seen.every((e) => e.id === seen[0].id));
     });
 
-    it('replayed (older) readings count as speaking but are not evaluated', function () {
-        run({ ...HIGH_8_6, silentS: 300 }, [
+    it('replayed (older) readings keep the device alive but are not judged again; a clock jumped back is', function () {
+        run(opts([R('fridge', 'high', '°C', [8, 6])], { silentS: 300 }), [
             [0, 5, []],
             [300, 'tick', ['fired silent critical timeout']],
             [400, { v: 20, time: -60 }, ['resolved silent critical timeout']],
             [460, 5.5, []],
+            [520, { v: 20, time: 460 - CLOCK_JUMP_MS / 1000 - 60, replay: true }, []],
+            [580, { v: 20, time: 460 - CLOCK_JUMP_MS / 1000 - 60 }, ['fired high warning 20@8']],
         ]);
     });
 
-    it('sensors filter: other sensors are not evaluated but keep the device alive', function () {
-        run({ ...HIGH_8_6, sensors: ['temperature'], silentS: 100 }, [
-            [0, { v: 90, sensor: 'humidite' }, []],
-            [60, 9, ['fired high warning 9']],
-            [120, { v: 90, sensor: 'humidite' }, []],
-            [200, 'tick', []],
-            [220, 'tick', ['fired silent critical timeout']],
-        ]);
+    it('a restore under another configuration resolves alerts no rule judges any more', function () {
+        const e = new AlertEngine({ ...HIGH_8_6, silentS: 60 });
+        e.ingest(reading(0, 9), T0, FRIDGE);
+        e.deviceStatus('fridge-2', false, T0);
+        const saved = JSON.parse(JSON.stringify(e.deviceIds().map((d) => e.snapshot(d))));
+        const kept = new AlertEngine({ ...HIGH_8_6, offlineAlerts: false, silentS: 0 });
+        kept.restore(saved, T0 + 1000);
+        assert.deepStrictEqual(kept.pruneUnconfigured(T0 + 1000).map(fmt), ['fridge-2/* resolved silent critical offline (unconfigured)']);
+        const none = new AlertEngine(opts([R('freezer', 'high', '°C', [8, 6])]));
+        none.restore(saved, T0);
+        assert.deepStrictEqual(none.pruneUnconfigured(T0).map(fmt), ['resolved high warning 9@8 (unconfigured)']);
     });
 
-    it('a reading whose value is null (failed sensor window) neither fires nor resolves', function () {
-        const e = new AlertEngine(HIGH_8_6);
-        assert.strictEqual(e.ingest(reading(0, 9), T0).length, 1);
-        assert.deepStrictEqual(e.ingest(reading(60, null, { count: 0, fault: 'no-samples' }), T0 + 60e3), []);
-        assert.strictEqual(e.statusOf(DEVICE, SENSOR).state, 'firing');
+    it('a version-1 saved state is converted: firing stays firing, the next reading with a profile decides', function () {
+        const v1 = {
+            version: 1, savedAt: T0,
+            alerts: [{ id: 'freezer-1:probe1:low:1', device: 'freezer-1', sensor: 'probe1', rule: 'low', state: 'firing', severity: 'warning', value: -18, threshold: 0, unit: '°C', pendingSince: T0, startedAt: T0, acknowledged: false, ackAt: null, lastNotifiedAt: T0 }],
+            devices: [['freezer-1', { lastSeen: T0, offline: false }]],
+            series: [['freezer-1|probe1', { lastTime: T0, points: [] }]],
+        };
+        const e = new AlertEngine(opts([R('fridge', 'low', '°C', [0, 0.5]), R('freezer', 'high', '°C', [-15, -16])]));
+        e.restore(fromV1(v1), T0);
+        assert.strictEqual(e.counts().firing, 1);
+        const ev = e.ingest(reading(60, -18, { device: 'freezer-1' }), T0 + 60e3, FREEZER);
+        assert.deepStrictEqual(ev.map(fmt), ['freezer-1/probe1 resolved low warning -18@0 (unconfigured)']);
+        assert.strictEqual(fromV1({ version: 3 }), null);
     });
 });
 
 describe('picochain-alert core API', function () {
-    it('statusOf reports the worst state and severity with the active alerts', function () {
-        const e = new AlertEngine({ high: { warning: { level: 8, clear: 6 }, critical: null }, forS: 60 });
+    it('statusOf and deviceState report the worst state, per sensor too', function () {
+        const e = new AlertEngine(opts([R('fridge', 'high', '°C', [8, 6, 60])]));
         assert.deepStrictEqual(e.statusOf(DEVICE, SENSOR), { state: 'normal', severity: null, active: [] });
-        e.ingest(reading(0, 9), T0);
-        const s = e.statusOf(DEVICE, SENSOR);
-        assert.strictEqual(s.state, 'pending');
-        assert.strictEqual(s.severity, null);
-        e.tick(T0 + 60e3);
+        e.ingest(reading(0, 9), T0, FRIDGE);
+        assert.strictEqual(e.statusOf(DEVICE, SENSOR).state, 'pending');
+        e.ingest(reading(60, 9), T0 + 60e3, FRIDGE);
         const f = e.statusOf(DEVICE, SENSOR);
-        assert.strictEqual(f.state, 'firing');
-        assert.strictEqual(f.severity, 'warning');
-        assert.strictEqual(f.active[0].rule, 'high');
-        assert.deepStrictEqual(e.statusOf(DEVICE, 'humidite').state, 'normal');
-        assert.deepStrictEqual(e.counts(), { firing: 1, pending: 0, acknowledged: 0 });
+        assert.deepStrictEqual([f.state, f.severity, f.active[0].rule, f.active[0].profile], ['firing', 'warning', 'high', 'fridge']);
+        e.ingest(reading(60, 20, { sensor: 'temperature' }), T0 + 60e3, FRIDGE);
+        e.ingest(reading(120, 20, { sensor: 'temperature' }), T0 + 120e3, FRIDGE);
+        const d = e.deviceState(DEVICE);
+        assert.deepStrictEqual([d.presence, d.state, d.severity, d.lastSeen], ['online', 'firing', 'warning', T0 + 120e3]);
+        assert.deepStrictEqual(d.sensors.probe1, { state: 'firing', severity: 'warning', profile: 'fridge', unit: '°C' });
+        assert.strictEqual(d.sensors.temperature.state, 'firing', 'the same fridge rule judges every °C sensor here');
+        assert.deepStrictEqual(e.counts(), { firing: 2, pending: 0, acknowledged: 0 });
+    });
+
+    it('a reading changes only its own device\'s saved state', function () {
+        const e = new AlertEngine(HIGH_8_6);
+        for (let i = 0; i < 1000; i++) e.ingest(reading(0, 4, { device: `d${i}` }), T0, FRIDGE);
+        assert.strictEqual(e.takeDirty().size, 1000);
+        e.ingest(reading(60, 9, { device: 'd7' }), T0 + 60e3, FRIDGE);
+        const dirty = e.takeDirty();
+        assert.deepStrictEqual([...dirty.keys()], ['d7']);
+        assert.strictEqual(dirty.get('d7').series[0].alerts[0].level, 1);
+        e.reset('d7');
+        assert.deepStrictEqual([...e.takeDirty()], [['d7', null]]);
     });
 
     it('rejects readings without device, sensor or valid time', function () {
@@ -325,18 +460,10 @@ describe('picochain-alert core API', function () {
         assert.throws(() => e.deviceStatus('', false, T0), AlertInputError);
     });
 
-    it('restore refuses an unknown state shape and keeps its own', function () {
-        const e = new AlertEngine(HIGH_8_6);
-        e.ingest(reading(0, 9), T0);
-        assert.strictEqual(e.restore({ version: 99, alerts: [] }, T0), false);
-        assert.strictEqual(e.restore('junk', T0), false);
-        assert.strictEqual(e.counts().firing, 1);
-    });
-
     it('reset forgets one device or everything, without events', function () {
         const e = new AlertEngine(HIGH_8_6);
-        e.ingest(reading(0, 9), T0);
-        e.ingest(reading(0, 9, { device: 'fridge-2' }), T0);
+        e.ingest(reading(0, 9), T0, FRIDGE);
+        e.ingest(reading(0, 9, { device: 'fridge-2' }), T0, FRIDGE);
         e.reset('fridge-2');
         assert.strictEqual(e.counts().firing, 1);
         e.reset();
@@ -349,43 +476,38 @@ describe('picochain-alert core API', function () {
         assert.ok(Math.abs(slopePerMinute([[0, 0], [60000, 1], [120000, 2], [180000, 3]]) - 1) < 1e-12);
         assert.strictEqual(slopePerMinute([[5, 1], [5, 3]]), null);
     });
-
-    it('messageFor gives catalog keys and formatted arguments', function () {
-        const e = new AlertEngine({ fall: { limit: 1, clear: 0.5 }, rateSource: 'slope' });
-        const [ev] = e.ingest(reading(0, 5, { slope: -1.234 }), T0);
-        const m = messageFor(ev);
-        assert.strictEqual(m.condition, 'fall');
-        assert.strictEqual(m.event, 'fired');
-        assert.strictEqual(m.args.value, '1.23');
-        assert.strictEqual(m.args.threshold, '1');
-        assert.strictEqual(m.args.unit, ' °C');
-        const [off] = new AlertEngine().deviceStatus('x', false, T0);
-        assert.strictEqual(messageFor(off).condition, 'offline');
-    });
 });
 
 describe('picochain-alert option validation', function () {
-    const base = (o) => ({ ...DEFAULT_OPTIONS, ...o });
-    const keys = (o) => validateOptions(base(o)).map((p) => p.key);
+    const keys = (o) => validateOptions({ ...DEFAULT_OPTIONS, ...o }).map((p) => p.key);
+    const one = (...a) => ({ rules: [R(...a)] });
     const table = [
         ['defaults', {}, []],
-        ['high with hysteresis', { high: { warning: { level: 8, clear: 6 }, critical: { level: 12, clear: 10 } } }, []],
-        ['high clear above level', { high: { warning: { level: 8, clear: 9 }, critical: null } }, ['clear-high']],
-        ['low clear below level', { low: { warning: { level: -20, clear: -21 }, critical: null } }, ['clear-low']],
-        ['high critical under warning', { high: { warning: { level: 8, clear: 6 }, critical: { level: 7, clear: 6 } } }, ['critical-high']],
-        ['low critical above warning', { low: { warning: { level: 0, clear: 1 }, critical: { level: 1, clear: 2 } } }, ['critical-low']],
-        ['low above high', { high: { warning: { level: 8, clear: 6 }, critical: null }, low: { warning: { level: 9, clear: 10 }, critical: null } }, ['low-above-high']],
-        ['NaN level', { high: { warning: { level: NaN, clear: 6 }, critical: null } }, ['not-a-number']],
-        ['rate limit 0', { rise: { limit: 0, clear: 0 } }, ['rate-positive']],
-        ['rate clear above limit', { fall: { limit: 1, clear: 2 } }, ['clear-rate']],
-        ['negative for', { forS: -1 }, ['duration']],
+        ['ladder', one('fridge', 'high', '°C', [5, 4.5], [8, 7]), []],
+        ['high clear above fire', one('fridge', 'high', '°C', [8, 9]), ['clear-high']],
+        ['low clear below fire', one('freezer', 'low', '°C', [-20, -21]), ['clear-low']],
+        ['critical under warning', one('fridge', 'high', '°C', [8, 6], [7, 6]), ['critical-high']],
+        ['low critical above warning', one('fridge', 'low', '°C', [0, 1], [1, 2]), ['critical-low']],
+        ['critical clears after warning', one('fridge', 'high', '°C', [5, 4.5], [8, 4]), ['critical-clear']],
+        ['NaN level', one('fridge', 'high', '°C', [NaN, 6]), ['not-a-number']],
+        ['no unit', one('fridge', 'high', '', [8, 6]), ['rule-unit']],
+        ['unknown profile', one('fridgee', 'high', '°C', [8, 6]), ['rule-profile']],
+        ['no severity', one('fridge', 'high', '°C', null, null), ['rule-empty']],
+        ['rate limit 0', one('fridge', 'rise', '°C', [0, 0]), ['rate-positive']],
+        ['rate clear above limit', one('fridge', 'fall', '°C', [1, 2]), ['clear-high']],
+        ['state without states', one('*', 'state', 'state', [0.5, 0.5], null), ['state-values']],
+        ['negative pending', one('fridge', 'high', '°C', [8, 6, -1]), ['duration']],
         ['negative keep firing', { keepFiringS: -1 }, ['duration']],
         ['zero rate window', { rateWindowS: 0 }, ['duration']],
-        ['bad value field', { value: 'median' }, ['value-field']],
+        ['bad value field', { rules: [R('fridge', 'high', '°C', [8, 6], null, { value: 'median' })] }, ['value-field']],
     ];
     for (const [name, o, want] of table) {
         it(`${name} → ${want.join(', ') || 'valid'}`, function () {
             assert.deepStrictEqual(keys(o), want);
         });
     }
+    it('names the rule in every rule problem', function () {
+        const p = validateOptions({ ...DEFAULT_OPTIONS, rules: [R('fridge', 'high', '°C', [8, 6]), R('fridge', 'high', '°C', [8, 9])] });
+        assert.deepStrictEqual(p, [{ key: 'clear-high', args: { rule: 2, field: 'warning', level: 8, clear: 9 } }]);
+    });
 });
