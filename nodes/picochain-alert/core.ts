@@ -101,6 +101,7 @@ export class AlertEngine {
     private reminders = new Map<string, AlertRecord>();
     private dirty = new Set<string>();
     private silenceFrom = 0;
+    private restoredAt = 0;
 
     constructor(options: Partial<AlertOptions> = {}, clock: () => number = Date.now) {
         this.options = { ...DEFAULT_OPTIONS, ...options };
@@ -176,10 +177,12 @@ export class AlertEngine {
     tick(now: number = this.clock()): AlertEvent[] {
         const events: AlertEvent[] = [];
         const o = this.options;
-        if (o.silentS > 0 && now >= this.silenceFrom) {
+        if (o.silentS > 0) {
             const limit = o.silentS * 1000;
             for (const d of this.watch.values()) {
                 if (now - d.lastSeen < limit) break; // the rest spoke later
+                // already overdue when Node-RED restarted: wait out the grace, it may be speaking now
+                if (now < this.silenceFrom && d.lastSeen + limit <= this.restoredAt) continue;
                 this.fireSilent(d, 'timeout', now, events);
             }
         }
@@ -301,7 +304,7 @@ export class AlertEngine {
     /**
      * Restores device snapshots (persist.ts), emitting nothing: a firing alert stays firing and is
      * not announced again. Silence counts from each device's saved last reading; devices already
-     * silent too long get RESTART_GRACE_MS (or the silence time, if shorter) to speak first.
+     * overdue at the restart get RESTART_GRACE_MS (or the silence time, if shorter) to speak first.
      */
     restore(snapshots: readonly DeviceSnapshot[], now: number = this.clock()): void {
         for (const snap of [...snapshots].sort((a, b) => a.lastSeen - b.lastSeen)) {
@@ -314,6 +317,7 @@ export class AlertEngine {
         const firing = [...this.devices.values()].flatMap((d) => this.alertsOf(d.device));
         for (const a of firing) this.byId.set(a.id, a);
         for (const a of firing.filter((x) => x.level > 0 && !x.acknowledged).sort((x, y) => (x.lastNotifiedAt ?? 0) - (y.lastNotifiedAt ?? 0))) this.reminders.set(a.id, a);
+        this.restoredAt = now;
         this.silenceFrom = now + Math.min(this.options.silentS * 1000, RESTART_GRACE_MS);
     }
 

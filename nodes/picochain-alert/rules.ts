@@ -104,7 +104,7 @@ function validateRule(r: Rule, n: number): OptionProblem[] {
         const b = r[sev];
         if (!b) continue;
         if (!finite(b.fire) || !finite(b.clear)) at('not-a-number', { field: sev });
-        else if (!finite(b.forS) || b.forS < 0) at('duration', { field: `${sev} for` });
+        else if (!finite(b.forS) || b.forS < 0) at('rule-duration', { field: `${sev} for` });
     }
     if (p.length) return p;
     if (r.kind === 'state') {
@@ -140,6 +140,7 @@ export function validateOptions(o: AlertOptions): OptionProblem[] {
     const durations: [string, number][] = [['renotify', o.renotifyS], ['keep-firing', o.keepFiringS], ['silent', o.silentS]];
     for (const [name, v] of durations) if (!finite(v) || v < 0) p.push({ key: 'duration', args: { field: name } });
     if (!finite(o.rateWindowS) || o.rateWindowS <= 0) p.push({ key: 'duration', args: { field: 'rate-window' } });
+    if (!(PROFILES as readonly string[]).includes(o.defaultProfile) && o.defaultProfile !== UNASSIGNED) p.push({ key: 'default-profile', args: { profile: String(o.defaultProfile) } });
     return p;
 }
 

@@ -496,9 +496,10 @@ describe('picochain-alert option validation', function () {
         ['rate limit 0', one('fridge', 'rise', '°C', [0, 0]), ['rate-positive']],
         ['rate clear above limit', one('fridge', 'fall', '°C', [1, 2]), ['clear-high']],
         ['state without states', one('*', 'state', 'state', [0.5, 0.5], null), ['state-values']],
-        ['negative pending', one('fridge', 'high', '°C', [8, 6, -1]), ['duration']],
+        ['negative pending', one('fridge', 'high', '°C', [8, 6, -1]), ['rule-duration']],
         ['negative keep firing', { keepFiringS: -1 }, ['duration']],
         ['zero rate window', { rateWindowS: 0 }, ['duration']],
+        ['default profile *', { defaultProfile: '*' }, ['default-profile']],
         ['bad value field', { rules: [R('fridge', 'high', '°C', [8, 6], null, { value: 'median' })] }, ['value-field']],
     ];
     for (const [name, o, want] of table) {
