@@ -7,6 +7,12 @@ const SAMPLE_FRAME = {
     sensors: [{ sensor: 'temperature', unit: '°C', count: 6, min: 3.91, max: 4.42, mean: 4.1, std: 0.18, slope: 0.05, last: 4.2, state: 0 }],
 };
 const HOT_FRAME = { ...SAMPLE_FRAME, seq: 43, ts: 1764000060, sensors: [{ ...SAMPLE_FRAME.sensors[0], min: 9.1, max: 9.8, mean: 9.5, last: 9.7, state: 2 }] };
+const HOTTER_FRAME = { ...SAMPLE_FRAME, seq: 44, ts: 1764000120, sensors: [{ ...SAMPLE_FRAME.sensors[0], min: 12.8, max: 13.3, mean: 13, last: 13.1, state: 2 }] };
+// the original system's camera (0 nothing, 1 present, 2 surplus): ten minutes of windows ending now,
+// and msg.cabinet as picochain-devices would give it (the labels of its states)
+const CAMERA_CABINET = JSON.stringify({ kind: 'custom', sensors: { camera: { unit: 'state', states: { 0: 'nothing', 1: 'present', 2: 'surplus' } } } });
+const cameraProps = [{ p: 'payload' }, { p: 'topic', vt: 'str' }, { p: 'cabinet', v: CAMERA_CABINET, vt: 'json' }];
+const CAMERA_EXPR = (state) => `$map([10,9,8,7,6,5,4,3,2,1,0], function($m) { {"device": "pico_1", "site": null, "sensor": "camera", "unit": "state", "time": $fromMillis($millis() - $m * 60000), "deviceTime": null, "receivedAt": $now(), "window": 60, "count": 6, "min": ${state}, "max": ${state}, "mean": ${state}, "std": 0, "slope": 0, "last": ${state}, "seq": null, "state": null, "source": "legacy"} })`;
 const LEGACY = { datetime: '2024-3-12 14:5:10.25', noeud: 'pico_1', capteur: 'temperature', metrique: 'brute', valeur: 21.4 };
 // one binary v1 record (24 bytes, encodeBinaryFrame): temperature 4.1 °C mean, seq 7, firmware/PROTOCOL.md
 const TTN_UPLINK = {
@@ -55,18 +61,27 @@ module.exports = function examples(h) {
         },
 
         'alerts and notification'() {
-            const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings; its events are formatted for a notification channel; a button acknowledges.');
+            const { b, P } = start('alerts', 'picochain: alerts and notification', 'picochain-alert watches readings by profile and unit; its events are formatted for a notification channel; a button acknowledges.');
             brokerNode(b);
-            P('c', 'comment', { name: 'Alerts: thresholds with hysteresis, rate of rise, silent boards; acknowledge stops re-notification', info: 'The alert node goes normal → pending → firing → resolved per device and sensor. Its first output sends events (fired, resolved, acknowledged, renotify, escalated) with a human message; the second passes readings with their alert state.\n\nTry it: inject the cold frame, then the warm one (above 8 °C: a warning fires after the *for* time, here 0 s), then *acknowledge*. The e-mail branch is a disabled debug node: replace it with an e-mail node (node-red-node-email) or an http request to your webhook. Keep secrets in environment variables.' }, [], 0, 0);
+            P('c', 'comment', { name: 'Alerts: rules per profile and unit, warning and critical levels with hysteresis, states held too long, silent boards; acknowledge stops re-notification', info: 'The alert node judges each reading by the rules of its profile and unit. Without a **picochain-devices** registry in front (see `flows/picochain.json`), every reading has the profile set as *profile of readings without one*, here `fridge`.\n\nIts first output sends events (fired, escalated, de-escalated, renotify, acknowledged, resolved) with a human message stating the level that holds; the second passes readings with their alert state; the third sends device states for pages.\n\nTry it: inject the 4 °C frame, then the 9.5 °C one (above 8 °C: a warning at once), then the 13 °C one (critical), the 9.5 °C one again (de-escalated back to warning), then *acknowledge*. The camera buttons show a discrete state: "nothing" (state 0) held 10 min raises a warning, with the state\'s label in the message. The e-mail branch is a disabled debug node: replace it with an e-mail node (node-red-node-email) or an http request to your webhook. Keep secrets in environment variables.' }, [], 0, 0);
             P('mqtt', 'mqtt in', mqttIn('frames + status', 'picochain/+/+/+'), [['decode']], 0, 1);
             P('cold', 'inject', inject('4 °C frame', 'picochain/demo/fridge-1/stats', SAMPLE_FRAME), [['decode']], 0, 2);
             P('warm', 'inject', inject('9.5 °C frame', 'picochain/demo/fridge-1/stats', HOT_FRAME), [['decode']], 0, 3);
+            P('hot', 'inject', inject('13 °C frame', 'picochain/demo/fridge-1/stats', HOTTER_FRAME), [['decode']], 0, 4);
+            P('cam-empty', 'inject', inject('camera: nothing (0) for 10 min', 'camera', CAMERA_EXPR(0), { payloadType: 'jsonata', props: cameraProps }), [['alert']], 0, 5);
+            P('cam-full', 'inject', inject('camera: present (1)', 'camera', CAMERA_EXPR(1), { payloadType: 'jsonata', props: cameraProps }), [['alert']], 0, 6);
             P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['alert'], ['alert']], 1, 2);
             P('ack', 'inject', inject('acknowledge fridge-1', 'ack', { device: 'fridge-1' }), [['alert']], 1, 4);
-            P('alert', 'picochain-alert', { name: 'fridge', value: 'mean', sensors: '', highWarning: '8', highWarningClear: '7', highCritical: '12', highCriticalClear: '10', rise: '', riseClear: '', rateWindow: '300', rateSource: 'readings', rateSeverity: 'warning', forTime: '0', renotify: '900', silent: '600', silentSeverity: 'critical', offline: true, store: '' }, [['events', 'format'], ['state']], 2, 2);
+            P('alert', 'picochain-alert', {
+                name: 'fridge', defaultProfile: 'fridge', renotify: '900', silent: '600', silentSeverity: 'critical', offline: false, store: '',
+                rules: [
+                    { profile: 'fridge', sensors: '', unit: '°C', kind: 'high', value: 'mean', warning: '8', warningClear: '7', warningFor: '0', critical: '12', criticalClear: '10', criticalFor: '0', states: '', severity: 'warning' },
+                    { profile: '*', sensors: 'camera', unit: 'state', kind: 'state', value: 'last', warning: '', warningClear: '', warningFor: '600', critical: '', criticalClear: '', criticalFor: '', states: '0', severity: 'warning' },
+                ],
+            }, [['events', 'format'], ['state'], []], 2, 2);
             P('events', 'debug', debug('alert events', { complete: 'payload', tostatus: true, statusVal: 'payload.event', statusType: 'msg' }), [], 3, 1);
             P('state', 'debug', debug('readings + alert state', { active: false, complete: 'alert' }), [], 3, 3);
-            P('format', 'function', fn('format e-mail', 'const e = msg.payload;\nmsg.topic = `[picochain] ${(e.severity || "").toUpperCase()} ${e.event}: ${e.device}`;\nmsg.payload = `${e.message}\\nvalue ${e.value} ${e.unit || ""}, threshold ${e.threshold}, since ${e.startedAt}`;\nmsg.to = env.get("ALERT_EMAIL_TO") || "";\nreturn msg;', 1), [['mail']], 3, 2);
+            P('format', 'function', fn('format e-mail', 'const e = msg.payload;\nmsg.topic = `[picochain] ${(e.severity || "").toUpperCase()} ${e.event}: ${e.device}`;\nmsg.payload = `${e.message}\\nvalue ${e.valueLabel || e.value} ${e.unit || ""}, threshold ${e.threshold === null ? "-" : e.threshold} ${e.unit || ""}, since ${e.startedAt}`;\nmsg.to = env.get("ALERT_EMAIL_TO") || "";\nreturn msg;', 1), [['mail']], 3, 2);
             P('mail', 'debug', debug('e-mail (replace with node-red-node-email)', { d: true, complete: 'true', targetType: 'full' }), [], 4, 2);
             return b.nodes;
         },
@@ -112,7 +127,7 @@ module.exports = function examples(h) {
             const { b, P } = start('legacy', 'picochain: migration from TOUCAN', 'Keeps the original system\'s boards (topic TOUCAN) working: their messages become picochain readings and are stored with the new ones.');
             brokerNode(b);
             mongoNode(b);
-            P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
+            P('c', 'comment', { name: 'Old boards keep publishing on TOUCAN; picochain stores them next to the new ones', info: 'The original gateway inserted every `TOUCAN` message into the `toucan` database. Point the old boards at this broker (same topic, nothing to change on them): **picochain-decode** in *legacy* mode reads `{"datetime", "noeud", "capteur", "metrique", "valeur"}`, parses the hand-made date leniently (no zero padding, fractional seconds) in the time zone set in the node, maps `humidite` to `humidity`, and the writer stores them with the new boards\' readings (source `legacy`).\n\n**Give every old board its own id first.** The original firmware gives every board the same ids (`pico01`, `pico02`) and invents the same times, so two boards would write the same (device, sensor, time) with different values: the writer stores the first, refuses the second as a *conflict*, logs it and counts it per device on the Fleet page. Before migrating, set a distinct `noeud` in each board\'s firmware (e.g. `depot-fridge-a`), or put one board at a time on its own topic and add a change node setting `msg.payload.noeud` before decode. A rising *Conflicts* count on the Fleet page means two boards still share an id.\n\nOld boards arrive on the Fleet page as new devices: choose their profile there (fridge, freezer...). Their own `temperature` sensor is then judged by that cabinet\'s rules, and their humidity (%) never by a °C rule.\n\nTo bring the old history along, export the `toucan` collection to JSON and feed each document to the same decode node (an inject or a file-in + split works).' }, [], 0, 0);
             P('mqtt', 'mqtt in', mqttIn('original boards', 'TOUCAN', '0'), [['decode']], 0, 1);
             P('sample', 'inject', inject('sample TOUCAN message', 'TOUCAN', LEGACY), [['decode']], 0, 2);
             P('decode', 'picochain-decode', { name: 'legacy', format: 'legacy', output: 'split', legacyTimeZone: 'Europe/Paris' }, [['writer', 'debug'], []], 1, 1);

@@ -3,6 +3,7 @@
 // one line `READY <json>` when up; reads commands from stdin, one JSON per line:
 //   {"cmd":"inject","device":"fridge-1","fault":"door"}  → `OK <id>` / `ERR <id> <message>`
 //   {"cmd":"status"}                                   → `OK <id> <fleet status json>`
+//   {"cmd":"receive","node":"<id>","msg":{...}}        → the node receives msg (as from a wire)
 // SIGTERM stops the chain (flushing) and exits.
 'use strict';
 const path = require('path');
@@ -18,8 +19,10 @@ let chain;
         ...opts,
         log: (l) => process.stderr.write(`${l}\n`),
         nodeRedLog: (level, m) => { if (level <= 30) process.stderr.write(`[node-red ${level}] ${m}\n`); },
-        // alerts fire after a shorter "for" time, so a test does not wait a real minute
-        flowPatch: forTime === undefined ? undefined : (flows) => flows.map((n) => (n.type === 'picochain-alert' ? { ...n, forTime: String(forTime) } : n)),
+        // alert rules hold for a shorter pending time, so a test does not wait an hour of readings
+        flowPatch: forTime === undefined ? undefined : (flows) => flows.map((n) => (n.type !== 'picochain-alert' ? n : {
+            ...n, rules: (n.rules || []).map((r) => ({ ...r, warningFor: r.warningFor ? String(forTime) : r.warningFor, criticalFor: r.criticalFor ? String(forTime) : r.criticalFor })),
+        })),
     });
     const { editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs } = chain;
     process.stdout.write(`READY ${JSON.stringify({ editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs, dataDir: opts.dataDir, devices: chain.fleet ? chain.fleet.devices : [] })}\n`);
@@ -29,6 +32,13 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
     let req;
     try { req = JSON.parse(line); } catch { return; }
     try {
+        if (req.cmd === 'receive') {
+            const node = chain && chain.RED.nodes.getNode(req.node);
+            if (!node) throw new Error(`no node ${req.node}`);
+            node.receive(req.msg);
+            process.stdout.write(`OK ${req.id}\n`);
+            return;
+        }
         if (!chain || !chain.fleet) throw new Error('no fleet');
         if (req.cmd === 'inject') await chain.fleet.inject(req.device, req.fault, req.opts || {});
         const out = req.cmd === 'status' ? ` ${JSON.stringify(chain.fleet.status())}` : '';
