@@ -137,7 +137,7 @@ export = function (RED: NodeAPI) {
 
         function emit(send: Send, events: AlertEvent[], second: NodeMessage | null, touched: Iterable<string>): void {
             const states = deviceStates([...touched, ...events.map((e) => e.device)]);
-            const third = states.length ? { topic: 'devices', payload: states } as NodeMessage : null;
+            const third = states.length ? { topic: 'device-states', payload: states } as NodeMessage : null;
             if (events.length || second || third) send([events.length ? eventMessages(events) : null, second, third]);
             statusDue = true;
         }
@@ -180,7 +180,7 @@ export = function (RED: NodeAPI) {
             if (topic === 'status') {
                 const active = engine.active();
                 send([null, { topic: 'status', payload: active, alert: { ...summarise(active), counts: engine.counts() } } as NodeMessage,
-                    { topic: 'devices', payload: deviceStates(engine.deviceIds(), true) } as NodeMessage]);
+                    { topic: 'device-states', payload: deviceStates(engine.deviceIds(), true) } as NodeMessage]);
                 return done();
             }
             const ds = deviceStatusOf(msg);
@@ -257,7 +257,7 @@ export = function (RED: NodeAPI) {
             const pruned = engine.pruneUnconfigured(now);
             // the pages learn every known device (presence, last seen, alerts) once at start
             const states = deviceStates(engine.deviceIds(), true);
-            if (pruned.length || states.length) node.send([pruned.length ? eventMessages(pruned) : null, null, states.length ? { topic: 'devices', payload: states } as NodeMessage : null]);
+            if (pruned.length || states.length) node.send([pruned.length ? eventMessages(pruned) : null, null, states.length ? { topic: 'device-states', payload: states } as NodeMessage : null]);
             const waiting = queued;
             queued = [];
             for (const [m, s, d] of waiting) processMsg(m, s, d);

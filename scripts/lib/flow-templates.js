@@ -100,6 +100,7 @@ if (msg.topic === 'bad-input') {
     for (const r of [].concat(p || [])) {
         if (!r || !r.device || !r.sensor) continue;
         const d = dev(r.device);
+        d.lastSeen = Math.max(d.lastSeen || 0, Date.now());
         const t = new Date(r.time).getTime();
         // a window counts once: not a redelivery or replay of one already seen (r.replay), and one
         // frame's sensors share its time
@@ -192,11 +193,17 @@ return { url, headers: { 'content-type': 'application/json' }, payload: { text: 
 
 const deviceOptions = (optionsExpr) => `
 // Fills the device picker when the device list changes; remembers each device's newest reading
-// time, where its history ends (a board's clock may differ from ours, e.g. the accelerated simulator).
+// time, where its history ends (a board's clock may differ from ours, e.g. the accelerated simulator),
+// and each sensor's unit.
 const cards = msg.payload.cards || [];
 const latest = {};
-for (const c of cards) latest[c.device] = Math.max(latest[c.device] || 0, c.t || 0);
+const units = {};
+for (const c of cards) {
+    latest[c.device] = Math.max(latest[c.device] || 0, c.t || 0);
+    if (c.unit) units[c.device + '/' + c.sensor] = c.unit;
+}
 flow.set('latest', latest);
+flow.set('units', units); // what the chart and the hourly table show beside their values
 const list = Object.keys(latest).sort();
 if (list.join() === flow.get('devices')) return null;
 flow.set('devices', list.join());
@@ -243,9 +250,9 @@ const unit = r.unit ? ' (' + r.unit + ')' : '';
 return { action: 'append', payload: ['mean', 'min', 'max'].filter((s) => r[s] != null).map((s) => ({ x, y: r[s], series: r.sensor + ' ' + s + unit })) };
 `;
 
-// the unit of each of a device's sensors, from the page model (what the readings carried)
-const UNITS = `const cards = ((flow.get('model') || {}).cards) || {};
-const unitOf = (device, sensor) => { const c = cards[device + '/' + sensor]; return c && c.unit ? c.unit : null; };`;
+// the unit of each of a device's sensors, as the readings carried it (kept by "device list")
+const UNITS = `const units = flow.get('units') || {};
+const unitOf = (device, sensor) => units[device + '/' + sensor] || null;`;
 
 const FN_CHART_UNITS = `
 // Adds each series' unit to its name ("probe1 mean (°C)"), as the live points name theirs.
@@ -268,7 +275,10 @@ const FN_HOURLY_UNITS_UI2 = `
 // The hourly rows as text with their sensor's unit, for the table's columns.
 ${UNITS}
 const f = (v, u, signed) => (v === null || v === undefined ? '—' : (signed && v > 0 ? '+' : '') + Number(v).toFixed(2) + (u ? ' ' + u : ''));
-msg.payload = (msg.payload || []).map((r) => { const u = unitOf(r.device, r.sensor); return Object.assign({}, r, { min: f(r.min, u), mean: f(r.mean, u), max: f(r.max, u), change: f(r.change, u, true) }); });
+msg.payload = (msg.payload || []).map((r) => {
+    const u = unitOf(r.device, r.sensor);
+    return Object.assign({}, r, { hour: String(r.hour).slice(0, 16).replace('T', ' '), min: f(r.min, u), mean: f(r.mean, u), max: f(r.max, u), change: f(r.change, u, true) });
+});
 return msg;
 `;
 

@@ -69,7 +69,7 @@ function mongoNode(b) {
 
 // the dashboards' config nodes, shared by the flows and the examples
 const ui1Base = (b) => b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
-const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
+const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'icon', titleBarStyle: 'default' });
 const ui2Theme = (b) => b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
 
 // ---- flows/picochain.json: the whole chain + node-red-dashboard pages -------------------------
@@ -151,16 +151,17 @@ function dashboard1(prefix, linked) {
         tabs[name] = b.add(`tab-${name}`, 'ui_tab', { name, icon: ['dashboard', 'show_chart', 'notifications', 'router'][i], order: i + 1, disabled: false, hidden: false });
     });
     const group = (key, name, tabName, width, order = 1) => b.add(`g-${key}`, 'ui_group', { name, tab: tabs[tabName].id, order, disp: false, width: String(width), collapse: false, className: '' });
-    // 22 units of 48 px + gaps: fits a 1280 px office screen
-    const gOverview = group('overview', 'Overview', 'Overview', 22);
-    const gHistCtl = group('hist-ctl', 'History', 'History', 22, 1);
-    const gHistChart = group('hist-chart', 'Chart', 'History', 22, 2);
-    const gHistTable = group('hist-table', 'Hourly', 'History', 22, 3);
-    const gAlerts = group('alerts', 'Alerts', 'Alerts', 22);
-    const gFleet = group('fleet', 'Fleet', 'Fleet', 22);
+    // 18 units of 48 px + 6 px gaps (966 px): fits a 1024 px screen, scroll bar included
+    const W = 18;
+    const gOverview = group('overview', 'Overview', 'Overview', W);
+    const gHistCtl = group('hist-ctl', 'History', 'History', W, 1);
+    const gHistChart = group('hist-chart', 'Chart', 'History', W, 2);
+    const gHistTable = group('hist-table', 'Hourly', 'History', W, 3);
+    const gAlerts = group('alerts', 'Alerts', 'Alerts', W);
+    const gFleet = group('fleet', 'Fleet', 'Fleet', W);
     // fixed sizes (grid units; the content scrolls): node-red-dashboard sizes an "auto" template
     // once, on its first (empty) render
-    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: '22', height: '15', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
+    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: String(W), height: '15', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
 
     P('c', 'comment', { name: 'node-red-dashboard pages: /ui (Overview, History, Alerts, Fleet)', info: T.UI1_INFO }, [], 0, 0);
     P('model-in', 'link in', { name: 'fleet model', links: linked ? [LINKS.modelOut] : [] }, [['overview', 'fleet', 'devices']], 0, 1);
@@ -178,7 +179,7 @@ function dashboard1(prefix, linked) {
     P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: true }, [['chart-units'], ['hourly-units']], 4, 6);
     P('chart-units', 'function', fn('units on the chart', T.FN_CHART_UNITS, 1), [['chart']], 5, 5);
     P('hourly-units', 'function', fn('units in the table', T.FN_HOURLY_UNITS_UI1, 1), [['hourly']], 5, 7);
-    P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: '22', height: '8', label: 'History (units in the legend)', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
+    P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: String(W), height: '8', label: 'History (units in the legend)', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
     P('hourly', 'ui_template', tpl('hourly statistics', gHistTable, T.ui1Hourly(), 1, { height: '10' }), [[]], 6, 7);
     P('live-in', 'link in', { name: 'live readings', links: linked ? [LINKS.liveOut] : [] }, [['live']], 3, 8);
     P('live', 'function', fn('live points', T.FN_LIVE_UI1, 1), [['chart']], 4, 8);

@@ -35,21 +35,23 @@ const I18N = {
     },
 };
 
-// Formatting shared by both dashboards (plain ES5: AngularJS templates use it as functions, the Vue
-// component as methods). `L` is the language's texts.
+// Formatting shared by both dashboards, as one object of methods (plain ES5): node-red-dashboard
+// copies them onto the template's scope, Dashboard 2.0 makes them the component's methods (its
+// <script> must begin with `export default`, and `methods` be an object literal). They call each
+// other through `this`.
 const HELPERS = `
-function pcLangOf() { var l = (window.localStorage && localStorage.getItem('picochain-lang')) || navigator.language || 'en'; return l.slice(0, 2) === 'fr' ? 'fr' : 'en'; }
-function pcAgo(ms, L, lang) { if (!ms) return L.unknown; var s = Math.max(0, Math.round((Date.now() - ms) / 1000)); var t = s < 60 ? s + ' s' : s < 3600 ? Math.round(s / 60) + ' min' : Math.round(s / 3600) + ' h'; return lang === 'fr' ? L.ago + ' ' + t : t + ' ' + L.ago; }
-function pcNum(v, d) { return v === null || v === undefined ? '—' : Number(v).toFixed(d === undefined ? 1 : d); }
-function pcWithUnit(v, unit, d) { var n = pcNum(v, d); return n === '—' || !unit ? n : n + ' ' + unit; }
-function pcSigned(v, unit) { if (v === null || v === undefined) return '—'; var s = (v > 0 ? '+' : '') + Number(v).toFixed(2); return unit ? s + ' ' + unit : s; }
-function pcTime(v, lang) { return v ? new Date(v).toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-GB') : '—'; }
-function pcLabel(labels, v) { if (!labels || v === null || v === undefined) return null; var k = String(Math.round(v)); return labels[k] !== undefined ? labels[k] : null; }
-function pcValue(c) { var l = pcLabel(c.labels, c.last); return l !== null ? l : pcWithUnit(c.value, c.unit); }
-function pcAlertText(s, sev, L) { return s === 'firing' ? (L[sev] || sev) : s === 'pending' ? L.pending : L.ok; }
-function pcAlertValue(a) { return a.valueLabel !== undefined && a.valueLabel !== null ? a.valueLabel : pcWithUnit(a.value, a.rule === 'rise' || a.rule === 'fall' ? (a.unit || '') + '/min' : a.rule === 'silent' ? 's' : a.unit, 2); }
-function pcAlertThreshold(a) { return a.rule === 'state' ? '—' : pcWithUnit(a.threshold, a.rule === 'rise' || a.rule === 'fall' ? (a.unit || '') + '/min' : a.rule === 'silent' ? 's' : a.unit, 1); }
-`;
+    pcLangOf: function () { var l = (window.localStorage && localStorage.getItem('picochain-lang')) || navigator.language || 'en'; return l.slice(0, 2) === 'fr' ? 'fr' : 'en'; },
+    pcAgo: function (ms, L, lang) { if (!ms) return L.unknown; var s = Math.max(0, Math.round((Date.now() - ms) / 1000)); var t = s < 60 ? s + ' s' : s < 3600 ? Math.round(s / 60) + ' min' : Math.round(s / 3600) + ' h'; return lang === 'fr' ? L.ago + ' ' + t : t + ' ' + L.ago; },
+    pcNum: function (v, d) { return v === null || v === undefined ? '—' : Number(v).toFixed(d === undefined ? 1 : d); },
+    pcWithUnit: function (v, unit, d) { var n = this.pcNum(v, d); return n === '—' || !unit ? n : n + ' ' + unit; },
+    pcSigned: function (v, unit) { if (v === null || v === undefined) return '—'; var s = (v > 0 ? '+' : '') + Number(v).toFixed(2); return unit ? s + ' ' + unit : s; },
+    pcTime: function (v, lang) { return v ? new Date(v).toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-GB') : '—'; },
+    pcLabel: function (labels, v) { if (!labels || v === null || v === undefined) return null; var k = String(Math.round(v)); return labels[k] !== undefined ? labels[k] : null; },
+    pcValue: function (c) { var l = this.pcLabel(c.labels, c.last); return l !== null ? l : this.pcWithUnit(c.value, c.unit); },
+    pcAlertText: function (s, sev, L) { return s === 'firing' ? (L[sev] || sev) : s === 'pending' ? L.pending : L.ok; },
+    pcRateUnit: function (a) { return a.rule === 'rise' || a.rule === 'fall' ? (a.unit || '') + '/min' : a.rule === 'silent' ? 's' : a.unit; },
+    pcAlertValue: function (a) { return a.valueLabel !== undefined && a.valueLabel !== null ? a.valueLabel : this.pcWithUnit(a.value, this.pcRateUnit(a), 2); },
+    pcAlertThreshold: function (a) { return a.rule === 'state' ? '—' : this.pcWithUnit(a.threshold, this.pcRateUnit(a), 1); },`;
 
 // Dashboard 2.0 scopes the style to the component; node-red-dashboard puts it in the page. Widths:
 // the tables scroll inside their card on narrow screens rather than overflowing the page.
@@ -66,18 +68,21 @@ const CSS = `
 .pc-title { min-width: 0; overflow-wrap: anywhere; }
 .pc-head .pc-badge { flex: none; align-self: flex-start; line-height: 18px; }
 .pc-value { font-size: 28px; font-weight: 600; margin: 4px 0; white-space: nowrap; }
-.pc-sub { color: #57606a; font-size: 12px; }
+.pc-sub { color: #57606a; font-size: 12px; margin-top: 2px; }
+.pc-nw { white-space: nowrap; }
 .pc-badge { display: inline-block; white-space: nowrap; border-radius: 10px; padding: 0 8px; margin-right: 4px; font-size: 12px; line-height: 18px; color: #fff; background: #9aa5b1; }
 .pc-on { background: #2e9e48; } .pc-off { background: #57606a; } .pc-silent { background: #d1242f; }
 .pc-ok { background: #2e9e48; } .pc-pending { background: #e6a100; } .pc-warning { background: #e6a100; } .pc-critical { background: #d1242f; }
 .pc-acknowledged { background: #57606a; } .pc-resolved { background: #2e9e48; } .pc-firing { background: #d1242f; } .pc-new { background: #2a7ab0; }
 .pc-scroll { width: 100%; overflow-x: auto; }
 .pc-table { width: 100%; border-collapse: collapse; font-size: 13px; color: #1b1f23; background: #fff; }
-.pc-table th, .pc-table td { text-align: left; padding: 5px 6px; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
-.pc-table th { white-space: nowrap; }
+.pc-table th, .pc-table td { text-align: left; padding: 4px 5px; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
+.pc-table th { font-size: 12px; line-height: 1.2; }
+.pc-table th::first-letter { text-transform: uppercase; }
+.pc-table td.pc-dev { white-space: nowrap; }
 .pc-table td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pc-table tr.pc-unassigned td { background: #eef6fc; }
-.pc-table select { font-size: 13px; max-width: 140px; }
+.pc-table select { font-size: 13px; max-width: 120px; border: 1px solid #8c959f; border-radius: 4px; padding: 2px 4px; background: #fff; color: #1b1f23; appearance: auto; -webkit-appearance: menulist; }
 .pc-bar { display: flex; justify-content: space-between; align-items: center; gap: 8px; margin-bottom: 8px; width: 100%; color: #1b1f23; }
 .pc-btn { cursor: pointer; border: 1px solid #2a7ab0; color: #2a7ab0; background: #fff; border-radius: 4px; padding: 3px 10px; white-space: nowrap; }
 .pc-btn:hover { background: #2a7ab0; color: #fff; }
@@ -88,17 +93,16 @@ const KINDS_JSON = JSON.stringify(['', ...PROFILE_KINDS]);
 
 // ---- node-red-dashboard (AngularJS) templates --------------------------------------------------
 const ui1Script = (extra) => `<script>
-var PC_I18N = ${JSON.stringify(I18N)};
-${HELPERS}
 (function (scope) {
-    var lang = pcLangOf();
-    scope.L = PC_I18N[lang];
+    var I18N = ${JSON.stringify(I18N)};
+    var PC = {${HELPERS}};
+    for (var k in PC) scope[k] = PC[k];
+    var lang = scope.pcLangOf();
+    scope.L = I18N[lang];
     scope.kinds = ${KINDS_JSON};
-    scope.ago = function (ms) { return pcAgo(ms, scope.L, lang); };
-    scope.num = pcNum; scope.withUnit = pcWithUnit; scope.signed = pcSigned; scope.value = pcValue;
-    scope.time = function (v) { return pcTime(v, lang); };
-    scope.alertText = function (s, sev) { return pcAlertText(s, sev, scope.L); };
-    scope.alertValue = pcAlertValue; scope.alertThreshold = pcAlertThreshold;
+    scope.ago = function (ms) { return scope.pcAgo(ms, scope.L, lang); };
+    scope.time = function (v) { return scope.pcTime(v, lang); };
+    scope.alertText = function (s, sev) { return scope.pcAlertText(s, sev, scope.L); };
     scope.toggleLang = function () { localStorage.setItem('picochain-lang', lang === 'fr' ? 'en' : 'fr'); location.reload(); };
     ${extra || ''}
 })(scope);
@@ -116,8 +120,8 @@ function ui1Overview() {
        ng-repeat="c in msg.payload.cards track by (c.device + '/' + c.sensor)" data-pc="card" data-device="{{c.device}}" data-sensor="{{c.sensor}}" data-alert="{{c.alert || 'normal'}}" data-severity="{{c.severity || ''}}">
     <div class="pc-head"><span class="pc-title">{{c.name || c.device}} · {{c.sensor}}</span>
       <span class="pc-badge" ng-class="c.presence === 'silent' ? 'pc-silent' : c.presence === 'offline' ? 'pc-off' : 'pc-on'" data-pc="online">{{L[c.presence || 'online']}}</span></div>
-    <div class="pc-value" data-pc="value">{{value(c)}}</div>
-    <div ng-if="!c.labels">{{L.change}} <b data-pc="delta">{{signed(c.delta, c.unit)}}</b> · {{L.min}} {{withUnit(c.min, c.unit)}} · {{L.max}} {{withUnit(c.max, c.unit)}}</div>
+    <div class="pc-value" data-pc="value">{{pcValue(c)}}</div>
+    <div ng-if="!c.labels"><span class="pc-nw">{{L.change}} <b data-pc="delta">{{pcSigned(c.delta, c.unit)}}</b></span> · <span class="pc-nw">{{L.min}} {{pcWithUnit(c.min, c.unit)}}</span> · <span class="pc-nw">{{L.max}} {{pcWithUnit(c.max, c.unit)}}</span></div>
     <div class="pc-sub"><span class="pc-badge pc-{{c.alert === 'firing' ? c.severity : c.alert === 'pending' ? 'pending' : 'ok'}}" data-pc="alert">{{alertText(c.alert, c.severity)}}</span>
       {{L.kinds[c.kind || 'unassigned']}} · {{L.lastSeen}} {{ago(c.lastSeen)}}<span ng-if="c.state !== null && c.state !== undefined"> · {{L.board}} {{L.boardState[c.state]}}</span><span ng-if="c.fault"> · {{c.fault}}</span></div>
   </div>
@@ -133,7 +137,7 @@ function ui1Fleet() {
 <table class="pc-table" data-pc="fleet">
   <tr><th>{{L.device}}</th><th>{{L.profile}}</th><th>{{L.state}}</th><th>{{L.alert}}</th><th>{{L.fw}}</th><th>{{L.lastSeen}}</th><th>{{L.windows}}</th><th>{{L.stored}}</th><th>{{L.gaps}}</th><th>{{L.replays}}</th><th>{{L.conflicts}}</th><th>{{L.buffered}}</th><th>{{L.dropped}}</th><th>{{L.rssi}}</th></tr>
   <tr ng-repeat="d in msg.payload.devices track by d.device" data-pc="device-row" data-device="{{d.device}}" data-kind="{{d.kind || ''}}" ng-class="{'pc-unassigned': !d.kind}">
-    <td><b>{{d.name || d.device}}</b> <span class="pc-badge pc-new" ng-if="!d.kind" data-pc="new">{{L.isNew}}</span><div class="pc-sub" ng-if="d.name || d.location">{{d.device}}<span ng-if="d.location"> · {{d.location}}</span></div></td>
+    <td class="pc-dev"><b>{{d.name || d.device}}</b> <span class="pc-badge pc-new" ng-if="!d.kind" data-pc="new">{{L.isNew}}</span><div class="pc-sub" ng-if="d.name || d.location">{{d.device}}<span ng-if="d.location"> · {{d.location}}</span></div></td>
     <td><select ng-model="d.kind" ng-change="assign(d)" data-pc="kind"><option ng-repeat="k in kinds" value="{{k}}" ng-selected="(d.kind || '') === k">{{L.kinds[k || 'unassigned']}}</option></select></td>
     <td><span class="pc-badge" ng-class="d.presence === 'silent' ? 'pc-silent' : d.presence === 'offline' ? 'pc-off' : 'pc-on'" data-pc="presence">{{L[d.presence || 'unknown']}}</span></td>
     <td><span class="pc-badge pc-{{d.state === 'firing' ? d.severity : d.state === 'pending' ? 'pending' : 'ok'}}">{{alertText(d.state, d.severity)}}</span></td>
@@ -157,7 +161,7 @@ function ui1Alerts() {
   <tr><th></th><th>{{L.device}}</th><th>{{L.sensor}}</th><th>{{L.value}}</th><th>{{L.threshold}}</th><th>{{L.since}}</th><th></th><th></th></tr>
   <tr ng-repeat="a in msg.payload.active track by a.id" data-pc="alert" data-id="{{a.id}}" data-device="{{a.device}}" data-rule="{{a.rule}}" data-state="{{a.state}}" data-severity="{{a.severity}}">
     <td><span class="pc-badge pc-{{a.severity}}" data-pc="severity">{{L[a.severity] || a.severity}}</span></td><td>{{a.name || a.device}}</td><td>{{a.sensor ? a.sensor + ' · ' + a.rule : a.rule}}</td>
-    <td class="n" data-pc="value">{{alertValue(a)}}</td><td class="n" data-pc="threshold">{{alertThreshold(a)}}</td><td>{{time(a.startedAt)}}</td>
+    <td class="n" data-pc="value">{{pcAlertValue(a)}}</td><td class="n" data-pc="threshold">{{pcAlertThreshold(a)}}</td><td>{{time(a.startedAt)}}</td>
     <td><span class="pc-badge pc-{{a.state}}" data-pc="alert-state">{{L[a.state] || a.state}}</span><span class="pc-sub" ng-if="a.by"> {{L.by}} {{a.by}}</span></td>
     <td><button class="pc-btn" ng-if="a.state !== 'acknowledged'" ng-click="ackAlert(a)" data-pc="ack">{{L.ack}}</button></td>
   </tr>
@@ -178,8 +182,8 @@ function ui1Hourly() {
 <div class="pc-scroll">
 <table class="pc-table" data-pc="hourly">
   <tr><th>{{L.hour}}</th><th>{{L.sensor}}</th><th>{{L.min}}</th><th>{{L.mean}}</th><th>{{L.max}}</th><th>{{L.change}}</th><th>{{L.windowsCol}}</th></tr>
-  <tr ng-repeat="r in msg.payload | limitTo: 48 track by $index"><td>{{time(r.t)}}</td><td>{{r.sensor}}</td><td class="n">{{withUnit(r.min, r.unit, 2)}}</td><td class="n">{{withUnit(r.mean, r.unit, 2)}}</td>
-    <td class="n">{{withUnit(r.max, r.unit, 2)}}</td><td class="n">{{signed(r.change, r.unit)}}</td><td class="n">{{r.windows}}</td></tr>
+  <tr ng-repeat="r in msg.payload | limitTo: 48 track by $index"><td>{{time(r.t)}}</td><td>{{r.sensor}}</td><td class="n">{{pcWithUnit(r.min, r.unit, 2)}}</td><td class="n">{{pcWithUnit(r.mean, r.unit, 2)}}</td>
+    <td class="n">{{pcWithUnit(r.max, r.unit, 2)}}</td><td class="n">{{pcSigned(r.change, r.unit)}}</td><td class="n">{{r.windows}}</td></tr>
 </table>
 </div>`;
 }
@@ -187,20 +191,18 @@ function ui1Hourly() {
 // ---- Dashboard 2.0 (Vue) templates -------------------------------------------------------------
 // Dashboard 2.0 runs the <script> as a Vue component: everything lives inside `export default`.
 const ui2Script = (extraMethods = '') => `<script>
-${HELPERS}
 export default {
     data() { return { tick: 0, I18N: ${JSON.stringify(I18N)}, kinds: ${KINDS_JSON} }; },
     mounted() { this.timer = setInterval(() => { this.tick++; }, 5000); },
     unmounted() { clearInterval(this.timer); },
     computed: { p() { return (this.msg && this.msg.payload) || {}; } },
-    methods: {
-        lang() { return pcLangOf(); },
+    methods: {${HELPERS}
+        lang() { return this.pcLangOf(); },
         L() { return this.I18N[this.lang()]; },
         toggleLang() { localStorage.setItem('picochain-lang', this.lang() === 'fr' ? 'en' : 'fr'); location.reload(); },
-        ago(ms) { return pcAgo(ms, this.L(), this.lang()); },
-        num: pcNum, withUnit: pcWithUnit, signed: pcSigned, value: pcValue, alertValue: pcAlertValue, alertThreshold: pcAlertThreshold,
-        time(v) { return pcTime(v, this.lang()); },
-        alertText(s, sev) { return pcAlertText(s, sev, this.L()); },
+        ago(ms) { return this.pcAgo(ms, this.L(), this.lang()); },
+        time(v) { return this.pcTime(v, this.lang()); },
+        alertText(s, sev) { return this.pcAlertText(s, sev, this.L()); },
 ${extraMethods}
     },
 };
@@ -218,8 +220,8 @@ function ui2Overview() {
          data-pc="card" :data-device="c.device" :data-sensor="c.sensor" :data-alert="c.alert || 'normal'" :data-severity="c.severity || ''">
       <div class="pc-head"><span class="pc-title">{{ c.name || c.device }} · {{ c.sensor }}</span>
         <span :class="['pc-badge', c.presence === 'silent' ? 'pc-silent' : c.presence === 'offline' ? 'pc-off' : 'pc-on']" data-pc="online">{{ L()[c.presence || 'online'] }}</span></div>
-      <div class="pc-value" data-pc="value">{{ value(c) }}</div>
-      <div v-if="!c.labels">{{ L().change }} <b data-pc="delta">{{ signed(c.delta, c.unit) }}</b> · {{ L().min }} {{ withUnit(c.min, c.unit) }} · {{ L().max }} {{ withUnit(c.max, c.unit) }}</div>
+      <div class="pc-value" data-pc="value">{{ pcValue(c) }}</div>
+      <div v-if="!c.labels"><span class="pc-nw">{{ L().change }} <b data-pc="delta">{{ pcSigned(c.delta, c.unit) }}</b></span> · <span class="pc-nw">{{ L().min }} {{ pcWithUnit(c.min, c.unit) }}</span> · <span class="pc-nw">{{ L().max }} {{ pcWithUnit(c.max, c.unit) }}</span></div>
       <div class="pc-sub"><span :class="['pc-badge', 'pc-' + (c.alert === 'firing' ? c.severity : c.alert === 'pending' ? 'pending' : 'ok')]" data-pc="alert">{{ alertText(c.alert, c.severity) }}</span>
         {{ L().kinds[c.kind || 'unassigned'] }} · {{ L().lastSeen }} {{ tick >= 0 ? ago(c.lastSeen) : '' }}<span v-if="c.state !== null && c.state !== undefined"> · {{ L().board }} {{ L().boardState[c.state] }}</span><span v-if="c.fault"> · {{ c.fault }}</span></div>
     </div>
@@ -237,7 +239,7 @@ function ui2Fleet() {
   <table class="pc-table" data-pc="fleet">
     <tr><th>{{ L().device }}</th><th>{{ L().profile }}</th><th>{{ L().state }}</th><th>{{ L().alert }}</th><th>{{ L().fw }}</th><th>{{ L().lastSeen }}</th><th>{{ L().windows }}</th><th>{{ L().stored }}</th><th>{{ L().gaps }}</th><th>{{ L().replays }}</th><th>{{ L().conflicts }}</th><th>{{ L().buffered }}</th><th>{{ L().dropped }}</th><th>{{ L().rssi }}</th></tr>
     <tr v-for="d in (p.devices || [])" :key="d.device" data-pc="device-row" :data-device="d.device" :data-kind="d.kind || ''" :class="{ 'pc-unassigned': !d.kind }">
-      <td><b>{{ d.name || d.device }}</b> <span v-if="!d.kind" class="pc-badge pc-new" data-pc="new">{{ L().isNew }}</span><div class="pc-sub" v-if="d.name || d.location">{{ d.device }}<span v-if="d.location"> · {{ d.location }}</span></div></td>
+      <td class="pc-dev"><b>{{ d.name || d.device }}</b> <span v-if="!d.kind" class="pc-badge pc-new" data-pc="new">{{ L().isNew }}</span><div class="pc-sub" v-if="d.name || d.location">{{ d.device }}<span v-if="d.location"> · {{ d.location }}</span></div></td>
       <td><select :value="d.kind || ''" @change="assign(d, $event.target.value)" data-pc="kind"><option v-for="k in kinds" :key="k" :value="k">{{ L().kinds[k || 'unassigned'] }}</option></select></td>
       <td><span :class="['pc-badge', d.presence === 'silent' ? 'pc-silent' : d.presence === 'offline' ? 'pc-off' : 'pc-on']" data-pc="presence">{{ L()[d.presence || 'unknown'] }}</span></td>
       <td><span :class="['pc-badge', 'pc-' + (d.state === 'firing' ? d.severity : d.state === 'pending' ? 'pending' : 'ok')]">{{ alertText(d.state, d.severity) }}</span></td>
@@ -263,7 +265,7 @@ function ui2Alerts() {
     <tr><th></th><th>{{ L().device }}</th><th>{{ L().sensor }}</th><th>{{ L().value }}</th><th>{{ L().threshold }}</th><th>{{ L().since }}</th><th></th><th></th></tr>
     <tr v-for="a in p.active" :key="a.id" data-pc="alert" :data-id="a.id" :data-device="a.device" :data-rule="a.rule" :data-state="a.state" :data-severity="a.severity">
       <td><span :class="['pc-badge', 'pc-' + a.severity]" data-pc="severity">{{ L()[a.severity] || a.severity }}</span></td><td>{{ a.name || a.device }}</td><td>{{ a.sensor ? a.sensor + ' · ' + a.rule : a.rule }}</td>
-      <td class="n" data-pc="value">{{ alertValue(a) }}</td><td class="n" data-pc="threshold">{{ alertThreshold(a) }}</td><td>{{ time(a.startedAt) }}</td>
+      <td class="n" data-pc="value">{{ pcAlertValue(a) }}</td><td class="n" data-pc="threshold">{{ pcAlertThreshold(a) }}</td><td>{{ time(a.startedAt) }}</td>
       <td><span :class="['pc-badge', 'pc-' + a.state]" data-pc="alert-state">{{ L()[a.state] || a.state }}</span><span class="pc-sub" v-if="a.by"> {{ L().by }} {{ a.by }}</span></td>
       <td><button class="pc-btn" v-if="a.state !== 'acknowledged'" @click="ackAlert(a)" data-pc="ack">{{ L().ack }}</button></td>
     </tr>
