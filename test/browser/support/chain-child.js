@@ -12,7 +12,9 @@ const { startChain } = require(path.join(__dirname, '..', '..', '..', 'scripts',
 
 const opts = JSON.parse(process.argv[2] || '{}');
 const forTime = opts.alertForS;
+const silentS = opts.alertSilentS;
 delete opts.alertForS;
+delete opts.alertSilentS;
 let chain;
 (async () => {
     chain = await startChain({
@@ -20,8 +22,11 @@ let chain;
         log: (l) => process.stderr.write(`${l}\n`),
         nodeRedLog: (level, m) => { if (level <= 30) process.stderr.write(`[node-red ${level}] ${m}\n`); },
         // alert rules hold for a shorter pending time, so a test does not wait an hour of readings
-        flowPatch: forTime === undefined ? undefined : (flows) => flows.map((n) => (n.type !== 'picochain-alert' ? n : {
-            ...n, rules: (n.rules || []).map((r) => ({ ...r, warningFor: r.warningFor ? String(forTime) : r.warningFor, criticalFor: r.criticalFor ? String(forTime) : r.criticalFor })),
+        // and a device is silent sooner (alertSilentS), so one that stops is seen without waiting 10 min
+        flowPatch: forTime === undefined && silentS === undefined ? undefined : (flows) => flows.map((n) => (n.type !== 'picochain-alert' ? n : {
+            ...n,
+            ...(silentS === undefined ? {} : { silent: String(silentS) }),
+            rules: (n.rules || []).map((r) => (forTime === undefined ? r : { ...r, warningFor: r.warningFor ? String(forTime) : r.warningFor, criticalFor: r.criticalFor ? String(forTime) : r.criticalFor })),
         })),
     });
     const { editorUrl, dashboardUrl, dashboard2Url, mqttUrl, mongodbUri, database, dbKind, startupMs } = chain;
