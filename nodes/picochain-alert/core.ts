@@ -283,12 +283,23 @@ export class AlertEngine {
         return { firing, pending, acknowledged };
     }
 
-    /** The devices changed since the last call (their snapshot, or null when forgotten), and clears the list. */
-    takeDirty(): Map<string, DeviceSnapshot | null> {
+    /**
+     * Up to `limit` of the devices changed since they were last taken (their snapshot, or null when
+     * forgotten); the rest stay for the next call, so one save never holds the node for long.
+     */
+    takeDirty(limit = Infinity): Map<string, DeviceSnapshot | null> {
         const out = new Map<string, DeviceSnapshot | null>();
-        for (const id of this.dirty) out.set(id, this.snapshot(id));
-        this.dirty.clear();
+        for (const id of this.dirty) {
+            if (out.size >= limit) break;
+            out.set(id, this.snapshot(id));
+            this.dirty.delete(id);
+        }
         return out;
+    }
+
+    /** How many devices wait to be saved. */
+    dirtyCount(): number {
+        return this.dirty.size;
     }
 
     /** One device's state as plain JSON (no Dates, no Maps), or null when unknown. */

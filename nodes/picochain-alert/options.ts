@@ -8,6 +8,11 @@ import { AlertOptions, Band, Rule, RuleKind, Severity, UNASSIGNED, ValueField } 
 
 /** Node context key under which each device's saved state lives (picochain-alert.ts). */
 export const STATE_KEY = 'picochainAlert';
+/**
+ * Changed devices the node saves per tick, at most: a whole fleet changing at once is saved over
+ * several ticks, and a message never waits behind a long save (bench/alert.js measures one batch).
+ */
+export const SAVE_BATCH = 500;
 /** Where version 1 kept the whole state in one value (read once, to upgrade). */
 export const V1_STATE_KEY = 'picochainAlertState';
 

@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { AlertEngine, AlertEvent, AlertStatus, AckSelector, AlertInputError, CabinetInfo, DeviceState, messageFor, summarise, validateOptions } from './core';
-import { migrate, optionsFromConfig, STATE_KEY, V1_STATE_KEY } from './options';
+import { migrate, optionsFromConfig, SAVE_BATCH, STATE_KEY, V1_STATE_KEY } from './options';
 import { DeviceSnapshot, fromV1, isSnapshot } from './persist';
 import { readingsOf, deviceStatusOf } from './input';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
@@ -15,7 +15,7 @@ import { translator } from '../shared/catalog';
 /** Longest tick interval; shorter when a configured duration is short (ms). */
 const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 50;
-/** Changed devices are written to the context store at most this often (ms). */
+/** Changed devices are written to the context store at most this often (ms), SAVE_BATCH per tick. */
 const SAVE_EVERY_MS = 1000;
 /** Messages held while the saved state is being read from the context store. */
 const MAX_QUEUED = 1000;
@@ -94,10 +94,10 @@ export = function (RED: NodeAPI) {
             else status.set({ fill: 'green', shape: 'dot', text: t('status.ok') + bad });
         }
 
-        /** Writes the devices changed since the last save, each under its own key. */
-        function save(cb?: () => void): void {
+        /** Writes (up to `limit` of) the devices changed since the last save, each under its own key. */
+        function save(cb?: () => void, limit = Infinity): void {
             lastSave = Date.now();
-            const changed = engine.takeDirty();
+            const changed = engine.takeDirty(limit);
             if (!changed.size) { if (cb) cb(); return; }
             const mine = inProcess.get(node.id) ?? new Map<string, DeviceSnapshot>();
             inProcess.set(node.id, mine);
@@ -147,7 +147,8 @@ export = function (RED: NodeAPI) {
             const now = Date.now();
             const events = engine.tick(now);
             if (events.length) emit((m) => node.send(m as NodeMessage[]), events, null, []);
-            if (now - lastSave >= SAVE_EVERY_MS) save();
+            // more than a batch waiting (a whole fleet changed): the next batch at the next tick
+            if (now - lastSave >= SAVE_EVERY_MS || engine.dirtyCount() > SAVE_BATCH) save(undefined, SAVE_BATCH);
             if (statusDue) showStatus();
         }
 
