@@ -283,4 +283,4 @@ function ui2Alerts() {
 ${ui2Script('        ackAlert(a) { this.send({ topic: "ack", payload: { id: a.id } }); },')}`;
 }
 
-module.exports = { I18N, PROFILE_KINDS, ui1Overview, ui1Fleet, ui1Alerts, ui1Hourly, ui2Overview, ui2Fleet, ui2Alerts };
+module.exports = { I18N, HELPERS, PROFILE_KINDS, ui1Overview, ui1Fleet, ui1Alerts, ui1Hourly, ui2Overview, ui2Fleet, ui2Alerts };
