@@ -9,6 +9,7 @@ import { migrate, optionsFromConfig, SAVE_BATCH, STATE_KEY, V1_STATE_KEY } from 
 import { DeviceSnapshot, fromV1, isSnapshot } from './persist';
 import { readingsOf, deviceStatusOf } from './input';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
+import { InputGate } from '../shared/input-gate';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 
@@ -69,11 +70,9 @@ export = function (RED: NodeAPI) {
         const engine = new AlertEngine(options);
         const shown = new Map<string, string>(); // device → signature last sent on output 3
         let errors = 0;
-        let ready = false;
         let closing = false;
         let statusDue = true;
         let lastSave = 0;
-        let queued: [NodeMessageInFlow, Send, Done][] = [];
         let timer: ReturnType<typeof setInterval> | null = null;
 
         if (problems.length) {
@@ -143,7 +142,7 @@ export = function (RED: NodeAPI) {
         }
 
         function onTick(): void {
-            if (!ready || closing) return;
+            if (!gate.isOpen || closing) return;
             const now = Date.now();
             const events = engine.tick(now);
             if (events.length) emit((m) => node.send(m as NodeMessage[]), events, null, []);
@@ -218,14 +217,11 @@ export = function (RED: NodeAPI) {
             }
         }
 
-        node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-            if (ready) return processMsg(msg, send, done);
-            if (queued.length >= MAX_QUEUED) {
-                errors++;
-                return done(new Error(t('errors.queue-full', { count: MAX_QUEUED })));
-            }
-            queued.push([msg, send, done]);
+        const gate = new InputGate<NodeMessageInFlow, Send>(processMsg, MAX_QUEUED, (done) => {
+            errors++;
+            done(new Error(t('errors.queue-full', { count: MAX_QUEUED })));
         });
+        node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
 
         /** The saved devices: this version's per-device snapshots, else version 1's single state, else this process's copy. */
         function load(cb: (snaps: DeviceSnapshot[]) => void): void {
@@ -254,14 +250,11 @@ export = function (RED: NodeAPI) {
             if (closing) return;
             const now = Date.now();
             engine.restore(snaps, now);
-            ready = true;
             const pruned = engine.pruneUnconfigured(now);
             // the pages learn every known device (presence, last seen, alerts) once at start
             const states = deviceStates(engine.deviceIds(), true);
             if (pruned.length || states.length) node.send([pruned.length ? eventMessages(pruned) : null, null, states.length ? { topic: 'device-states', payload: states } as NodeMessage : null]);
-            const waiting = queued;
-            queued = [];
-            for (const [m, s, d] of waiting) processMsg(m, s, d);
+            gate.open();
             showStatus();
         });
 
@@ -274,9 +267,8 @@ export = function (RED: NodeAPI) {
             if (timer) clearInterval(timer);
             timer = null;
             status.close();
-            for (const [, , d] of queued) d();
-            queued = [];
-            if (!ready) return done();
+            gate.drop();
+            if (!gate.isOpen) return done();
             // save once more, but never let a slow store hold the redeploy
             let finished = false;
             const finish = () => { if (!finished) { finished = true; clearTimeout(guard); done(); } };

@@ -9,6 +9,7 @@ import type { Collection, Document } from 'mongodb';
 import { Assignment, Change, Registry, RegistryError, listed, toDoc } from './core';
 import type { MongoConfigNode } from '../picochain-mongo-config/api';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
+import { InputGate } from '../shared/input-gate';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 
@@ -65,11 +66,9 @@ export = function (RED: NodeAPI) {
         const registry = new Registry();
         const status = new ThrottledStatus(node);
         const ctx = node.context() as unknown as ContextLike;
-        let ready = false;
         let closing = false;
         let errors = 0;
         let dbDown = false;
-        let queued: [NodeMessageInFlow, Send, Done][] = [];
         let pending: Pending[] = [];
         let writing: Promise<void> | null = null;
         let refresh: () => Promise<void> = () => Promise.resolve();
@@ -200,25 +199,22 @@ export = function (RED: NodeAPI) {
             }
         }
 
+        const gate = new InputGate<NodeMessageInFlow, Send>(processMsg, MAX_QUEUED, (done) => {
+            errors++;
+            done(new Error(t('errors.queue-full', { count: MAX_QUEUED })));
+        });
+        node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
+
         function becomeReady(): void {
-            if (ready || closing) return;
-            ready = true;
-            const waiting = queued;
-            queued = [];
-            for (const [m, s, d] of waiting) processMsg(m, s, d);
+            if (gate.isOpen || closing) return;
+            gate.open();
             node.send([null, listMessage()]);
             showStatus();
         }
 
-        node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-            if (ready) return processMsg(msg, send, done);
-            if (queued.length >= MAX_QUEUED) { errors++; return done(new Error(t('errors.queue-full', { count: MAX_QUEUED }))); }
-            queued.push([msg, send, done]);
-        });
-
         if (!mongo) {
             status.set({ fill: 'red', shape: 'ring', text: t('status.no-config') });
-            ready = true;
+            gate.open();
         } else {
             mongo.register(node);
             status.set({ fill: 'grey', shape: 'ring', text: t('status.loading') });
@@ -230,14 +226,14 @@ export = function (RED: NodeAPI) {
                 }
             });
             ctx.get(CACHE_KEY, (err, cached) => {
-                if (!err && Array.isArray(cached) && cached.length && !ready) {
+                if (!err && Array.isArray(cached) && cached.length && !gate.isOpen) {
                     registry.load(cached as Record<string, unknown>[]);
                     becomeReady();
                 }
             });
-            timers.push(setTimeout(() => { if (!ready) { dbDown = true; becomeReady(); } }, READY_WAIT_MS));
+            timers.push(setTimeout(() => { if (!gate.isOpen) { dbDown = true; becomeReady(); } }, READY_WAIT_MS));
             refresh = () => load().then(() => {
-                if (ready) node.send([null, listMessage()]);
+                if (gate.isOpen) node.send([null, listMessage()]);
                 becomeReady();
                 showStatus();
             }, (e) => {
@@ -245,7 +241,7 @@ export = function (RED: NodeAPI) {
             });
             void refresh();
             if (reloadMs > 0) {
-                const every = setInterval(() => { if (ready && !closing) void refresh(); }, reloadMs);
+                const every = setInterval(() => { if (gate.isOpen && !closing) void refresh(); }, reloadMs);
                 timers.push(every as unknown as ReturnType<typeof setTimeout>);
             }
         }
@@ -254,8 +250,7 @@ export = function (RED: NodeAPI) {
             closing = true;
             for (const x of timers) { clearTimeout(x); clearInterval(x as unknown as ReturnType<typeof setInterval>); }
             status.close();
-            for (const [, , d] of queued) d();
-            queued = [];
+            gate.drop();
             const end = () => { if (mongo) mongo.deregister(node, () => undefined); done(); };
             // assignments not written yet are written at the next start; learned sensors are learned again
             const keep = pending.filter((p) => p.assign).map((p) => p.change);
