@@ -149,4 +149,37 @@ describe('picochain-devices node against FerretDB', function () {
         const pico = out.lists[out.lists.length - 1].payload.find((d) => d.device === 'pico9');
         assert.strictEqual(pico.kind, null, 'the unknown board is listed, unassigned');
     });
+
+    it('a discrete sensor of an original board (a camera: 0 nothing, 1 present, 2 surplus) is decoded, stored, alerted on when "0 for 10 min", and labelled', async function () {
+        const writerNode = require(dist('picochain-mongo-ts'));
+        await load([decodeNode, devicesNode, alertNode, writerNode], [
+            { id: 'dec', type: 'picochain-decode', format: 'legacy', wires: [['dev', 'wr'], []] },
+            { id: 'wr', type: 'picochain-mongo-ts', mongo: 'cfg', collection: 'readings', batchDelay: 0.05, wires: [[]] },
+            { id: 'dev', type: 'picochain-devices', mongo: 'cfg', collection: 'devices', reload: '0', wires: [['al'], ['list']] },
+            { id: 'al', type: 'picochain-alert', version: 2, rules: [
+                { profile: '*', sensors: 'camera', unit: 'state', kind: 'state', value: 'last', warning: '', warningClear: '', warningFor: '600', critical: '', criticalClear: '', criticalFor: '', states: '0', severity: 'warning' },
+            ], wires: [['ev'], [], []] },
+            { id: 'list', type: 'helper' }, { id: 'ev', type: 'helper' },
+        ]);
+        const out = collect({ lists: 'list', events: 'ev' });
+        await until(() => out.lists.length >= 1, 'registry ready', 15000);
+        const dev = helper.getNode('dev');
+        dev.receive({ topic: 'assign', payload: { device: 'pico07', kind: 'custom', sensors: { camera: { unit: 'state', states: { 0: 'nothing', 1: 'present', 2: 'surplus' } } } } });
+        const dec = helper.getNode('dec');
+        const at = (minAgo) => {
+            const d = new Date(Date.now() - minAgo * 60000);
+            return `${d.getUTCFullYear()}-${d.getUTCMonth() + 1}-${d.getUTCDate()} ${d.getUTCHours()}:${d.getUTCMinutes()}:${d.getUTCSeconds()}.25`;
+        };
+        // the original boards send a raw value per message; the shelf is empty for twelve minutes
+        for (let m = 12; m >= 0; m--) dec.receive({ topic: 'TOUCAN', payload: Buffer.from(JSON.stringify({ datetime: at(m), noeud: 'pico07', capteur: 'camera', metrique: 'brute', valeur: 0 })) });
+        await until(() => out.events.length === 1, 'the "nothing for 10 min" alert');
+        const e = out.events[0].payload;
+        assert.deepStrictEqual([e.event, e.rule, e.sensor, e.value, e.valueLabel, e.unit], ['fired', 'state', 'camera', 0, 'nothing', 'state']);
+        assert.strictEqual(e.message, '[warning] pico07 camera is “nothing”');
+        dec.receive({ topic: 'TOUCAN', payload: Buffer.from(JSON.stringify({ datetime: at(-0.05), noeud: 'pico07', capteur: 'camera', metrique: 'brute', valeur: 1 })) });
+        await until(() => out.events.length === 2, 'resolved when something is there');
+        assert.strictEqual(out.events[1].payload.message, 'Resolved: pico07 camera now “present”');
+        const readings = client.db('picochain').collection('readings');
+        await until(async () => (await readings.countDocuments({ 'meta.device': 'pico07', 'meta.sensor': 'camera' })) === 14, 'the 14 states stored', 10000, { every: 200 });
+    });
 });
