@@ -17,18 +17,20 @@
  */
 import type { Reading } from '../shared/reading';
 import {
-    AckSelector, AlertEvent, AlertInputError, AlertOptions, AlertRecord, AlertState, AlertStatus, AlertSummary, Band,
-    CabinetInfo, DeviceState, EventName, LEVEL_SEVERITY, Level, RuleKind, Severity, UNASSIGNED,
+    AckSelector, AlertEvent, AlertInputError, AlertOptions, AlertRecord, AlertStatus, AlertSummary, Band,
+    CabinetInfo, DeviceState, EventName, LEVEL_SEVERITY, Level, RuleKind, SEVERITY_RANK, Severity, UNASSIGNED,
 } from './types';
-import { RuleBook, CompiledRule, normUnit } from './rules';
+import { RuleBook, CompiledRule, readingInfo, slopePerMinute } from './rules';
+import { newRecord, summarise, toSummary } from './summary';
+import { checkReading } from './input';
 import { ABOVE, BELOW, Bands, candidate, ladderStep, rebase } from './ladder';
 import { DeviceSnapshot, SNAPSHOT_VERSION, copyPoints, copySnapshot } from './persist';
 
 export * from './types';
-export { validateOptions, normUnit, FOOD_SAFETY_RULES, OptionProblem } from './rules';
+export { validateOptions, normUnit, readingInfo, slopePerMinute, FOOD_SAFETY_RULES, OptionProblem } from './rules';
+export { summarise } from './summary';
 export { messageFor } from './messages';
 
-const MS_PER_MIN = 60000;
 /** Bound on rate history points kept per series, whatever the window (memory guard). */
 export const MAX_RATE_POINTS = 512;
 /** A reading this much older than the newest one, not marked as a replay, means the device's clock jumped back. */
@@ -58,35 +60,9 @@ interface Device {
     series: Map<string, Series>;
 }
 
-/** What a reading is judged as: its profile, unit and state labels (reading first, registry second). */
-export function readingInfo(r: Pick<Reading, 'sensor' | 'unit'>, cabinet: CabinetInfo | null | undefined, defaultProfile: string):
-    { profile: string; unit: string | null; labels: Record<string, string> | undefined } {
-    const si = cabinet && cabinet.sensors ? cabinet.sensors[r.sensor] : undefined;
-    const profile = (si && si.kind) || (cabinet && cabinet.kind) || defaultProfile || UNASSIGNED;
-    return { profile, unit: normUnit(r.unit) ?? normUnit(si && si.unit), labels: si && si.states ? si.states : undefined };
-}
-
-/** Least-squares slope of [ms, value] points in unit per minute; null below two distinct times. */
-export function slopePerMinute(points: readonly [number, number][]): number | null {
-    const n = points.length;
-    if (n < 2) return null;
-    const t0 = points[0][0];
-    let st = 0, sv = 0;
-    for (const [t, v] of points) { st += (t - t0) / MS_PER_MIN; sv += v; }
-    const mt = st / n, mv = sv / n;
-    let num = 0, den = 0;
-    for (const [t, v] of points) {
-        const dt = (t - t0) / MS_PER_MIN - mt;
-        num += dt * (v - mv);
-        den += dt * dt;
-    }
-    return den > 0 ? num / den : null;
-}
-
 const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const bandsOf = (c: CompiledRule): Bands => [null, c.rule.warning, c.rule.critical];
 const severityOf = (l: Level): Severity => LEVEL_SEVERITY[l] ?? 'warning';
-const RANK: Record<Severity, number> = { warning: 1, critical: 2 };
 
 export class AlertEngine {
     readonly options: AlertOptions;
@@ -387,7 +363,7 @@ export class AlertEngine {
         a.cause = cause;
         a.value = Math.round((now - d.lastSeen) / 1000);
         a.threshold = cause === 'timeout' ? this.options.silentS : null;
-        a.level = RANK[this.options.silentSeverity] as Level;
+        a.level = SEVERITY_RANK[this.options.silentSeverity];
         d.silent = a;
         this.watch.delete(d.device);
         this.byId.set(a.id, a);
@@ -505,44 +481,4 @@ export class AlertEngine {
         if (a.cause) e.cause = a.cause;
         return e;
     }
-}
-
-function newRecord(device: string, sensor: string | null, rule: AlertRecord['rule'], profile: string | null, severity: Severity, now: number): AlertRecord {
-    return {
-        id: `${device}:${sensor ?? '*'}:${rule}:${now}`, device, sensor, rule, profile, level: 0, severity,
-        value: null, threshold: null, unit: null, pendingSince: now, startedAt: null,
-        enterSince: [null, null, null], leaveSince: [null, null, null],
-        acknowledged: false, ackAt: null, lastNotifiedAt: null,
-    };
-}
-
-function toSummary(a: AlertRecord): AlertSummary {
-    const s: AlertSummary = {
-        id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, profile: a.profile, state: a.level > 0 ? 'firing' : 'pending',
-        severity: a.severity, value: a.value, threshold: a.threshold, unit: a.unit, acknowledged: a.acknowledged,
-        startedAt: a.startedAt === null ? null : new Date(a.startedAt),
-    };
-    if (a.valueLabel !== undefined) s.valueLabel = a.valueLabel;
-    return s;
-}
-
-/** Worst state and severity of a set of alerts: firing before pending, critical before warning. */
-export function summarise(alerts: readonly (AlertRecord | AlertSummary)[]): AlertStatus {
-    let state: AlertState = 'normal';
-    let severity: Severity | null = null;
-    for (const a of alerts) {
-        const firing = 'level' in a ? a.level > 0 : a.state === 'firing';
-        if (firing) {
-            state = 'firing';
-            if (!severity || RANK[a.severity] > RANK[severity]) severity = a.severity;
-        } else if (state === 'normal') state = 'pending';
-    }
-    return { state, severity, active: alerts.map((a) => ('level' in a ? toSummary(a) : a)) };
-}
-
-function checkReading(r: Reading): void {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new AlertInputError('reading must be an object');
-    if (typeof r.device !== 'string' || r.device === '') throw new AlertInputError('reading.device must be a non-empty string');
-    if (typeof r.sensor !== 'string' || r.sensor === '') throw new AlertInputError(`reading.sensor must be a non-empty string (device ${r.device})`);
-    if (!(r.time instanceof Date) || Number.isNaN(r.time.getTime())) throw new AlertInputError(`reading.time must be a valid date (device ${r.device}, sensor ${r.sensor})`);
 }

@@ -56,3 +56,11 @@ export function readingsOf(payload: unknown): Reading[] {
         return revived;
     });
 }
+
+/** The fields the engine cannot do without (core.ts ingest). */
+export function checkReading(r: Reading): void {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new AlertInputError('reading must be an object');
+    if (typeof r.device !== 'string' || r.device === '') throw new AlertInputError('reading.device must be a non-empty string');
+    if (typeof r.sensor !== 'string' || r.sensor === '') throw new AlertInputError(`reading.sensor must be a non-empty string (device ${r.device})`);
+    if (!(r.time instanceof Date) || Number.isNaN(r.time.getTime())) throw new AlertInputError(`reading.time must be a valid date (device ${r.device}, sensor ${r.sensor})`);
+}

@@ -7,8 +7,9 @@
  * with `*`) and its unit (compared after normalising spellings such as "C" → "°C"). A humidity
  * reading (%) is therefore never judged by a °C rule, and a freezer never by a fridge rule.
  */
+import type { Reading } from '../shared/reading';
 import {
-    ANY_PROFILE, AlertOptions, Band, PROFILES, RULE_KINDS, Rule, RuleKind, SEVERITIES, UNASSIGNED, VALUE_FIELDS,
+    ANY_PROFILE, AlertOptions, Band, CabinetInfo, PROFILES, RULE_KINDS, Rule, RuleKind, SEVERITIES, UNASSIGNED, VALUE_FIELDS,
 } from './types';
 
 /** A validation problem: a catalog key under `picochain-alert.errors.` and its arguments. */
@@ -29,6 +30,33 @@ export function normUnit(u: string | null | undefined): string | null {
     const t = String(u).trim();
     if (!t) return null;
     return UNIT_ALIASES[t.toLowerCase()] ?? t;
+}
+
+/** What a reading is judged as: its profile, unit and state labels (reading first, registry second). */
+export function readingInfo(r: Pick<Reading, 'sensor' | 'unit'>, cabinet: CabinetInfo | null | undefined, defaultProfile: string):
+    { profile: string; unit: string | null; labels: Record<string, string> | undefined } {
+    const si = cabinet && cabinet.sensors ? cabinet.sensors[r.sensor] : undefined;
+    const profile = (si && si.kind) || (cabinet && cabinet.kind) || defaultProfile || UNASSIGNED;
+    return { profile, unit: normUnit(r.unit) ?? normUnit(si && si.unit), labels: si && si.states ? si.states : undefined };
+}
+
+const MS_PER_MIN = 60000;
+
+/** What a rise/fall rule judges: the least-squares slope of [ms, value] points in unit per minute; null below two distinct times. */
+export function slopePerMinute(points: readonly [number, number][]): number | null {
+    const n = points.length;
+    if (n < 2) return null;
+    const t0 = points[0][0];
+    let st = 0, sv = 0;
+    for (const [t, v] of points) { st += (t - t0) / MS_PER_MIN; sv += v; }
+    const mt = st / n, mv = sv / n;
+    let num = 0, den = 0;
+    for (const [t, v] of points) {
+        const dt = (t - t0) / MS_PER_MIN - mt;
+        num += dt * (v - mv);
+        den += dt * dt;
+    }
+    return den > 0 ? num / den : null;
 }
 
 /** Compiles "probe*, temperature" into one matcher; empty or "*" matches every sensor. */

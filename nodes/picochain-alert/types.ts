@@ -8,6 +8,7 @@ export const SEVERITIES: readonly Severity[] = ['warning', 'critical'];
 /** Announced level of an alert: 0 not (yet) announced, 1 warning, 2 critical. */
 export type Level = 0 | 1 | 2;
 export const LEVEL_SEVERITY: readonly (Severity | null)[] = [null, 'warning', 'critical'];
+export const SEVERITY_RANK: Readonly<Record<Severity, Level>> = { warning: 1, critical: 2 };
 
 export type AlertState = 'normal' | 'pending' | 'firing';
 /** What a rule watches: high/low thresholds, rise/fall rates (unit/min), discrete states. */
