@@ -263,7 +263,7 @@ describe('the chain in a browser (Chromium)', function () {
                         if (q) problems.push(`${name} (navigation open): ${q}`);
                         await page.click('.v-app-bar-nav-icon, header button');
                     }
-                    await shot(page, `layout-${width}-${name}`);
+                    await shot(page, `layout-${width}-${name}`, { docs: false });
                 }
                 await page.setViewportSize({ width: 1280, height: 860 });
                 assert.deepStrictEqual(problems, []);
