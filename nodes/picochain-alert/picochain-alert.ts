@@ -207,19 +207,10 @@ export = function (RED: NodeAPI) {
             done();
         }
 
-        function processMsg(msg: NodeMessageInFlow, send: Send, done: Done): void {
-            try {
-                handle(msg, send, done);
-            } catch (e) {
-                errors++;
-                statusDue = true;
-                done(toError(e));
-            }
-        }
-
-        const gate = new InputGate<NodeMessageInFlow, Send>(processMsg, MAX_QUEUED, (done) => {
+        const gate = new InputGate<NodeMessageInFlow, Send>(handle, MAX_QUEUED, () => new Error(t('errors.queue-full', { count: MAX_QUEUED })), (e, done) => {
             errors++;
-            done(new Error(t('errors.queue-full', { count: MAX_QUEUED })));
+            statusDue = true;
+            done(toError(e));
         });
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
 

@@ -188,20 +188,10 @@ export = function (RED: NodeAPI) {
             done();
         }
 
-        function processMsg(msg: NodeMessageInFlow, send: Send, done: Done): void {
-            try {
-                handle(msg, send, done);
-            } catch (e) {
-                errors++;
-                showStatus();
-                const err = e instanceof RegistryError ? new Error(t(`errors.${e.key}`, e.args)) : toError(e);
-                done(err);
-            }
-        }
-
-        const gate = new InputGate<NodeMessageInFlow, Send>(processMsg, MAX_QUEUED, (done) => {
+        const gate = new InputGate<NodeMessageInFlow, Send>(handle, MAX_QUEUED, () => new Error(t('errors.queue-full', { count: MAX_QUEUED })), (e, done) => {
             errors++;
-            done(new Error(t('errors.queue-full', { count: MAX_QUEUED })));
+            showStatus();
+            done(e instanceof RegistryError ? new Error(t(`errors.${e.key}`, e.args)) : toError(e));
         });
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
 

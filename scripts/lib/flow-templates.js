@@ -21,7 +21,7 @@ or edit the two configuration nodes. No credentials are stored in this flow.`;
 
 const COMMENT_CHAIN = 'Every message goes through picochain-decode. Readings are stored, and annotated by picochain-devices with their cabinet before picochain-alert judges them; status messages (birth / last will) tell the alert node which boards are online. The alert node\'s third output (device states) is what the pages show as online/offline and as each card\'s alert. Invalid input is counted by the Catch node below.';
 
-const COMMENT_NOTIFY = `Alert events (fired, escalated, renotify, resolved) formatted for three channels.
+const COMMENT_NOTIFY = `Alert events (fired, escalated, de-escalated, renotify, resolved) formatted for three channels.
 The sending nodes are **disabled**: enable the one you use.
 
 - **e-mail**: install \`node-red-node-email\`, put its e-mail node in place of the disabled debug node
