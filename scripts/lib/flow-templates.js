@@ -170,7 +170,8 @@ const FN_MAIL = `
 const e = msg.payload;
 msg.to = env.get('ALERT_EMAIL_TO') || '';
 msg.topic = '[picochain] ' + (e.severity || '').toUpperCase() + ' ' + e.event + ': ' + e.device + (e.sensor ? ' ' + e.sensor : '');
-msg.payload = e.message + '\\n\\nvalue: ' + e.value + ' ' + (e.unit || '') + '\\nthreshold: ' + e.threshold + '\\nsince: ' + e.startedAt + (e.endedAt ? '\\nended: ' + e.endedAt : '');
+const unit = e.rule === 'rise' || e.rule === 'fall' ? (e.unit || '') + '/min' : e.rule === 'silent' ? 's' : (e.unit || '');
+msg.payload = e.message + '\\n\\nvalue: ' + (e.valueLabel || e.value + ' ' + unit) + (e.threshold === null ? '' : '\\nthreshold: ' + e.threshold + ' ' + unit) + '\\nsince: ' + e.startedAt + (e.endedAt ? '\\nended: ' + e.endedAt : '');
 return msg;
 `;
 
