@@ -3,35 +3,47 @@
  * The editor stores numbers as text so an empty field can mean "off".
  */
 import { Migration, runMigrations } from '../shared/migrations';
-import { AlertOptions, Band, RateLimit, Severity, ThresholdSide, ValueField, DEFAULT_OPTIONS } from './core';
+import { FOOD_SAFETY_RULES } from './rules';
+import { AlertOptions, Band, Rule, RuleKind, Severity, UNASSIGNED, ValueField } from './types';
 
-/** Node context key of the saved engine state (picochain-alert.ts). */
-export const STATE_KEY = 'picochainAlertState';
+/** Node context key under which each device's saved state lives (picochain-alert.ts). */
+export const STATE_KEY = 'picochainAlert';
+/**
+ * Changed devices the node saves per tick, at most: a whole fleet changing at once is saved over
+ * several ticks, and a message never waits behind a long save (bench/alert.js measures one batch).
+ */
+export const SAVE_BATCH = 500;
+/** Where version 1 kept the whole state in one value (read once, to upgrade). */
+export const V1_STATE_KEY = 'picochainAlertState';
 
 /** Current version of the node's editor config (`version` in the html defaults). */
-export const CONFIG_VERSION = 1;
+export const CONFIG_VERSION = 2;
+
+/** One rule as the editor saves it (numbers as text; empty: that severity is off). */
+export interface RuleConfig {
+    profile: string;
+    sensors: string;
+    unit: string;
+    kind: RuleKind;
+    value: ValueField;
+    warning: string;
+    warningClear: string;
+    warningFor: string;
+    critical: string;
+    criticalClear: string;
+    criticalFor: string;
+    /** kind state: comma-separated states and the severity they raise. */
+    states: string;
+    severity: Severity;
+}
 
 /** The node's properties as the editor saves them (see `defaults` in picochain-alert.html). */
 export interface AlertNodeConfig {
     name: string;
-    value: ValueField;
-    sensors: string;
-    highWarning: string;
-    highWarningClear: string;
-    highCritical: string;
-    highCriticalClear: string;
-    lowWarning: string;
-    lowWarningClear: string;
-    lowCritical: string;
-    lowCriticalClear: string;
-    rise: string;
-    riseClear: string;
-    fall: string;
-    fallClear: string;
+    defaultProfile: string;
+    rules: RuleConfig[];
     rateWindow: string;
     rateSource: 'readings' | 'slope';
-    rateSeverity: Severity;
-    forTime: string;
     renotify: string;
     keepFiring: string;
     silent: string;
@@ -41,46 +53,85 @@ export interface AlertNodeConfig {
     version: number;
 }
 
+const text = (v: number | undefined | null): string => (v === undefined || v === null ? '' : String(v));
+
+/** A core rule in the editor's form. */
+export function ruleToConfig(r: Rule): RuleConfig {
+    const sev: Severity = r.critical && !r.warning ? 'critical' : 'warning';
+    const state = r.kind === 'state';
+    return {
+        profile: r.profile, sensors: r.sensors.join(','), unit: r.unit, kind: r.kind, value: r.value,
+        warning: state ? '' : text(r.warning?.fire), warningClear: state ? '' : text(r.warning?.clear), warningFor: text(r.warning?.forS),
+        critical: state ? '' : text(r.critical?.fire), criticalClear: state ? '' : text(r.critical?.clear), criticalFor: text(r.critical?.forS),
+        states: r.states.join(','), severity: sev,
+    };
+}
+
 export const DEFAULT_CONFIG: AlertNodeConfig = {
     name: '',
-    value: 'mean',
-    sensors: '',
-    highWarning: '',
-    highWarningClear: '',
-    highCritical: '',
-    highCriticalClear: '',
-    lowWarning: '',
-    lowWarningClear: '',
-    lowCritical: '',
-    lowCriticalClear: '',
-    rise: '',
-    riseClear: '',
-    fall: '',
-    fallClear: '',
-    rateWindow: '300',
+    defaultProfile: UNASSIGNED,
+    rules: FOOD_SAFETY_RULES.map(ruleToConfig),
+    rateWindow: '600',
     rateSource: 'readings',
-    rateSeverity: 'warning',
-    forTime: '0',
     renotify: '0',
     keepFiring: '0',
-    silent: '0',
+    silent: '600',
     silentSeverity: 'critical',
-    offline: true,
+    offline: false,
     store: '',
     version: CONFIG_VERSION,
 };
 
+/** Version 1's flat threshold fields, folded into rules by the version 2 migration. */
+const V1_FIELDS = ['value', 'sensors', 'highWarning', 'highWarningClear', 'highCritical', 'highCriticalClear', 'lowWarning', 'lowWarningClear',
+    'lowCritical', 'lowCriticalClear', 'rise', 'riseClear', 'fall', 'fallClear', 'rateSeverity', 'forTime'];
+
+/** Version 1 (one set of thresholds for every sensor, no units) as `*` rules in °C. */
+function v1Rules(c: Record<string, unknown>): RuleConfig[] {
+    const s = (k: string): string => (c[k] === undefined || c[k] === null ? '' : String(c[k]).trim());
+    const forTime = s('forTime') || '0';
+    const value = (['mean', 'last', 'min', 'max'].includes(s('value')) ? s('value') : 'mean') as ValueField;
+    const base = { profile: '*', sensors: s('sensors'), unit: '°C', value, states: '', severity: 'warning' as Severity };
+    const out: RuleConfig[] = [];
+    for (const side of ['high', 'low'] as const) {
+        const w = s(`${side}Warning`);
+        const cr = s(`${side}Critical`);
+        if (!w && !cr) continue;
+        out.push({ ...base, kind: side, warning: w, warningClear: w ? s(`${side}WarningClear`) : '', warningFor: w ? forTime : '',
+            critical: cr, criticalClear: cr ? s(`${side}CriticalClear`) : '', criticalFor: cr ? forTime : '' });
+    }
+    for (const kind of ['rise', 'fall'] as const) {
+        const l = s(kind);
+        if (!l) continue;
+        const crit = s('rateSeverity') === 'critical';
+        const band = { fire: l, clear: s(`${kind}Clear`), for: forTime };
+        out.push({ ...base, kind, warning: crit ? '' : band.fire, warningClear: crit ? '' : band.clear, warningFor: crit ? '' : band.for,
+            critical: crit ? band.fire : '', criticalClear: crit ? band.clear : '', criticalFor: crit ? band.for : '' });
+    }
+    return out;
+}
+
 /**
  * Versioned config upgrades, oldest first (HA `migrations.ts` pattern). Version 0 is a config
- * without `version`: a hand-written or generated flow. Its missing properties take the defaults;
- * later versions append their own `up()` here.
+ * without `version` (a hand-written or generated flow): missing properties take the defaults.
  */
 export const MIGRATIONS: Migration[] = [
     {
         version: 1,
+        up: (c) => ({ ...c }),
+    },
+    {
+        // thresholds per profile and unit: version 1's single threshold set becomes `*` rules in °C;
+        // a config that already has rules keeps them
+        version: 2,
         up: (c) => {
             const out: Record<string, unknown> = { ...c };
-            for (const [k, v] of Object.entries(DEFAULT_CONFIG)) if (out[k] === undefined || out[k] === null) out[k] = v;
+            const had = V1_FIELDS.some((k) => out[k] !== undefined);
+            if (!Array.isArray(out.rules)) out.rules = had ? v1Rules(out) : DEFAULT_CONFIG.rules.map((r) => ({ ...r }));
+            if (had && out.offline === undefined) out.offline = true; // version 1's default
+            if (had && out.rateWindow === undefined) out.rateWindow = '300';
+            if (had && out.silent === undefined) out.silent = '0';
+            for (const k of V1_FIELDS) delete out[k];
             return out;
         },
     },
@@ -101,40 +152,45 @@ function num(s: unknown): number | null {
     return t === '' ? null : Number(t);
 }
 
-function band(level: unknown, clear: unknown): Band | null {
-    const l = num(level);
-    if (l === null) return null;
+function band(fire: unknown, clear: unknown, forS: unknown): Band | null {
+    const f = num(fire);
+    if (f === null) return null;
     const c = num(clear);
-    // No clear level given: clear at the level itself (no hysteresis).
-    return { level: l, clear: c === null ? l : c };
+    // no clear level given: clear at the fire level itself (no hysteresis)
+    return { fire: f, clear: c === null ? f : c, forS: num(forS) ?? 0 };
 }
 
-function rate(limit: unknown, clear: unknown): RateLimit | null {
-    const l = num(limit);
-    if (l === null) return null;
-    const c = num(clear);
-    return { limit: l, clear: c === null ? l : c };
+/** A core rule from the editor's form. */
+export function ruleFromConfig(r: Partial<RuleConfig>): Rule {
+    const kind = String(r.kind ?? '') as RuleKind;
+    const list = (s: unknown) => String(s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    const rule: Rule = {
+        profile: String(r.profile ?? '*').trim() || '*', sensors: list(r.sensors), unit: String(r.unit ?? '').trim(), kind,
+        value: (r.value ?? (kind === 'state' ? 'last' : 'mean')) as ValueField, warning: null, critical: null,
+        states: list(r.states).map(Number),
+    };
+    if (kind === 'state') {
+        const sev: Severity = r.severity === 'critical' ? 'critical' : 'warning';
+        // the judged quantity is 1 while the state is one of `states`, else 0 (core.ts)
+        rule[sev] = { fire: 0.5, clear: 0.5, forS: num(r[`${sev}For`]) ?? 0 };
+    } else {
+        rule.warning = band(r.warning, r.warningClear, r.warningFor);
+        rule.critical = band(r.critical, r.criticalClear, r.criticalFor);
+    }
+    return rule;
 }
 
 /** Core options from an (already migrated) editor config. */
 export function optionsFromConfig(c: AlertNodeConfig): AlertOptions {
-    const high: ThresholdSide = { warning: band(c.highWarning, c.highWarningClear), critical: band(c.highCritical, c.highCriticalClear) };
-    const low: ThresholdSide = { warning: band(c.lowWarning, c.lowWarningClear), critical: band(c.lowCritical, c.lowCriticalClear) };
     return {
-        value: c.value,
-        high,
-        low,
-        rise: rate(c.rise, c.riseClear),
-        fall: rate(c.fall, c.fallClear),
-        rateWindowS: num(c.rateWindow) ?? DEFAULT_OPTIONS.rateWindowS,
+        rules: (Array.isArray(c.rules) ? c.rules : []).map(ruleFromConfig),
+        defaultProfile: String(c.defaultProfile || UNASSIGNED),
+        rateWindowS: num(c.rateWindow) ?? 600,
         rateSource: c.rateSource === 'slope' ? 'slope' : 'readings',
-        rateSeverity: c.rateSeverity === 'critical' ? 'critical' : 'warning',
-        forS: num(c.forTime) ?? 0,
         renotifyS: num(c.renotify) ?? 0,
         keepFiringS: num(c.keepFiring) ?? 0,
         silentS: num(c.silent) ?? 0,
         silentSeverity: c.silentSeverity === 'warning' ? 'warning' : 'critical',
-        offlineAlerts: c.offline !== false && String(c.offline) !== 'false',
-        sensors: String(c.sensors ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+        offlineAlerts: c.offline === true || String(c.offline) === 'true',
     };
 }

@@ -1,18 +1,23 @@
 /**
  * picochain-alert Node-RED wrapper: wires the core engine to messages, a periodic tick, the node
- * context (state across restarts) and the status. All alert logic lives in core.ts.
+ * context (state across restarts, saved per changed device) and the status. All alert logic lives
+ * in core.ts.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { AlertEngine, AlertEvent, AlertStatus, AckSelector, AlertInputError, checkAlertReading, messageFor, summarise, validateOptions } from './core';
-import { migrate, optionsFromConfig, STATE_KEY } from './options';
-import type { Reading } from '../shared/reading';
+import { AlertEngine, AlertEvent, AlertStatus, AckSelector, AlertInputError, CabinetInfo, DeviceState, messageFor, summarise, validateOptions } from './core';
+import { migrate, optionsFromConfig, SAVE_BATCH, STATE_KEY, V1_STATE_KEY } from './options';
+import { DeviceSnapshot, fromV1, isSnapshot } from './persist';
+import { readingsOf, deviceStatusOf } from './input';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
+import { InputGate } from '../shared/input-gate';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 
 /** Longest tick interval; shorter when a configured duration is short (ms). */
 const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 50;
+/** Changed devices are written to the context store at most this often (ms), SAVE_BATCH per tick. */
+const SAVE_EVERY_MS = 1000;
 /** Messages held while the saved state is being read from the context store. */
 const MAX_QUEUED = 1000;
 /** Bounded wait for the final state save on close (the runtime gives up at 15 s). */
@@ -20,13 +25,21 @@ const CLOSE_SAVE_WAIT_MS = 3000;
 
 type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 type Done = (err?: Error) => void;
+type Snapshots = Map<string, DeviceSnapshot>;
 
 interface ContextLike {
     get(key: string, store: string | undefined, cb: (err: Error | undefined, value: unknown) => void): void;
-    set(key: string, value: unknown, store: string | undefined, cb: (err?: Error) => void): void;
+    set(key: string | string[], value: unknown, store: string | undefined, cb: (err?: Error) => void): void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+/** The context key of one device's snapshot (device ids outside [A-Za-z0-9_-] are encoded). */
+function deviceKey(id: string): string {
+    const safe = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? id : `~${Buffer.from(id, 'utf8').toString('base64url')}`;
+    return `${STATE_KEY}.devices["${safe}"]`;
+}
+
+/** What changes a device's line on a page (its last-seen time alone does not). */
+const signature = (s: DeviceState): string => JSON.stringify([s.presence, s.state, s.severity, s.sensors]);
 
 export = function (RED: NodeAPI) {
     /**
@@ -34,7 +47,7 @@ export = function (RED: NodeAPI) {
      * every close when no context store is configured (runtime Node.close), so without this copy
      * a redeploy would forget firing alerts and announce them again.
      */
-    const inProcess = new Map<string, unknown>();
+    const inProcess = new Map<string, Snapshots>();
 
     /** RED._ with the bundled en-US catalog as fallback (a test harness returns the key itself). */
     const t = translator(RED._, __dirname, 'picochain-alert');
@@ -55,23 +68,24 @@ export = function (RED: NodeAPI) {
         const status = new ThrottledStatus(node);
         const ctx = node.context() as unknown as ContextLike;
         const engine = new AlertEngine(options);
+        const shown = new Map<string, string>(); // device → signature last sent on output 3
         let errors = 0;
-        let ready = false;
         let closing = false;
-        let dirty = false;
-        let queued: [NodeMessageInFlow, Send, Done][] = [];
+        let statusDue = true;
+        let lastSave = 0;
         let timer: ReturnType<typeof setInterval> | null = null;
 
         if (problems.length) {
-            const text = problems.map((p) => t(`errors.${p.key}`, p.args ?? {})).join('; ');
-            node.error(t('errors.invalid-config', { reason: text }));
+            const reason = problems.map((p) => t(`errors.${p.key}`, p.args ?? {})).join('; ');
+            node.error(t('errors.invalid-config', { reason }));
             status.set({ fill: 'red', shape: 'ring', text: t('status.invalid') });
-            node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(new Error(t('errors.invalid-config', { reason: text }))));
+            node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(new Error(t('errors.invalid-config', { reason }))));
             node.on('close', (_removed: boolean, done: () => void) => { status.close(); done(); });
             return;
         }
 
         function showStatus(): void {
+            statusDue = false;
             const c = engine.counts();
             const bad = errors ? t('status.bad', { count: compactCount(errors) }) : '';
             if (c.firing) status.set({ fill: 'red', shape: 'ring', text: t('status.firing', { count: compactCount(c.firing) }) + bad });
@@ -79,14 +93,38 @@ export = function (RED: NodeAPI) {
             else status.set({ fill: 'green', shape: 'dot', text: t('status.ok') + bad });
         }
 
-        function save(cb?: () => void): void {
-            dirty = false;
-            const state = engine.serialise(Date.now());
-            inProcess.set(node.id, state);
-            ctx.set(STATE_KEY, state, store, (err?: Error) => {
+        /** Writes (up to `limit` of) the devices changed since the last save, each under its own key. */
+        function save(cb?: () => void, limit = Infinity): void {
+            lastSave = Date.now();
+            const changed = engine.takeDirty(limit);
+            if (!changed.size) { if (cb) cb(); return; }
+            const mine = inProcess.get(node.id) ?? new Map<string, DeviceSnapshot>();
+            inProcess.set(node.id, mine);
+            const keys: string[] = [];
+            const values: unknown[] = [];
+            for (const [id, snap] of changed) {
+                if (snap) mine.set(id, snap); else mine.delete(id);
+                keys.push(deviceKey(id));
+                values.push(snap ?? undefined);
+            }
+            ctx.set(keys, values, store, (err?: Error) => {
                 if (err) node.warn(t('errors.save', { reason: err.message }));
                 if (cb) cb();
             });
+        }
+
+        /** Device states whose page-visible part changed (`all`: every device, e.g. on start). */
+        function deviceStates(devices: Iterable<string>, all = false): DeviceState[] {
+            const out: DeviceState[] = [];
+            for (const id of new Set(devices)) {
+                const s = engine.deviceState(id);
+                if (!s) { shown.delete(id); continue; }
+                const sig = signature(s);
+                if (!all && shown.get(id) === sig) continue;
+                shown.set(id, sig);
+                out.push(s);
+            }
+            return out;
         }
 
         function eventMessages(events: AlertEvent[]): NodeMessage[] {
@@ -96,85 +134,66 @@ export = function (RED: NodeAPI) {
             });
         }
 
-        function emit(send: Send, events: AlertEvent[], second: NodeMessage | null): void {
-            if (events.length) save();
-            else dirty = true;
-            if (events.length || second) send([events.length ? eventMessages(events) : null, second]);
-            showStatus();
+        function emit(send: Send, events: AlertEvent[], second: NodeMessage | null, touched: Iterable<string>): void {
+            const states = deviceStates([...touched, ...events.map((e) => e.device)]);
+            const third = states.length ? { topic: 'device-states', payload: states } as NodeMessage : null;
+            if (events.length || second || third) send([events.length ? eventMessages(events) : null, second, third]);
+            statusDue = true;
         }
 
         function onTick(): void {
-            if (!ready || closing) return;
-            const events = engine.tick(Date.now());
-            if (events.length) emit((m) => node.send(m as NodeMessage[]), events, null);
-            else if (dirty) save();
+            if (!gate.isOpen || closing) return;
+            const now = Date.now();
+            const events = engine.tick(now);
+            if (events.length) emit((m) => node.send(m as NodeMessage[]), events, null, []);
+            // more than a batch waiting (a whole fleet changed): the next batch at the next tick
+            if (now - lastSave >= SAVE_EVERY_MS || engine.dirtyCount() > SAVE_BATCH) save(undefined, SAVE_BATCH);
+            if (statusDue) showStatus();
         }
 
-        /** A device status message (birth / last will), or null when the message is not one. */
-        function deviceStatusOf(msg: NodeMessageInFlow): { device: string; online: boolean } | null {
-            const topic = typeof msg.topic === 'string' ? msg.topic : '';
-            let p: unknown = msg.payload;
-            if (Buffer.isBuffer(p)) p = p.toString('utf8');
-            if (typeof p === 'string' && p.trim().startsWith('{')) {
-                try { p = JSON.parse(p); } catch { /* not JSON: judged as text below */ }
-            }
-            const fromTopic = /\/status$/.test(topic) ? topic.split('/').slice(-2, -1)[0] : undefined;
-            let state: unknown;
-            let device: unknown = fromTopic;
-            if (typeof p === 'string') {
-                if (!fromTopic) return null;
-                state = p.trim();
-            } else if (p && typeof p === 'object' && !Array.isArray(p) && 'state' in p && !('sensor' in p)) {
-                state = (p as Record<string, unknown>).state;
-                device = (p as Record<string, unknown>).device ?? fromTopic;
-            } else {
-                return null;
-            }
-            if (state !== 'online' && state !== 'offline') {
-                throw new AlertInputError(`device status must be "online" or "offline", got ${JSON.stringify(state)}`);
-            }
-            if (typeof device !== 'string' || !device) throw new AlertInputError('device status without a device (payload.device or topic …/<device>/status)');
-            return { device, online: state === 'online' };
-        }
-
-        function ackSelector(p: unknown): AckSelector {
+        function ackSelector(msg: NodeMessageInFlow): AckSelector {
+            const p = msg.payload as unknown;
             if (typeof p === 'string' && p) return { id: p };
-            if (p && typeof p === 'object') return p as AckSelector;
-            throw new AlertInputError('ack needs msg.payload = alert id, {id} or {device, sensor?, rule?}');
+            if (p && typeof p === 'object' && !Array.isArray(p)) return p as AckSelector;
+            throw new AlertInputError('ack needs msg.payload = alert id, {id} or {device, sensor?, rule?}, with an optional by');
         }
 
         function handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
             const now = Date.now();
             const topic = typeof msg.topic === 'string' ? msg.topic : '';
             if (topic === 'ack') {
-                const events = engine.ack(ackSelector(msg.payload), now);
+                const events = engine.ack(ackSelector(msg), now);
                 if (!events.length) node.warn(t('warn.no-match', { selector: JSON.stringify(msg.payload) }));
-                emit(send, events, null);
+                emit(send, events, null, []);
                 return done();
             }
             if (topic === 'reset') {
                 const p = msg.payload as { device?: unknown } | undefined;
-                engine.reset(p && typeof p === 'object' && typeof p.device === 'string' ? p.device : undefined);
+                const device = p && typeof p === 'object' && typeof p.device === 'string' ? p.device : undefined;
+                const gone = device === undefined ? engine.deviceIds() : [device];
+                engine.reset(device);
+                for (const id of gone) shown.delete(id);
                 save();
-                showStatus();
+                statusDue = true;
                 return done();
             }
             if (topic === 'status') {
                 const active = engine.active();
-                send([null, { topic: 'status', payload: active, alert: { ...summarise(active), counts: engine.counts() } } as NodeMessage]);
+                send([null, { topic: 'status', payload: active, alert: { ...summarise(active), counts: engine.counts() } } as NodeMessage,
+                    { topic: 'device-states', payload: deviceStates(engine.deviceIds(), true) } as NodeMessage]);
                 return done();
             }
             const ds = deviceStatusOf(msg);
             if (ds) {
-                emit(send, engine.deviceStatus(ds.device, ds.online, now), null);
+                emit(send, engine.deviceStatus(ds.device, ds.online, now), null, [ds.device]);
                 return done();
             }
-            const list = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-            if (!list.length) throw new AlertInputError('empty array of readings');
-            // Check the whole batch first: a bad element sends nothing on and changes no state.
-            const readings: Reading[] = list.map((r, i) => checkAlertReading(r, now, Array.isArray(msg.payload) ? `payload[${i}]` : 'payload'));
+            const readings = readingsOf(msg.payload);
+            const cabinet = (msg as { cabinet?: CabinetInfo }).cabinet;
+            const info = cabinet && typeof cabinet === 'object' ? cabinet : null;
             const events: AlertEvent[] = [];
-            for (const r of readings) events.push(...engine.ingest(r, now));
+            // msg.cabinet describes one device: applied only to that device's readings
+            for (const r of readings) events.push(...engine.ingest(r, now, info && (!info.device || info.device === r.device) ? info : null));
             let state: AlertStatus;
             if (readings.length === 1) {
                 state = engine.statusOf(readings[0].device, readings[0].sensor);
@@ -184,44 +203,53 @@ export = function (RED: NodeAPI) {
                 state = summarise([...seen.values()]);
             }
             (msg as NodeMessageInFlow & { alert: AlertStatus }).alert = state;
-            emit(send, events, msg as NodeMessage);
+            emit(send, events, msg as NodeMessage, readings.map((r) => r.device));
             done();
         }
 
-        function processMsg(msg: NodeMessageInFlow, send: Send, done: Done): void {
-            try {
-                handle(msg, send, done);
-            } catch (e) {
-                errors++;
-                showStatus();
-                done(toError(e));
-            }
+        const gate = new InputGate<NodeMessageInFlow, Send>(handle, MAX_QUEUED, () => new Error(t('errors.queue-full', { count: MAX_QUEUED })), (e, done) => {
+            errors++;
+            statusDue = true;
+            done(toError(e));
+        });
+        node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
+
+        /** The saved devices: this version's per-device snapshots, else version 1's single state, else this process's copy. */
+        function load(cb: (snaps: DeviceSnapshot[]) => void): void {
+            ctx.get(STATE_KEY, store, (err: Error | undefined, saved: unknown) => {
+                if (err) node.warn(t('errors.load', { reason: err.message }));
+                const devices = saved && typeof saved === 'object' ? (saved as { devices?: Record<string, unknown> }).devices : undefined;
+                if (devices && typeof devices === 'object') {
+                    const all = Object.values(devices);
+                    const good = all.filter(isSnapshot);
+                    if (good.length < all.length) node.warn(t('errors.load', { reason: `${all.length - good.length} unrecognised device states` }));
+                    return cb(good);
+                }
+                ctx.get(V1_STATE_KEY, store, (err1: Error | undefined, v1: unknown) => {
+                    const converted = err1 || v1 === undefined ? null : fromV1(v1);
+                    if (v1 !== undefined && !converted) node.warn(t('errors.load', { reason: 'unrecognised saved state' }));
+                    if (converted) {
+                        ctx.set(V1_STATE_KEY, undefined, store, () => undefined);
+                        return cb(converted);
+                    }
+                    cb([...(inProcess.get(node.id)?.values() ?? [])]);
+                });
+            });
         }
 
-        node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-            if (ready) return processMsg(msg, send, done);
-            if (queued.length >= MAX_QUEUED) {
-                errors++;
-                return done(new Error(t('errors.queue-full', { count: MAX_QUEUED })));
-            }
-            queued.push([msg, send, done]);
-        });
-
-        ctx.get(STATE_KEY, store, (err: Error | undefined, fromStore: unknown) => {
+        load((snaps) => {
             if (closing) return;
-            if (err) node.warn(t('errors.load', { reason: err.message }));
-            const saved = fromStore ?? inProcess.get(node.id);
-            if (saved !== undefined && !engine.restore(saved, Date.now())) node.warn(t('errors.load', { reason: 'unrecognised saved state' }));
-            ready = true;
-            const pruned = engine.pruneUnconfigured(Date.now());
-            if (pruned.length) emit((m) => node.send(m as NodeMessage[]), pruned, null);
-            const waiting = queued;
-            queued = [];
-            for (const [m, s, d] of waiting) processMsg(m, s, d);
+            const now = Date.now();
+            engine.restore(snaps, now);
+            const pruned = engine.pruneUnconfigured(now);
+            // the pages learn every known device (presence, last seen, alerts) once at start
+            const states = deviceStates(engine.deviceIds(), true);
+            if (pruned.length || states.length) node.send([pruned.length ? eventMessages(pruned) : null, null, states.length ? { topic: 'device-states', payload: states } as NodeMessage : null]);
+            gate.open();
             showStatus();
         });
 
-        const durations = [options.forS, options.renotifyS, options.silentS].filter((d) => d > 0).map((d) => (d * 1000) / 4);
+        const durations = [options.renotifyS, options.silentS].filter((d) => d > 0).map((d) => (d * 1000) / 4);
         const tickMs = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, ...durations));
         timer = setInterval(onTick, tickMs);
 
@@ -230,11 +258,9 @@ export = function (RED: NodeAPI) {
             if (timer) clearInterval(timer);
             timer = null;
             status.close();
-            for (const [, , d] of queued) d();
-            queued = [];
-            if (removed) inProcess.delete(node.id);
-            if (!ready) return done();
-            // Save once more, but never let a slow store hold the redeploy.
+            gate.drop();
+            if (!gate.isOpen) return done();
+            // save once more, but never let a slow store hold the redeploy
             let finished = false;
             const finish = () => { if (!finished) { finished = true; clearTimeout(guard); done(); } };
             const guard = setTimeout(finish, CLOSE_SAVE_WAIT_MS);

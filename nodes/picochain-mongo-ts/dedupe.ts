@@ -101,12 +101,17 @@ function storedFingerprint(e: Entry, v: Verdict): string | null {
 
 /** Counts a written batch's verdicts into its report, and records in `recent` what the database now holds. */
 export function reportBatch(batch: Entry[], verdict: Verdict[], recent: RecentKeys): BatchReport {
-    const report: BatchReport = { written: 0, duplicates: 0, conflicts: [], failed: [], queued: 0 };
+    const report: BatchReport = { written: 0, duplicates: 0, conflicts: [], failed: [], devices: {}, queued: 0 };
+    // the key is device|sensor|time (ids never contain "|")
+    const device = (e: Entry) => {
+        const id = e.key.slice(0, e.key.indexOf('|'));
+        return report.devices[id] || (report.devices[id] = { written: 0, conflicts: 0 });
+    };
     batch.forEach((e, i) => {
         const v = verdict[i];
-        if (v.kind === 'written') report.written++;
+        if (v.kind === 'written') { report.written++; device(e).written++; }
         else if (v.kind === 'duplicate') report.duplicates++;
-        else if (v.kind === 'conflict') report.conflicts.push(v.conflict);
+        else if (v.kind === 'conflict') { report.conflicts.push(v.conflict); device(e).conflicts++; }
         else report.failed.push({ key: e.key, reason: v.reason });
         const fp = storedFingerprint(e, v);
         if (fp !== null) recent.add(e.key, fp);

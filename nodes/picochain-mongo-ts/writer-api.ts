@@ -190,6 +190,8 @@ export interface BatchReport {
     duplicates: number;
     conflicts: Conflict[];
     failed: { key: string; reason: string }[];
+    /** Per device: readings newly stored and conflicts in this batch (what a Fleet page counts). */
+    devices: Record<string, { written: number; conflicts: number }>;
     /** Readings still waiting in the spool after this batch. */
     queued: number;
 }

@@ -315,6 +315,16 @@ async function startChain(options = {}) {
         // no password in the environment: function nodes and child processes can read it there
         delete process.env.MQTT_PASSWORD;
 
+        // 3b. the device registry learns the simulated boards' cabinet kinds (sim/registry.js), so
+        // each is judged by its profile's rules from its first reading; existing entries are kept
+        if (opts.sim) {
+            try {
+                await require(path.join(ROOT, 'sim', 'registry.js')).seedRegistry({ uri: db.uri, database: opts.database, devices: opts.devices, scenario: opts.scenario, site: process.env.PICOCHAIN_SITE });
+            } catch (e) {
+                log(`picochain: the simulated boards are not in the device registry (${e.message.split('\n')[0]}); assign them on the Fleet page`);
+            }
+        }
+
         // 4. Node-RED
         const userDir = path.join(opts.dataDir, 'node-red');
         fs.mkdirSync(userDir, { recursive: true });

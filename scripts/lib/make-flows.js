@@ -84,7 +84,7 @@ const DASHBOARD_MODULE = { 1: 'node-red-dashboard', 2: '@flowfuse/node-red-dashb
 
 // the dashboards' config nodes, shared by the flows and the examples
 const ui1Base = (b) => b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
-const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'default', titleBarStyle: 'default' });
+const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'icon', titleBarStyle: 'default' });
 const ui2Theme = (b) => b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
 
 // ---- examples/full chain with <dashboard>.json: the whole chain + one dashboard's pages -------
@@ -103,42 +103,38 @@ function fullChain(dashboard) {
     P('mqtt-stats', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
     P('mqtt-status', 'picochain-mqtt-in', mqttIn('board status', 'picochain/+/+/status'), [['decode']], 0, 2);
     P('mqtt-legacy', 'picochain-mqtt-in', mqttIn('old boards (TOUCAN)', 'TOUCAN'), [['decode']], 0, 3);
-    P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'route'], ['route', 'model']], 1, 2);
-    P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [], 2, 1);
-    P('route', 'switch', {
-        name: 'which cabinet?', property: 'payload.source', propertyType: 'msg',
-        rules: [{ t: 'eq', v: 'legacy', vt: 'str' }, { t: 'jsonata_exp', v: '$match(payload.device, /^freezer/)', vt: 'jsonata' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3,
-    }, [['alert-legacy'], ['alert-freezers'], ['alert-fridges']], 2, 2);
-    // the cabinet probes (DS18B20); the board's own sensor measures the board, outside the cabinet
-    const alertBase = { value: 'mean', sensors: 'probe1,probe2,probe3,probe4', rateWindow: '600', rateSource: 'readings', rateSeverity: 'warning', forTime: '30', renotify: '1800', silent: '300', silentSeverity: 'critical', offline: true, store: '' };
-    P('alert-fridges', 'picochain-alert', { ...alertBase, name: 'fridges (°C)', highWarning: '6', highWarningClear: '5.5', highCritical: '10', highCriticalClear: '8', lowWarning: '0', lowWarningClear: '1', rise: '1', riseClear: '0.3' }, [['tag-fridges'], ['model', 'live-out']], 3, 3);
-    P('alert-freezers', 'picochain-alert', { ...alertBase, name: 'freezers (°C)', highWarning: '-15', highWarningClear: '-16', highCritical: '-10', highCriticalClear: '-12', rise: '1', riseClear: '0.3' }, [['tag-freezers'], ['model', 'live-out']], 3, 1);
-    // the original boards measure with their onboard sensor ("temperature"): every sensor is watched
-    P('alert-legacy', 'picochain-alert', { ...alertBase, name: 'original boards (°C)', sensors: '', silent: '900', highWarning: '6', highWarningClear: '5.5', highCritical: '10', highCriticalClear: '8', rise: '', riseClear: '' }, [['tag-legacy'], ['model', 'live-out']], 3, 5);
-    // which alert node an event came from, so an acknowledgement goes back to that node only
-    for (const [k, row] of [['freezers', 1], ['fridges', 3], ['legacy', 5]]) {
-        P(`tag-${k}`, 'change', { name: k, rules: [{ t: 'set', p: 'alertNode', pt: 'msg', to: k, tot: 'str' }] }, [['events', 'notify']], 4, row);
-    }
-    P('ack-in', 'link in', { name: 'picochain ack', links: to('ackOut') }, [['ack-by']], 0, 5);
-    P('ack-by', 'function', fn('who acknowledges', T.FN_ACK_BY, 1), [['ack-route']], 1, 5);
-    P('ack-route', 'switch', { name: 'back to its alert node', property: 'alertNode', propertyType: 'msg', rules: [{ t: 'eq', v: 'freezers', vt: 'str' }, { t: 'eq', v: 'legacy', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3 }, [['alert-freezers'], ['alert-legacy'], ['alert-fridges']], 2, 6);
-    P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events']], 3, 0);
+    P('decode', 'picochain-decode', { name: '', format: 'auto', output: 'split' }, [['writer', 'devices'], ['alert', 'model']], 1, 2);
+    // the writer's output tells the Fleet page what was stored and what conflicted with a stored reading
+    P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [['model']], 2, 1);
+    P('devices', 'picochain-devices', { name: 'cabinets', mongo: SHARED.id('mongo'), collection: 'devices', reload: '60' }, [['alert'], ['model']], 2, 3);
+    // one alert node for every cabinet: the food-safety rules per profile and unit (its editor's defaults)
+    P('alert', 'picochain-alert', { name: 'cabinet alerts', renotify: '1800', silent: '600', silentSeverity: 'critical', offline: false, store: '' }, [['events', 'notify'], ['model', 'live-out'], ['model']], 3, 3);
+    // who asks (the page's logged-in user; a viewer's request is refused), then where it goes
+    P('requests-in', 'link in', { name: 'page requests', links: to('ackOut') }, [['ack-by']], 0, 5);
+    P('ack-by', 'function', fn('who asks', T.FN_ACK_BY, 1), [['requests']], 1, 5);
+    P('requests', 'switch', { name: 'ack or assign?', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'ack', vt: 'str' }, { t: 'eq', v: 'assign', vt: 'str' }], checkall: 'false', repair: false, outputs: 2 }, [['alert'], ['devices']], 2, 5);
+    // at start: every device's state and the registry, so the pages know them before the next reading
+    P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events', 'ask-alert', 'ask-devices']], 3, 0);
+    P('ask-alert', 'change', { name: 'ask: device states', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'status', tot: 'str' }] }, [['alert']], 4, 0);
+    P('ask-devices', 'change', { name: 'ask: device list', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'list', tot: 'str' }] }, [['devices']], 4, 1);
     P('model', 'function', fn('fleet model', T.FN_MODEL, 1), [['model-rate']], 5, 2);
-    P('model-rate', 'delay', { name: 'at most 2/s', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '2', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1 }, [['model-out']], 6, 2);
-    P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: to('modelIn') }, [], 7, 2);
+    // 'timed': at most one message per topic each 500 ms, the latest one: the last state always gets through
+    P('model-rate', 'delay', { name: 'latest, at most 2/s', pauseType: 'timed', timeout: '5', timeoutUnits: 'seconds', rate: '2', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: false, allowrate: false, outputs: 1 }, [['page']], 6, 2);
+    P('page', 'function', fn('page model', T.FN_PAGE, 1), [['model-out']], 7, 2);
+    P('model-out', 'link out', { name: 'fleet model', mode: 'link', links: to('modelIn') }, [], 8, 2);
     P('events', 'function', fn('alerts model', T.FN_ALERTS, 1), [['events-out']], 5, 3);
-    P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: to('alertsIn') }, [], 7, 3);
-    P('live-out', 'link out', { name: 'live readings', mode: 'link', links: to('liveIn') }, [], 7, 4);
+    P('events-out', 'link out', { name: 'alerts model', mode: 'link', links: to('alertsIn') }, [], 8, 3);
+    P('live-out', 'link out', { name: 'live readings', mode: 'link', links: to('liveIn') }, [], 8, 4);
     // bad input: counted and shown
     P('c-bad', 'comment', { name: 'bad input: counted on the Fleet page', info: 'Every message picochain-decode refuses ends here: counted on the Fleet page (with the last reason) and shown in the debug sidebar.' }, [], 0, 6);
     P('catch-decode', 'catch', { name: 'decode errors', scope: [b.id('decode')], uncaught: false }, [['bad', 'bad-debug']], 0, 7);
     P('bad', 'change', { name: 'tag as bad input', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'bad-input', tot: 'str' }, { t: 'set', p: 'payload', pt: 'msg', to: '{"error": error.message, "topic": topic, "at": $millis()}', tot: 'jsonata' }] }, [['model']], 1, 7);
     P('bad-debug', 'debug', { name: 'bad input', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 1, 8);
-    P('catch-other', 'catch', { name: 'other errors', scope: [b.id('writer'), b.id('alert-fridges'), b.id('alert-freezers'), b.id('alert-legacy')], uncaught: false }, [['other-debug']], 2, 7);
+    P('catch-other', 'catch', { name: 'other errors', scope: [b.id('writer'), b.id('devices'), b.id('alert')], uncaught: false }, [['other-debug']], 2, 7);
     P('other-debug', 'debug', { name: 'chain errors', active: true, tosidebar: true, console: true, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 3, 7);
     // notifications, disabled until configured
     P('c-notify', 'comment', { name: 'notifications (disabled until configured)', info: T.COMMENT_NOTIFY }, [], 0, 9);
-    P('notify', 'switch', { name: 'worth a message?', property: 'payload.event', propertyType: 'msg', rules: [{ t: 'regex', v: '^(fired|escalated|renotify|resolved)$', vt: 'str', case: false }], checkall: 'true', repair: false, outputs: 1 }, [['fmt-mail', 'fmt-telegram', 'fmt-webhook']], 0, 10);
+    P('notify', 'switch', { name: 'worth a message?', property: 'payload.event', propertyType: 'msg', rules: [{ t: 'regex', v: '^(fired|escalated|de-escalated|renotify|resolved)$', vt: 'str', case: false }], checkall: 'true', repair: false, outputs: 1 }, [['fmt-mail', 'fmt-telegram', 'fmt-webhook']], 0, 10);
     P('fmt-mail', 'function', fn('format e-mail', T.FN_MAIL, 1), [['mail']], 1, 10);
     P('mail', 'debug', { name: 'e-mail (replace me)', d: true, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' }, [], 2, 10);
     P('fmt-telegram', 'function', fn('format for Telegram', T.FN_TELEGRAM, 1), [['telegram']], 1, 11);
@@ -160,7 +156,7 @@ function fn(name, code, outputs) {
 const LINKS = {
     modelIn1: id('picochain-ui1:model-in'), alertsIn1: id('picochain-ui1:alerts-in'), liveIn1: id('picochain-ui1:live-in'), ackOut1: id('picochain-ui1:ack-out'),
     modelIn2: id('picochain-ui2:model-in'), alertsIn2: id('picochain-ui2:alerts-in'), liveIn2: id('picochain-ui2:live-in'), ackOut2: id('picochain-ui2:ack-out'),
-    ackIn: id('picochain-main:ack-in'), modelOut: id('picochain-main:model-out'), alertsOut: id('picochain-main:events-out'), liveOut: id('picochain-main:live-out'),
+    ackIn: id('picochain-main:requests-in'), modelOut: id('picochain-main:model-out'), alertsOut: id('picochain-main:events-out'), liveOut: id('picochain-main:live-out'),
 };
 
 // ---- node-red-dashboard (1.x) pages -----------------------------------------------------------
@@ -175,33 +171,36 @@ function dashboard1(prefix, linked) {
         tabs[name] = b.add(`tab-${name}`, 'ui_tab', { name, icon: ['dashboard', 'show_chart', 'notifications', 'router'][i], order: i + 1, disabled: false, hidden: false });
     });
     const group = (key, name, tabName, width, order = 1) => b.add(`g-${key}`, 'ui_group', { name, tab: tabs[tabName].id, order, disp: false, width: String(width), collapse: false, className: '' });
-    // 22 units of 48 px + gaps: fits a 1280 px office screen
-    const gOverview = group('overview', 'Overview', 'Overview', 22);
-    const gHistCtl = group('hist-ctl', 'History', 'History', 22, 1);
-    const gHistChart = group('hist-chart', 'Chart', 'History', 22, 2);
-    const gHistTable = group('hist-table', 'Hourly', 'History', 22, 3);
-    const gAlerts = group('alerts', 'Alerts', 'Alerts', 22);
-    const gFleet = group('fleet', 'Fleet', 'Fleet', 22);
+    // 18 units of 48 px + 6 px gaps (966 px): fits a 1024 px screen, scroll bar included
+    const W = 18;
+    const gOverview = group('overview', 'Overview', 'Overview', W);
+    const gHistCtl = group('hist-ctl', 'History', 'History', W, 1);
+    const gHistChart = group('hist-chart', 'Chart', 'History', W, 2);
+    const gHistTable = group('hist-table', 'Hourly', 'History', W, 3);
+    const gAlerts = group('alerts', 'Alerts', 'Alerts', W);
+    const gFleet = group('fleet', 'Fleet', 'Fleet', W);
     // fixed sizes (grid units; the content scrolls): node-red-dashboard sizes an "auto" template
     // once, on its first (empty) render
-    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: '22', height: '15', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
+    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: String(W), height: '15', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
 
     P('c', 'comment', { name: 'node-red-dashboard pages: /ui (Overview, History, Alerts, Fleet)', info: T.UI1_INFO }, [], 0, 0);
     P('model-in', 'link in', { name: 'fleet model', links: linked ? [LINKS.modelOut] : [] }, [['overview', 'fleet', 'devices']], 0, 1);
     P('overview', 'ui_template', tpl('Overview cards', gOverview, T.ui1Overview(), 1), [[]], 1, 1);
-    P('fleet', 'ui_template', tpl('Fleet table', gFleet, T.ui1Fleet(), 1, { height: '10' }), [[]], 1, 2);
+    P('fleet', 'ui_template', tpl('Fleet table', gFleet, T.ui1Fleet(), 1, { height: '10' }), [['ack-out']], 1, 2);
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
     P('alerts', 'ui_template', tpl('Alerts + ack', gAlerts, T.ui1Alerts(), 1, { fwdInMessages: false }), [['ack-out']], 1, 3);
-    P('ack-out', 'link out', { name: 'ack', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
+    P('ack-out', 'link out', { name: 'ack, assign', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
     // History: device and range pickers, chart loaded from the database, continued live
     P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI1, 2), [['device-pick'], ['range-pick']], 1, 5);
     P('device-pick', 'ui_dropdown', { name: 'device', label: 'Device', tooltip: '', place: 'device', group: gHistCtl.id, order: 1, width: '6', height: '1', passthru: false, multiple: false, options: [], payload: '', topic: 'device', topicType: 'str', className: '' }, [['hist-req']], 2, 5);
     P('range-pick', 'ui_dropdown', { name: 'range', label: 'Range', tooltip: '', place: '24 h', group: gHistCtl.id, order: 2, width: '4', height: '1', passthru: false, multiple: false, options: T.RANGES.map((r) => ({ label: r.label, value: r.value, type: 'str' })), payload: '', topic: 'range', topicType: 'str', className: '' }, [['hist-req']], 2, 6);
     P('control', 'ui_ui_control', { name: 'page opened', events: 'all' }, [['hist-req']], 2, 7);
     P('hist-req', 'function', fn('history request', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
-    P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: true }, [['chart'], ['hourly']], 4, 6);
-    P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: '22', height: '8', label: 'History', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
-    P('hourly', 'ui_template', tpl('hourly statistics', gHistTable, T.ui1Hourly(), 1, { height: '10' }), [[]], 5, 7);
+    P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'ui_chart', engine: 'auto', hourly: true }, [['chart-units'], ['hourly-units']], 4, 6);
+    P('chart-units', 'function', fn('units on the chart', T.FN_CHART_UNITS, 1), [['chart']], 5, 5);
+    P('hourly-units', 'function', fn('units in the table', T.FN_HOURLY_UNITS_UI1, 1), [['hourly']], 5, 7);
+    P('chart', 'ui_chart', { name: 'history chart', group: gHistChart.id, order: 1, width: String(W), height: '8', label: 'History (units in the legend)', chartType: 'line', legend: 'true', xformat: 'dd HH:mm', interpolate: 'linear', nodata: 'loading…', dot: false, ymin: '', ymax: '', removeOlder: '7', removeOlderPoints: '', removeOlderUnit: '86400', useUTC: false, className: '' }, [[]], 5, 6);
+    P('hourly', 'ui_template', tpl('hourly statistics', gHistTable, T.ui1Hourly(), 1, { height: '10' }), [[]], 6, 7);
     P('live-in', 'link in', { name: 'live readings', links: linked ? [LINKS.liveOut] : [] }, [['live']], 3, 8);
     P('live', 'function', fn('live points', T.FN_LIVE_UI1, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
@@ -231,23 +230,25 @@ function dashboard2(prefix, linked) {
     P('c', 'comment', { name: 'Dashboard 2.0 pages: /dashboard (Overview, History, Alerts, Fleet)', info: T.UI2_INFO }, [], 0, 0);
     P('model-in', 'link in', { name: 'fleet model', links: linked ? [LINKS.modelOut] : [] }, [['overview', 'fleet', 'devices']], 0, 1);
     P('overview', 'ui-template', tpl('Overview cards', gOverview, T.ui2Overview(), 1), [[]], 1, 1);
-    P('fleet', 'ui-template', tpl('Fleet table', gFleet, T.ui2Fleet(), 1), [[]], 1, 2);
+    P('fleet', 'ui-template', tpl('Fleet table', gFleet, T.ui2Fleet(), 1), [['ack-out']], 1, 2);
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
     P('alerts', 'ui-template', tpl('Alerts + ack', gAlerts, T.ui2Alerts(), 1), [['ack-out']], 1, 3);
-    P('ack-out', 'link out', { name: 'ack', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
+    P('ack-out', 'link out', { name: 'ack, assign', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
     P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI2, 2), [['device-pick'], ['range-pick']], 1, 5);
     P('device-pick', 'ui-dropdown', { name: 'device', label: 'Device', tooltip: '', group: gHist.id, order: 1, width: '4', height: '1', passthru: false, multiple: false, chips: false, clearable: false, options: [], payload: '', topic: 'device', topicType: 'str', className: '', typeIsComboBox: true, msgTrigger: 'onChange' }, [['hist-req']], 2, 5);
     P('range-pick', 'ui-dropdown', { name: 'range', label: 'Range', tooltip: '', group: gHist.id, order: 2, width: '3', height: '1', passthru: false, multiple: false, chips: false, clearable: false, options: T.RANGES.map((r) => ({ label: r.label, value: r.value, type: 'str' })), payload: '', topic: 'range', topicType: 'str', className: '', typeIsComboBox: true, msgTrigger: 'onChange' }, [['hist-req']], 2, 6);
     P('event', 'ui-event', { ui: base.id, name: 'page opened' }, [['hist-req']], 2, 7);
     P('hist-req', 'function', fn('history request', T.FN_HISTORY_REQ, 1), [['history']], 3, 6);
-    P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'points', engine: 'auto', hourly: true }, [['chart'], ['hourly']], 4, 6);
+    P('history', 'picochain-history', { name: '', mongo: SHARED.id('mongo'), collection: 'readings', range: '24h', maxPoints: 300, stats: 'mean,min,max', format: 'points', engine: 'auto', hourly: true }, [['chart-units'], ['hourly-units']], 4, 6);
+    P('chart-units', 'function', fn('units on the chart', T.FN_CHART_UNITS, 1), [['chart']], 5, 5);
+    P('hourly-units', 'function', fn('units in the table', T.FN_HOURLY_UNITS_UI2, 1), [['hourly']], 5, 7);
     P('chart', 'ui-chart', {
-        name: 'history chart', group: gHist.id, label: 'History', order: 3, width: '12', height: '8', chartType: 'line', category: 'series', categoryType: 'property',
+        name: 'history chart', group: gHist.id, label: 'History (units in the legend)', order: 3, width: '12', height: '8', chartType: 'line', category: 'series', categoryType: 'property',
         xAxisLabel: '', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'time', xAxisFormat: '', xAxisFormatType: 'auto', xmin: '', xmax: '',
         yAxisLabel: '', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'append', pointShape: 'false', pointRadius: 0,
         showLegend: true, removeOlder: '7', removeOlderUnit: '86400', removeOlderPoints: '', interpolation: 'linear', className: '',
-    }, [[]], 5, 6);
-    P('hourly', 'ui-table', { name: 'hourly statistics', label: 'Hourly statistics', group: gHist.id, order: 4, width: '12', height: '0', maxrows: 24, passthru: false, autocols: false, showSearch: false, deselect: true, selectionType: 'none', columns: T.HOURLY_COLUMNS, mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '' }, [[]], 5, 7);
+    }, [[]], 6, 6);
+    P('hourly', 'ui-table', { name: 'hourly statistics', label: 'Hourly statistics', group: gHist.id, order: 4, width: '12', height: '0', maxrows: 24, passthru: false, autocols: false, showSearch: false, deselect: true, selectionType: 'none', columns: T.HOURLY_COLUMNS, mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '' }, [[]], 6, 7);
     P('live-in', 'link in', { name: 'live readings', links: linked ? [LINKS.liveOut] : [] }, [['live']], 3, 8);
     P('live', 'function', fn('live points', T.FN_LIVE_UI2, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);

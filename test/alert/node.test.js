@@ -25,18 +25,25 @@ function reading(v, extra = {}) {
     };
 }
 
+/** A rule in the editor's form: one severity band per [fire, clear, for] (strings), kind high by default. */
+function rule(o = {}) {
+    return { profile: '*', sensors: '', unit: '°C', kind: 'high', value: 'mean', warning: '8', warningClear: '6', warningFor: '0',
+        critical: '', criticalClear: '', criticalFor: '', states: '', severity: 'warning', ...o };
+}
+
 function flow(props = {}) {
     return [
-        { id: 'a1', type: 'picochain-alert', z: 'f1', name: 'alerts', highWarning: '8', highWarningClear: '6', wires: [['ev'], ['rd']], ...props },
+        { id: 'a1', type: 'picochain-alert', z: 'f1', name: 'alerts', rules: [rule()], silent: '0', version: 2, wires: [['ev'], ['rd'], ['ds']], ...props },
         { id: 'ev', type: 'helper', z: 'f1' },
         { id: 'rd', type: 'helper', z: 'f1' },
+        { id: 'ds', type: 'helper', z: 'f1' },
         { id: 'f1', type: 'tab', label: 'alerts' },
     ];
 }
 
 /** Collects what the two helper nodes receive (re-attach after a restart: nodes are new objects). */
 function attach() {
-    return collect({ events: 'ev', readings: 'rd' });
+    return collect({ events: 'ev', readings: 'rd', devices: 'ds' });
 }
 
 /**
@@ -75,6 +82,10 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         assert.strictEqual(out.readings[1].alert.state, 'firing');
         assert.strictEqual(out.readings[1].alert.severity, 'warning');
         assert.strictEqual(out.readings[1].alert.active[0].rule, 'high');
+        // output 3: the device's line for the pages, sent when it changes
+        await until(() => out.devices.length >= 2, 'device states');
+        const last = out.devices[out.devices.length - 1].payload;
+        assert.deepStrictEqual(last.map((d) => [d.device, d.presence, d.state, d.severity, d.sensors.temperature.state]), [['fridge-1', 'online', 'firing', 'warning', 'firing']]);
         const e = out.events[0].payload;
         assert.strictEqual(e.event, 'fired');
         assert.strictEqual(e.device, 'fridge-1');
@@ -90,16 +101,37 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         assert.strictEqual(out.events[0].topic, e.message);
     });
 
-    it('accepts arrays and readings that went through JSON (ISO date strings)', async function () {
+    it('accepts arrays and readings that went through JSON (ISO date strings); a reading in another unit is never judged', async function () {
         await helper.load(alertNode, flow());
         const out = attach();
         const n = helper.getNode('a1');
-        const batch = JSON.parse(JSON.stringify([reading(9), reading(50, { sensor: 'humidite', unit: '%' })]));
+        const batch = JSON.parse(JSON.stringify([reading(9), reading(9, { sensor: 'probe1' }), reading(88, { sensor: 'humidity', unit: '%' })]));
         n.receive({ payload: batch });
         await until(() => out.readings.length === 1 && out.events.length === 2, 'one batch and two events');
-        assert.deepStrictEqual(out.events.map((m) => m.payload.sensor).sort(), ['humidite', 'temperature']);
+        assert.deepStrictEqual(out.events.map((m) => m.payload.sensor).sort(), ['probe1', 'temperature']);
         assert.strictEqual(out.readings[0].alert.state, 'firing');
         assert.strictEqual(out.readings[0].alert.active.length, 2);
+    });
+
+    it('judges by msg.cabinet (the registry): a freezer by freezer rules, an unassigned device by none; severities climb and come back down', async function () {
+        await helper.load(alertNode, flow({ rules: [
+            rule({ profile: 'fridge', warning: '5', warningClear: '4.5', critical: '8', criticalClear: '7', criticalFor: '0' }),
+            rule({ profile: 'freezer', warning: '-15', warningClear: '-16' }),
+        ] }));
+        const out = attach();
+        const n = helper.getNode('a1');
+        n.receive({ payload: reading(-18, { device: 'freezer-1' }), cabinet: { device: 'freezer-1', kind: 'freezer', sensors: {} } });
+        n.receive({ payload: reading(20, { device: 'new-board' }), cabinet: { device: 'new-board', kind: null, sensors: {} } });
+        n.receive({ payload: reading(9), cabinet: { kind: 'fridge' } });
+        n.receive({ payload: reading(6), cabinet: { kind: 'fridge' } });
+        n.receive({ payload: reading(4), cabinet: { kind: 'fridge' } });
+        await until(() => out.events.length === 3, 'fired, de-escalated, resolved');
+        assert.deepStrictEqual(out.events.map((m) => m.payload.message), [
+            '[critical] fridge-1 temperature at 9 °C, above 8 °C',
+            '[warning] down from critical: fridge-1 temperature at 6 °C, above 5 °C',
+            'Resolved: fridge-1 temperature back to 4 °C (clear level 4.5 °C)',
+        ]);
+        assert.ok(out.events.every((m) => m.payload.profile === 'fridge'));
     });
 
     it('acknowledges through a control message, then resolves; status counts firing alerts', async function () {
@@ -111,11 +143,12 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         await until(() => { const s = lastStatus(n); return s && s.text === '1 firing'; }, 'status "1 firing"');
         assert.deepStrictEqual(lastStatus(n), { fill: 'red', shape: 'ring', text: '1 firing' });
         await until(() => out.events.some((m) => m.payload.event === 'renotify'), 'a renotify');
-        n.receive({ topic: 'ack', payload: { device: 'fridge-1', sensor: 'temperature', rule: 'high' } });
+        n.receive({ topic: 'ack', payload: { device: 'fridge-1', sensor: 'temperature', rule: 'high', by: 'alice' } });
         await until(() => out.events.some((m) => m.payload.event === 'acknowledged'), 'acknowledged');
         const ack = out.events.find((m) => m.payload.event === 'acknowledged').payload;
         assert.strictEqual(ack.id, out.events[0].payload.id);
         assert.strictEqual(ack.acknowledged, true);
+        assert.strictEqual(ack.by, 'alice');
         assert.match(ack.message, /^Acknowledged: fridge-1 temperature/);
         const before = out.events.length;
         await sleep(500);
@@ -162,10 +195,18 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         await until(() => { const s = lastStatus(n); return s && s.text === 'ok, 3 bad'; }, 'status "ok, 3 bad"');
     });
 
-    it('the MQTT last will fires "silent" at once, the birth message resolves it; decode status payloads too', async function () {
+    it('the MQTT last will marks the device offline; with "fire at once" it fires "silent", the birth message resolves it', async function () {
         await helper.load(alertNode, flow());
-        const out = attach();
-        const n = helper.getNode('a1');
+        let out = attach();
+        let n = helper.getNode('a1');
+        n.receive({ topic: 'picochain/depot/fridge-1/status', payload: Buffer.from('offline') });
+        await until(() => out.devices.length === 1, 'device state');
+        assert.strictEqual(out.devices[0].payload[0].presence, 'offline');
+        assert.strictEqual(out.events.length, 0, 'no alert for a last will by default');
+        await helper.unload();
+        await helper.load(alertNode, flow({ offline: true }));
+        out = attach();
+        n = helper.getNode('a1');
         n.receive({ topic: 'picochain/depot/fridge-1/status', payload: Buffer.from('offline') });
         await until(() => out.events.length === 1, 'fired');
         assert.strictEqual(out.events[0].payload.rule, 'silent');
@@ -179,6 +220,7 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         assert.strictEqual(out.events[1].payload.event, 'resolved');
         assert.strictEqual(out.events[1].payload.id, out.events[0].payload.id);
         assert.strictEqual(out.readings.length, 0, 'status messages are not readings');
+        await until(() => out.devices.some((m) => m.payload[0].presence === 'silent') && out.devices[out.devices.length - 1].payload[0].presence === 'online', 'presence silent, then online');
     });
 
     it('a device that goes quiet fires "silent" from the periodic tick and resolves when it speaks', async function () {
@@ -195,15 +237,17 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         assert.strictEqual(out.events[1].payload.event, 'resolved');
     });
 
-    it('pending: fires after "for" from the tick, without a new reading', async function () {
-        await helper.load(alertNode, flow({ forTime: '0.3' }));
+    it('pending counts reading time: a replayed burst covering the pending time fires at once', async function () {
+        await helper.load(alertNode, flow({ rules: [rule({ warningFor: '600' })] }));
         const out = attach();
         const n = helper.getNode('a1');
-        n.receive({ payload: reading(9) });
-        await until(() => out.readings.length === 1, 'reading');
+        const t0 = Date.now() - 3600e3;
+        const burst = Array.from({ length: 12 }, (_, i) => reading(9, { time: new Date(t0 + i * 60e3) }));
+        n.receive({ payload: burst.slice(0, 10) });
+        await until(() => out.readings.length === 1, 'first part');
         assert.strictEqual(out.readings[0].alert.state, 'pending');
-        assert.strictEqual(out.events.length, 0);
-        await until(() => out.events.length === 1, 'fired after the pending time', 2000);
+        n.receive({ payload: burst.slice(10) });
+        await until(() => out.events.length === 1, 'fired once the readings cover 10 minutes');
         assert.strictEqual(out.events[0].payload.event, 'fired');
     });
 
@@ -215,6 +259,7 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         n.receive({ topic: 'status' });
         await until(() => out.readings.length === 2, 'status answer');
         assert.strictEqual(out.readings[1].topic, 'status');
+        await until(() => out.devices.some((m) => m.payload.length === 1 && m.payload[0].state === 'firing'), 'every device on output 3');
         assert.strictEqual(out.readings[1].payload.length, 1);
         assert.strictEqual(out.readings[1].alert.counts.firing, 1);
         n.receive({ topic: 'reset' });
@@ -224,15 +269,23 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         assert.strictEqual(out.events.length, 1);
     });
 
-    it('refuses a contradictory configuration (clear level above a high level) with a clear error', async function () {
-        await helper.load(alertNode, flow({ highWarningClear: '9' }));
+    it('refuses a contradictory configuration (clear level above the fire level) with a clear error', async function () {
+        await helper.load(alertNode, flow({ rules: [rule({ warningClear: '9' })] }));
         const n = helper.getNode('a1');
         assert.ok(n.error.called);
-        assert.match(String(n.error.firstCall.args[0]), /clear level \(9\) must be at or below the level \(8\)/);
+        assert.match(String(n.error.firstCall.args[0]), /rule 1, warning: the clear level \(9\) must be at or below the fire level \(8\)/);
         const errors = [];
         n.on('call:error', (call) => errors.push(call.args[0]));
         n.receive({ payload: reading(9) });
         await until(() => errors.some((e) => e instanceof Error && /configuration refused/.test(e.message)), 'error on input');
+    });
+
+    it('runs a version-1 flow (flat thresholds, no rules) as * rules in °C', async function () {
+        await helper.load(alertNode, [{ ...flow()[0], rules: undefined, version: 1, highWarning: '8', highWarningClear: '6' }, ...flow().slice(1)]);
+        const out = attach();
+        helper.getNode('a1').receive({ payload: [reading(9), reading(90, { sensor: 'humidity', unit: '%' })] });
+        await until(() => out.events.length === 1, 'fired on °C only');
+        assert.strictEqual(out.events[0].payload.sensor, 'temperature');
     });
 
     it('keeps a firing alert across a redeploy with default settings (no context store): no second "fired", same id resolves', async function () {
@@ -247,7 +300,11 @@ describe('picochain-alert node (Node-RED runtime)', function () {
         assert.strictEqual(resolved.payload.event, 'resolved');
     });
 
-    it('keeps a firing alert across a Node-RED restart with a localfilesystem context store', async function () {
+    /**
+     * Runs `body(restart)` with a localfilesystem context store; restart(props) stops Node-RED (flows
+     * stop, the node saves, stores flush), keeps the files as a stopped Node-RED would, and loads again.
+     */
+    async function withFileStore(props, body) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-alert-ctx-'));
         const keep = fs.mkdtempSync(path.join(os.tmpdir(), 'picochain-alert-keep-'));
         const redNodes = helper._redNodes;
@@ -257,32 +314,23 @@ describe('picochain-alert node (Node-RED runtime)', function () {
             await redNodes.loadContextsPlugin();
             return loadFlows.apply(this, args);
         };
-        const settings = {
-            contextStorage: { memoryOnly: { module: 'memory' }, file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } },
-        };
-        try {
-            helper.settings(settings);
-            await helper.load(alertNode, flow({ store: 'file' }));
-            const out = attach();
-            helper.getNode('a1').receive({ payload: reading(9) });
-            await until(() => out.events.length === 1, 'fired');
-            const id = out.events[0].payload.id;
-            // Node-RED stops: flows stop (the node saves), context stores close (flush to disk).
+        const settings = { contextStorage: { memoryOnly: { module: 'memory' }, file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } } };
+        const restart = async (between) => {
             await redNodes.stopFlows();
             await redNodes.closeContextsPlugin();
-            const file = path.join(dir, 'context', 'f1', 'a1.json');
-            assert.ok(fs.existsSync(file), 'state written to the file store');
-            const saved = JSON.parse(fs.readFileSync(file, 'utf8'))[STATE_KEY];
-            assert.strictEqual(saved.alerts[0].state, 'firing');
+            if (between) await between(dir);
             // the helper's unload cleans node contexts; keep the files as a stopped Node-RED would
             fs.cpSync(dir, keep, { recursive: true });
             await helper.unload();
             fs.rmSync(dir, { recursive: true, force: true });
             fs.cpSync(keep, dir, { recursive: true });
-
             helper.settings(settings);
-            await helper.load(alertNode, flow({ store: 'file' }));
-            await stillFiringAfterRestart(id, 9.4, 4);
+            await helper.load(alertNode, flow({ store: 'file', ...props }));
+        };
+        try {
+            helper.settings(settings);
+            await helper.load(alertNode, flow({ store: 'file', ...props }));
+            await body(restart);
             await redNodes.stopFlows();
             await redNodes.closeContextsPlugin();
         } finally {
@@ -291,10 +339,49 @@ describe('picochain-alert node (Node-RED runtime)', function () {
             fs.rmSync(dir, { recursive: true, force: true });
             fs.rmSync(keep, { recursive: true, force: true });
         }
+    }
+
+    it('keeps a firing alert across a Node-RED restart with a localfilesystem context store, saved per device', async function () {
+        await withFileStore({}, async (restart) => {
+            const out = attach();
+            helper.getNode('a1').receive({ payload: reading(9) });
+            await until(() => out.events.length === 1, 'fired');
+            const id = out.events[0].payload.id;
+            await restart((dir) => {
+                const file = path.join(dir, 'context', 'f1', 'a1.json');
+                assert.ok(fs.existsSync(file), 'state written to the file store');
+                const saved = JSON.parse(fs.readFileSync(file, 'utf8'))[STATE_KEY];
+                assert.strictEqual(saved.devices['fridge-1'].series[0].alerts[0].level, 1, 'saved per device');
+            });
+            await stillFiringAfterRestart(id, 9.4, 4);
+        });
+    });
+
+    it('after a restart, "silent" counts from each device\'s last reading, not from the restart; its last reading time is kept', async function () {
+        this.timeout(20000);
+        const T = 6000;
+        await withFileStore({ silent: String(T / 1000), rules: [] }, async (restart) => {
+            let out = attach();
+            helper.getNode('a1').receive({ payload: reading(4) });
+            const spoke = Date.now();
+            await until(() => out.readings.length === 1, 'reading');
+            let restartedAt = 0;
+            await restart(async () => { await sleep(2500); restartedAt = Date.now(); });
+            out = attach();
+            helper.getNode('a1').receive({ topic: 'status' });
+            await until(() => out.devices.length >= 1, 'every device on output 3');
+            assert.deepStrictEqual(out.devices[0].payload.map((d) => [d.device, d.presence, d.lastSeen >= spoke - 1000]), [['fridge-1', 'online', true]]);
+            await until(() => out.events.length === 1, 'silent', T + 3000);
+            const e = out.events[0].payload;
+            assert.strictEqual(e.cause, 'timeout');
+            // fired about T after the reading; from the restart it would be T after restartedAt
+            assert.ok(e.at.getTime() < restartedAt + T - 1000, `fired ${e.at.getTime() - spoke} ms after the reading, ${e.at.getTime() - restartedAt} ms after the restart`);
+            assert.ok(e.at.getTime() >= spoke + T);
+        });
     });
 
     it('closes quickly, with timers running and an alert firing', async function () {
-        await helper.load(alertNode, flow({ silent: '60', renotify: '60', forTime: '1' }));
+        await helper.load(alertNode, flow({ silent: '60', renotify: '60', rules: [rule({ warningFor: '1' })] }));
         const out = attach();
         helper.getNode('a1').receive({ payload: reading(9) });
         await until(() => out.readings.length === 1, 'reading');

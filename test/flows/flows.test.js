@@ -180,32 +180,56 @@ describe('the shipped flow end to end: original boards (TOUCAN)', function () {
         if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('stores their messages and raises an alert on their onboard temperature, from the legacy alert node', async function () {
+    it('stores their messages, lists the board as new, and once it is assigned a fridge judges its temperature (°C) but never its humidity (%)', async function () {
         const mqtt = require('mqtt');
         const { MongoClient } = require('mongodb');
         const client = await mqtt.connectAsync(chain.info.mqttUrl, { username: legacyBoard.username, password: legacyBoard.password });
         const db = await MongoClient.connect(chain.info.mongodbUri);
-        const tab = read(FULL_DASHBOARD1).find((n) => n.type === 'tab').id;
+        const main = read(FULL_DASHBOARD1);
+        const tab = main.find((n) => n.type === 'tab').id;
+        const devicesNode = main.find((n) => n.type === 'picochain-devices').id;
         const alerts = async () => {
             const res = await request('GET', `${chain.info.editorUrl}context/flow/${tab}?store=default`);
             const v = JSON.parse(res.text).default || JSON.parse(res.text);
             return v.alerts ? JSON.parse(v.alerts.msg) : { active: {} };
         };
+        let i = 0;
+        const publish = async (capteur, valeur) => {
+            const d = new Date(Date.now() - 1000);
+            // the boards' hand-made date: no zero padding, fractional seconds (firmware/PROTOCOL.md)
+            const datetime = `${d.getUTCFullYear()}-${d.getUTCMonth() + 1}-${d.getUTCDate()} ${d.getUTCHours()}:${d.getUTCMinutes()}:${d.getUTCSeconds()}.25`;
+            await client.publishAsync('TOUCAN', JSON.stringify({ datetime, noeud: 'pico_1', capteur, metrique: 'brute', valeur: valeur + (i++) * 0.01 }), { qos: 0 });
+        };
         try {
+            const registry = db.db(chain.info.database).collection('devices');
+            let doc = null;
+            for (const deadline = Date.now() + 40000; !(doc && doc.sensors && doc.sensors.humidity) && Date.now() < deadline;) {
+                await publish('temperature', 12.5);
+                await publish('humidite', 88);
+                await sleep(700);
+                doc = await registry.findOne({ _id: 'pico_1' });
+            }
+            assert.ok(doc, `pico_1 in the devices collection:\n${chain.log().slice(-2000)}`);
+            assert.ok(!doc.kind, 'a new board is unassigned (kind null; FerretDB 1.x leaves null fields out of an upsert)');
+            assert.deepStrictEqual(doc.sensors, { temperature: { unit: '°C' }, humidity: { unit: '%' } });
+            assert.deepStrictEqual(Object.values((await alerts()).active || {}).filter((a) => a.device === 'pico_1'), [], 'no rule judges an unassigned board');
+
+            // the Fleet page assigns it (what its profile select sends through the "page requests" link)
+            await chain.receive(devicesNode, { topic: 'assign', payload: { device: 'pico_1', kind: 'fridge' } });
             let active = [];
-            for (let i = 0, deadline = Date.now() + 40000; !active.length && Date.now() < deadline; i++) {
-                const d = new Date(Date.now() - 1000);
-                // the boards' hand-made date: no zero padding, fractional seconds (firmware/PROTOCOL.md)
-                const datetime = `${d.getUTCFullYear()}-${d.getUTCMonth() + 1}-${d.getUTCDate()} ${d.getUTCHours()}:${d.getUTCMinutes()}:${d.getUTCSeconds()}.25`;
-                await client.publishAsync('TOUCAN', JSON.stringify({ datetime, noeud: 'pico_1', capteur: 'temperature', metrique: 'brute', valeur: 12.5 + i * 0.01 }), { qos: 0 });
+            for (const deadline = Date.now() + 40000; !active.length && Date.now() < deadline;) {
+                await publish('temperature', 12.5);
+                await publish('humidite', 88);
                 await sleep(700);
                 active = Object.values((await alerts()).active || {}).filter((a) => a.device === 'pico_1');
             }
             assert.ok(active.length > 0, `an alert for pico_1:\n${chain.log().slice(-2000)}`);
-            assert.strictEqual(active[0].node, 'legacy');
-            assert.strictEqual(active[0].sensor, 'temperature');
+            assert.deepStrictEqual(active.map((a) => [a.sensor, a.rule, a.profile, a.severity, a.unit]), [['temperature', 'high', 'fridge', 'critical', '°C']]);
+            await sleep(1500);
+            assert.ok(Object.values((await alerts()).active).every((a) => a.sensor !== 'humidity'), 'humidity (%) is never judged by a °C rule');
             const stored = await db.db(chain.info.database).collection('readings').countDocuments({ 'meta.device': 'pico_1', 'meta.source': 'legacy' });
             assert.ok(stored > 0, 'legacy readings stored');
+            assert.strictEqual((await registry.findOne({ _id: 'pico_1' })).kind, 'fridge');
         } finally {
             await client.endAsync();
             await db.close();

@@ -32,12 +32,15 @@ async function launch({ locale = 'en-GB', httpCredentials } = {}) {
     };
 }
 
-/** Saves a screenshot under test-results/screenshots, and under docs/screenshots when PICOCHAIN_SCREENSHOTS=docs. */
-async function shot(page, name) {
+/**
+ * Saves a screenshot under test-results/screenshots, and under docs/screenshots when
+ * PICOCHAIN_SCREENSHOTS=docs (unless `docs: false`: checks, not pictures for the README).
+ */
+async function shot(page, name, { docs = true } = {}) {
     fs.mkdirSync(RESULTS, { recursive: true });
     const file = path.join(RESULTS, `${name}.png`);
     await page.screenshot({ path: file });
-    if (process.env.PICOCHAIN_SCREENSHOTS === 'docs') {
+    if (docs && process.env.PICOCHAIN_SCREENSHOTS === 'docs') {
         fs.mkdirSync(DOCS, { recursive: true });
         fs.copyFileSync(file, path.join(DOCS, `${name}.png`));
     }

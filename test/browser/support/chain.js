@@ -29,6 +29,8 @@ function startChainProcess(options = {}, timeoutMs = 60000) {
                         return new Promise((res, rej) => waiting.set(String(id), { res, rej }));
                     },
                     inject(device, fault, opts) { return this.request({ cmd: 'inject', device, fault, opts }); },
+                    /** The flow node `node` receives `msg`, as from a wire (e.g. a page's request). */
+                    receive(node, msg) { return this.request({ cmd: 'receive', node, msg }); },
                     async status() { return JSON.parse(await this.request({ cmd: 'status' })); },
                     stop() {
                         return new Promise((res) => {

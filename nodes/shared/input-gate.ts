@@ -1,0 +1,53 @@
+/**
+ * A node's input held until the node is ready (its saved state or registry loaded): messages wait
+ * in order, at most `max` of them, and run once the gate opens; what a handler throws goes to
+ * `onError` (which ends in done(err)). Shared by picochain-alert and picochain-devices.
+ */
+export type Done = (err?: Error) => void;
+export type Handler<M, S> = (msg: M, send: S, done: Done) => void;
+
+export class InputGate<M, S> {
+    private queue: [M, S, Done][] = [];
+    private ready = false;
+
+    /**
+     * `onError(e, done)` answers a message whose handler threw, or that finds the queue full (then
+     * `e` is `full()`); it must call done with an error.
+     */
+    constructor(private readonly handler: Handler<M, S>, private readonly max: number,
+        private readonly full: () => Error, private readonly onError: (e: unknown, done: Done) => void) {}
+
+    private handle(msg: M, send: S, done: Done): void {
+        try {
+            this.handler(msg, send, done);
+        } catch (e) {
+            this.onError(e, done);
+        }
+    }
+
+    get isOpen(): boolean {
+        return this.ready;
+    }
+
+    /** The node's input handler. */
+    input(msg: M, send: S, done: Done): void {
+        if (this.ready) return this.handle(msg, send, done);
+        if (this.queue.length >= this.max) return this.onError(this.full(), done);
+        this.queue.push([msg, send, done]);
+    }
+
+    /** Opens the gate and runs what waited, in order. */
+    open(): void {
+        if (this.ready) return;
+        this.ready = true;
+        const waiting = this.queue;
+        this.queue = [];
+        for (const [m, s, d] of waiting) this.handle(m, s, d);
+    }
+
+    /** On close: what still waits is done (nothing sent). */
+    drop(): void {
+        for (const [, , d] of this.queue) d();
+        this.queue = [];
+    }
+}
