@@ -13,7 +13,7 @@ const { sleep } = require('../support/wait');
 
 const SPEED = 300;
 const MODEL_HOURS = 10;
-const TAB = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'flows', 'picochain.json'), 'utf8')).find((n) => n.type === 'tab').id;
+const TAB = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'full chain with node-red-dashboard.json'), 'utf8')).find((n) => n.type === 'tab').id;
 
 function get(url) {
     return new Promise((resolve, reject) => http.get(url, (res) => {
