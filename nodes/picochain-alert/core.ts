@@ -482,3 +482,4 @@ export class AlertEngine {
         return e;
     }
 }
+export { checkReading as checkAlertReading } from './input';

@@ -7,7 +7,7 @@
  * with `*`) and its unit (compared after normalising spellings such as "C" → "°C"). A humidity
  * reading (%) is therefore never judged by a °C rule, and a freezer never by a fridge rule.
  */
-import type { Reading } from '../shared/reading';
+import { normUnit, Reading } from '../shared/reading';
 import {
     ANY_PROFILE, AlertOptions, Band, CabinetInfo, PROFILES, RULE_KINDS, Rule, RuleKind, SEVERITIES, UNASSIGNED, VALUE_FIELDS,
 } from './types';
@@ -18,19 +18,7 @@ export interface OptionProblem {
     args?: Record<string, string | number>;
 }
 
-const UNIT_ALIASES: Record<string, string> = {
-    c: '°C', '°c': '°C', degc: '°C', '℃': '°C', celsius: '°C',
-    f: '°F', '°f': '°F', degf: '°F', '℉': '°F',
-    '%rh': '%', '% rh': '%', rh: '%', percent: '%',
-};
-
-/** A unit in one spelling ("C", "degC" → "°C"; "%RH" → "%"); null and "" stay null. */
-export function normUnit(u: string | null | undefined): string | null {
-    if (u === null || u === undefined) return null;
-    const t = String(u).trim();
-    if (!t) return null;
-    return UNIT_ALIASES[t.toLowerCase()] ?? t;
-}
+export { normUnit };
 
 /** What a reading is judged as: its profile, unit and state labels (reading first, registry second). */
 export function readingInfo(r: Pick<Reading, 'sensor' | 'unit'>, cabinet: CabinetInfo | null | undefined, defaultProfile: string):

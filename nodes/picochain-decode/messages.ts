@@ -23,7 +23,7 @@ export const ERROR_MESSAGES = {
     'bad-date': 'cannot read the date "__value__" (at __where__)',
     'bad-id': '"__field__" = "__value__" is not a valid id (1 to __max__ letters, digits, _ or -) (at __where__)',
     'topic-mismatch': '"__field__" = "__value__" in the payload differs from "__topic__" in the topic: a board may only publish as itself (at __where__)',
-    'unknown-sensor': 'legacy sensor "__value__" has no known unit: use temperature, probe1 … probe31, humidity (humidite) or door (at __where__)',
+    'unknown-sensor': 'legacy sensor "__value__" has no known unit: use temperature, probe1 … probe31, humidity (humidite), door or camera (at __where__)',
     'duplicate-sensor': 'sensor "__sensor__" appears twice in one frame (at __where__)',
     'truncated': 'truncated binary frame: __detail__ (at __where__)',
     'binary': 'bad binary frame: __detail__ (at __where__)',

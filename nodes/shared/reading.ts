@@ -120,6 +120,21 @@ function parseSensorKind(name: string): { kind: number; index: number } | null {
     return null;
 }
 
+/** Other spellings of the units picochain knows: "C", "degC" → "°C"; "%RH" → "%". */
+const UNIT_ALIASES: Record<string, string> = {
+    c: '°C', '°c': '°C', degc: '°C', '℃': '°C', celsius: '°C',
+    f: '°F', '°f': '°F', degf: '°F', '℉': '°F',
+    '%rh': '%', '% rh': '%', rh: '%', percent: '%',
+};
+
+/** A unit in one spelling ("C", "degC" → "°C"; "%RH" → "%"); null and "" stay null. */
+export function normUnit(u: string | null | undefined): string | null {
+    if (u === null || u === undefined) return null;
+    const t = String(u).trim();
+    if (!t) return null;
+    return UNIT_ALIASES[t.toLowerCase()] ?? t;
+}
+
 /** The unit a known sensor kind is measured in (null for door), undefined for other names. */
 export function kindUnit(sensor: string): string | null | undefined {
     const k = sensorKind(sensor);
@@ -281,7 +296,7 @@ export function fieldProblem(field: ReadingField, value: unknown, ctx: FieldCont
             if (rule.maxLength !== undefined && value.length > rule.maxLength) return problem(field, 'type', value);
             if (field === 'unit' && ctx.sensor !== undefined) {
                 const ku = kindUnit(ctx.sensor);
-                if (ku !== undefined && ku !== value) return problem(field, 'type', value, { expected: ku === null ? `no unit (a ${ctx.sensor} sensor)` : `"${ku}" (the unit of ${ctx.sensor})` });
+                if (ku !== undefined && ku !== normUnit(value)) return problem(field, 'type', value, { expected: ku === null ? `no unit (a ${ctx.sensor} sensor)` : `"${ku}" (the unit of ${ctx.sensor})` });
             }
             return null;
         }
@@ -361,6 +376,8 @@ export function checkReading(input: unknown, opts: { now: Date; path?: string })
                 continue;
             }
         }
+        // one spelling per unit ("%RH" is stored as "%")
+        if (field === 'unit' && typeof v === 'string') v = normUnit(v) ?? v;
         const p = fieldProblem(field, v, ctx);
         if (p) throw new ReadingCheckError(problemText(p, path ? `${path}.${field}` : field), p);
         out[field] = rule.type === 'date' ? reviveDate(v) : v;

@@ -129,7 +129,7 @@ describe('picochain-alert core: profiles and units', function () {
         run(BOOK, [
             [0, { v: 88, sensor: 'humidity', unit: '%' }, []],
             [60, { v: 95, sensor: 'humidity', unit: '%RH' }, ['fridge-1/humidity fired high warning 95@90']],
-            [120, { v: 30, unit: 'K' }, []],
+            [120, { v: 95, sensor: 'co2', unit: 'ppm' }, []],
             [180, { v: 30, unit: null }, []],
             [240, { v: 30, unit: 'C' }, ['fired high warning 30@5']],
         ]);

@@ -41,7 +41,7 @@ describe('picochain-mongo-ts node against FerretDB (Node-RED runtime)', function
         await until(() => total(out.written, 'written') === 3, 'three readings reported written');
         for (const m of out.written) {
             assert.strictEqual(m.topic, 'stored');
-            assert.deepStrictEqual(Object.keys(m.payload).sort(), ['conflicts', 'duplicates', 'failed', 'queued', 'written']);
+            assert.deepStrictEqual(Object.keys(m.payload).sort(), ['conflicts', 'devices', 'duplicates', 'failed', 'queued', 'written']);
         }
         assert.strictEqual(out.written.at(-1).payload.queued, 0);
         const docs = await coll.find({}).sort({ time: 1, 'meta.sensor': 1 }).toArray();

@@ -130,7 +130,7 @@ describe('picochain-mongo-ts writer core (real spool, fake clock, fake store)', 
         assert.deepStrictEqual(batches.map((b) => [b.written, b.duplicates, b.conflicts.length, b.failed.length]), [[1, 1, 0, 0]]);
         send(core, [mapped(1), mapped(1)]);
         await clock.advance(0);
-        assert.deepStrictEqual(batches[1], { written: 0, duplicates: 2, conflicts: [], failed: [], queued: 0 });
+        assert.deepStrictEqual(batches[1], { written: 0, duplicates: 2, conflicts: [], failed: [], devices: {}, queued: 0 });
         assert.strictEqual(store.calls.length, 1, 'the second batch needed no insert');
         assert.strictEqual(store.docs.length, 2);
         assert.deepStrictEqual([core.counters.written, core.counters.duplicates, core.counters.conflicts], [1, 3, 0]);

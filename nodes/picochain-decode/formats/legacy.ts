@@ -12,9 +12,12 @@ import { req } from './json-v1';
 
 /**
  * The legacy sensor names picochain accepts: French names of the original boards, then every
- * name of a known sensor kind (temperature, temperatureN, probeN: °C; humidity: %; door).
+ * name of a known sensor kind (temperature, temperatureN, probeN: °C; humidity: %; door), and the
+ * discrete-state sensors of the original design (a camera: 0 nothing, 1 present, 2 surplus),
+ * which have no unit: the device registry labels their states.
  */
 const ALIASES: Readonly<Record<string, string>> = { humidite: 'humidity' };
+const DISCRETE: ReadonlySet<string> = new Set(['camera']);
 
 export const legacy: PayloadFormat = {
     name: 'legacy',
@@ -27,7 +30,7 @@ export const legacy: PayloadFormat = {
         if (typeof capteur !== 'string') return fail('type', { field: 'capteur', expected: 'a string', actual: describe(capteur), where: '$.capteur' });
         const sensor = ALIASES[capteur] ?? capteur;
         ctx.check('sensor', sensor, '$.capteur', { label: 'capteur' });
-        const unit = kindUnit(sensor);
+        const unit = DISCRETE.has(sensor) ? null : kindUnit(sensor);
         if (unit === undefined) fail('unknown-sensor', { value: capteur, where: '$.capteur' });
 
         const metrique = obj.metrique === undefined ? 'brute' : obj.metrique;
