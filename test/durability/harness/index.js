@@ -24,6 +24,26 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PROBE_PREFIX = 'probe';
 const isProbe = (device) => typeof device === 'string' && device.startsWith(`${PROBE_PREFIX}-`);
 
+/**
+ * A probe board (device `probe-0001`, left out of every count) publishes a frame a second until
+ * the database holds a document: whatever subscribes to the broker is up and writing. Fails
+ * after `ms` with `explain()` (e.g. Node-RED's output).
+ */
+async function probePipeline({ url, store, ms = 90000, explain = () => '' }) {
+    const probe = await startBoards({ url, count: 1, prefix: PROBE_PREFIX, sensors: ['temperature'] });
+    const end = Date.now() + ms;
+    try {
+        for (;;) {
+            probe.boards[0].publishOne();
+            await sleep(1000);
+            if ((await store.count()) > 0) return;
+            if (Date.now() > end) assert.fail(`no probe frame reached the database within ${ms} ms:\n${explain()}`);
+        }
+    } finally {
+        await probe.end();
+    }
+}
+
 async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) {
     const [ferret, mosquitto] = await Promise.all([
         services.startFerretDB(),
@@ -54,23 +74,11 @@ async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) 
             return f;
         },
         /**
-         * A probe board publishes a frame a second until one is in the database: Node-RED is
-         * subscribed and the chain writes. Before that, a broker may acknowledge frames nobody
-         * has subscribed to yet, which no implementation could store.
+         * Node-RED is subscribed and the chain writes: see probePipeline(). Before that, a broker
+         * may acknowledge frames nobody has subscribed to yet, which no implementation could store.
          */
         async waitPipeline(ms = 90000) {
-            const probe = await s.boards({ count: 1, prefix: PROBE_PREFIX, sensors: ['temperature'] });
-            const end = Date.now() + ms;
-            try {
-                for (;;) {
-                    probe.boards[0].publishOne();
-                    await sleep(1000);
-                    if ((await store.count()) > 0) return;
-                    if (Date.now() > end) assert.fail(`no probe frame reached the database within ${ms} ms; Node-RED says:\n${s.nr ? s.nr.output().slice(-3000) : '(not started)'}`);
-                }
-            } finally {
-                await probe.end();
-            }
+            await probePipeline({ url: brokerUrl, store, ms, explain: () => (s.nr ? s.nr.output().slice(-3000) : '(Node-RED not started)') });
         },
         /**
          * Ends a run: stops the fleet's stream, waits for the boards' frames to be acknowledged
@@ -134,4 +142,4 @@ function useScenario() {
     return ctx;
 }
 
-module.exports = { scenario, assertNoLoss, useScenario, isProbe, sleep, startBoards, Store, startNodeRed };
+module.exports = { scenario, assertNoLoss, useScenario, probePipeline, isProbe, sleep, startBoards, Store, startNodeRed };
