@@ -8,11 +8,12 @@
 //   shipped    Node-RED: the whole shipped flows as `npm start` deploys them (dashboards, alerts too)
 // 30 000 messages (JSON frame v1, one reading each) from 1 000 boards in one burst, QoS 1. Figures:
 // documents/s (first publish → last document stored), ratios, CPU µs per message of the subscriber
-// process and of FerretDB. Then RSS of Node-RED (whole shipped flows) while the database is down
-// and boards publish 1 000 readings/s (10 minutes; --quick: 60 s), and what was stored afterwards.
+// process and of FerretDB. Then RSS of Node-RED (picochain path alone, then whole shipped flows)
+// while the database is down and boards publish 1 000 readings/s (10 minutes each; --quick: 60 s),
+// and what was stored afterwards.
 // Not pass/fail. Writes its section of bench/RESULTS.md with the machine and this command.
 // Usage: node scripts/build.js && node bench/pipeline.js [--quick] [--outage-s 600] [--messages 30000]
-//        [--devices 1000] [--rounds 1] [--only throughput|outage] [--no-write]
+//        [--devices 1000] [--rounds 1] [--only throughput|outage] [--outage-flows picochain,shipped] [--no-write]
 //        (`npm run bench` runs it too; PICOCHAIN_BENCH_QUICK=1 there means --quick)
 'use strict';
 const { spawn, execFileSync } = require('child_process');
@@ -36,6 +37,8 @@ const DEVICES = Number(opt('devices', 1000));
 const OUTAGE_S = Number(opt('outage-s', QUICK ? 60 : 600));
 const ROUNDS = Number(opt('rounds', 1));
 const ONLY = opt('only', null);
+// the writer alone (what its spool must keep flat), then everything `npm start` runs
+const OUTAGE_FLOWS = opt('outage-flows', 'picochain,shipped').split(',');
 const OUTAGE_RATE = 1000; // readings/s: 50 boards × 4 sensors × 5 frames/s
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }).replace(/,/g, ' '));
@@ -120,11 +123,12 @@ async function throughput(name, ferret, round) {
 }
 
 /** Node-RED's RSS while the database is down and boards publish 1 000 readings/s; then what was stored. */
-async function outage(ferret) {
+async function outage(ferret, flowName) {
     const mosquitto = await services.startMosquitto();
-    const database = 'bench_outage';
+    const database = `bench_outage_${flowName}`;
     const store = new Store(ferret.uri, database);
     const dataDir = services.tmpDir('bench-outage');
+    if (flowName === 'picochain') writeFlows(dataDir, picochainPipeline());
     let nr = null;
     let fleet = null;
     try {
@@ -153,14 +157,14 @@ async function outage(ferret) {
         const half = samples.filter(([t]) => t >= OUTAGE_S / 2);
         const slope = linearSlope(half) * 60;
         const r = {
-            seconds: OUTAGE_S, before, at1min: (samples.find(([t]) => t >= 60) || samples.at(-1))[1],
+            flow: flowName, seconds: OUTAGE_S, before, at1min: (samples.find(([t]) => t >= 60) || samples.at(-1))[1],
             max: Math.max(...samples.map(([, m]) => m)), end: samples.at(-1)[1], slopePerMin: slope,
             acked, unacked, stored: check.stored, missing: check.missing, duplicates: check.duplicates, drainS: waited.waitedMs / 1000, complete: waited.complete,
             samples,
         };
-        console.log(`RSS of Node-RED, database down ${OUTAGE_S} s at ${OUTAGE_RATE} readings/s: before ${fmt(before)} MB, after 1 min ${fmt(r.at1min)} MB, `
+        console.log(`${VARIANTS[flowName].label}\n  RSS of Node-RED, database down ${OUTAGE_S} s at ${OUTAGE_RATE} readings/s: before ${fmt(before)} MB, after 1 min ${fmt(r.at1min)} MB, `
             + `max ${fmt(r.max)} MB, end ${fmt(r.end)} MB, second half ${fmt(slope, 1)} MB/min`);
-        console.log(`after the outage: missing ${check.missing}, duplicates ${check.duplicates} of ${acked} acknowledged readings `
+        console.log(`  after the outage: missing ${check.missing}, duplicates ${check.duplicates} of ${acked} acknowledged readings `
             + `(${check.stored} stored, ${waited.complete ? 'all' : 'not all'} within ${fmt(r.drainS)} s; ${unacked} frames never acknowledged)`);
         return r;
     } finally {
@@ -184,7 +188,7 @@ function linearSlope(points) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
 
-function report(results, out, ferret, started) {
+function report(results, outages, ferret, started) {
     const lines = [];
     let commit = 'unknown';
     try { commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
@@ -210,19 +214,25 @@ function report(results, out, ferret, started) {
         }
         const pc = by('picochain');
         if (!Number.isNaN(pc)) {
-            lines.push('', `Issue 8 targets, picochain with shipped settings: ≥ 0.8× raw: **${fmt(pc / raw, 2)}×** (${pc / raw >= 0.8 ? 'met' : 'not met'}); `
-                + `≥ 5× node-red-node-mongodb: **${fmt(pc / nrm, 1)}×** (${pc / nrm >= 5 ? 'met' : 'not met'}).`);
+            // a rate over what survived is no throughput: a run that lost readings meets nothing
+            const lost = results.filter((r) => r.name === 'picochain').reduce((n, r) => n + r.expected - r.stored, 0);
+            const verdict = (ok) => (lost ? `not met: ${fmt(lost)} readings lost` : ok ? 'met' : 'not met');
+            lines.push('', `Issue 8 targets, picochain with shipped settings: ≥ 0.8× raw: **${fmt(pc / raw, 2)}×** (${verdict(pc / raw >= 0.8)}); `
+                + `≥ 5× node-red-node-mongodb: **${fmt(pc / nrm, 1)}×** (${verdict(pc / nrm >= 5)}). A run that lost readings shows the rate of what it stored.`);
         }
         lines.push('');
     }
-    if (out) {
+    if (outages.length) {
         lines.push(`### Node-RED's memory through a database outage`, '',
-            `Whole shipped flows (scripts/start.js), 50 boards × 4 sensors at ${fmt(OUTAGE_RATE)} readings/s into Mosquitto; FerretDB killed for ${fmt(out.seconds)} s, `
-            + 'RSS of the Node-RED process sampled every 5 s.', '',
-            '| before | after 1 min | max | at the end | growth, second half |', '|---:|---:|---:|---:|---:|',
-            `| ${fmt(out.before)} MB | ${fmt(out.at1min)} MB | ${fmt(out.max)} MB | ${fmt(out.end)} MB | ${fmt(out.slopePerMin, 1)} MB/min |`, '',
-            `After the database came back: missing ${out.missing}, duplicates ${out.duplicates} of ${fmt(out.acked)} readings Mosquitto acknowledged `
-            + `(${fmt(out.stored)} documents; ${out.complete ? 'all stored' : 'storing stopped'} after ${fmt(out.drainS)} s; ${out.unacked} frames never acknowledged).`, '');
+            `50 boards × 4 sensors at ${fmt(OUTAGE_RATE)} readings/s into Mosquitto; FerretDB killed for ${fmt(OUTAGE_S)} s; RSS of the Node-RED `
+            + 'process (scripts/start.js) sampled every 5 s; growth = least-squares slope over the outage\'s second half. Then the database '
+            + 'returns, the boards stop, and the readings Mosquitto acknowledged are looked for.', '',
+            '| flow | before | after 1 min | max | at the end | growth | after the outage |', '|---|---:|---:|---:|---:|---:|---|');
+        for (const o of outages) {
+            lines.push(`| ${VARIANTS[o.flow].label} | ${fmt(o.before)} MB | ${fmt(o.at1min)} MB | ${fmt(o.max)} MB | ${fmt(o.end)} MB | ${fmt(o.slopePerMin, 1)} MB/min `
+                + `| missing ${fmt(o.missing)}, duplicates ${fmt(o.duplicates)} of ${fmt(o.acked)} (${o.complete ? 'all stored' : 'storing stopped'} after ${fmt(o.drainS)} s) |`);
+        }
+        lines.push('');
     }
     return lines.join('\n');
 }
@@ -231,7 +241,7 @@ function report(results, out, ferret, started) {
     const started = new Date();
     const ferret = await services.startFerretDB();
     const results = [];
-    let out = null;
+    const outages = [];
     try {
         console.log(`FerretDB ${ferret.version} on ${ferret.uri}; ${MESSAGES} messages from ${DEVICES} boards; outage ${OUTAGE_S} s`);
         if (ONLY !== 'outage') {
@@ -239,11 +249,11 @@ function report(results, out, ferret, started) {
                 for (const name of Object.keys(VARIANTS)) results.push(await throughput(name, ferret, round));
             }
         }
-        if (ONLY !== 'throughput') out = await outage(ferret);
+        if (ONLY !== 'throughput') for (const flow of OUTAGE_FLOWS) outages.push(await outage(ferret, flow));
     } finally {
         await ferret.cleanup();
     }
-    const md = report(results, out, ferret, started);
+    const md = report(results, outages, ferret, started);
     console.log(`\n${md}`);
     if (!flag('no-write')) console.log(`written to ${writeSection('pipeline', md)}`);
     process.exit(0);

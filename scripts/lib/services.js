@@ -79,6 +79,7 @@ async function startMosquitto(opts = {}) {
         'allow_anonymous true',
         'persistence true',
         `persistence_location ${dir}/`,
+        'autosave_interval 60',
         `max_queued_messages ${opts.maxQueued || 100000}`,
         'max_inflight_messages 100',
         'log_dest stderr',
