@@ -80,6 +80,9 @@ async function startMosquitto(opts = {}) {
         'persistence true',
         `persistence_location ${dir}/`,
         'autosave_interval 60',
+        // started as root (CI), Mosquitto drops to user `mosquitto`, who cannot write our 0700
+        // temporary dir: persistence would fail at save time, with one line in a log nobody reads
+        ...(process.getuid && process.getuid() === 0 ? ['user root'] : []),
         `max_queued_messages ${opts.maxQueued || 100000}`,
         'max_inflight_messages 100',
         'log_dest stderr',

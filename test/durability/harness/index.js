@@ -4,15 +4,16 @@
 // boards publishing as real boards do, and a checker that prints and asserts
 // `missing N, duplicates N` of the readings the broker acknowledged.
 //
-//   const s = await scenario({ broker: 'mosquitto' });   // or 'embedded'
-//   await s.startNodeRed();                              // scripts/start.js with the shipped flows
-//   await s.waitPipeline();                              // a probe board's frame reached the database
+//   const ctx = useScenario();                           // in a describe: hooks that clean up
+//   const s = await ctx.start({ broker: 'mosquitto' });  // or 'embedded'; Node-RED started through
+//                                                        // scripts/start.js with the shipped flows and
+//                                                        // a probe board's frame in the database
 //   const fleet = await s.boards({ count: 10, prefix: 'r' });
 //   fleet.stream(40); ... faults: s.nr.interrupt(), s.nr.kill(), s.ferret.stop({ kill: true }),
 //   s.ferret.restart(), s.mosquitto.restart() ...
-//   const r = await s.finish('label');                   // stop, settle, wait, count, print
+//   const r = await s.finish('label', fleet);            // stop, settle, wait, count, print
 //   assertNoLoss(r);                                     // 0 missing, 0 duplicates, every frame acked
-//   await s.cleanup();
+// (scenario() alone gives the servers without Node-RED; s.cleanup() stops everything)
 const assert = require('assert');
 const fs = require('fs');
 const services = require('../../../scripts/lib/services');
@@ -128,11 +129,20 @@ function assertNoLoss(r) {
 }
 
 /**
- * Mocha hooks for a durability file: `const ctx = useScenario(this)` in a describe; each test sets
- * `ctx.s = await scenario(...)`; afterEach prints Node-RED's output when the test failed and cleans up.
+ * Mocha hooks for a durability file: `const ctx = useScenario()` in a describe; a test calls
+ * `const s = await ctx.start({ broker })` (a scenario with Node-RED started and the pipeline
+ * proven by a probe); afterEach prints Node-RED's output when the test failed and cleans up.
  */
 function useScenario() {
-    const ctx = { s: null };
+    const ctx = {
+        s: null,
+        async start(o) {
+            const s = ctx.s = await scenario(o);
+            await s.startNodeRed();
+            await s.waitPipeline();
+            return s;
+        },
+    };
     afterEach(async function () {
         if (!ctx.s) return;
         if (this.currentTest && this.currentTest.state === 'failed') console.log(ctx.s.nodeRedOutput());
