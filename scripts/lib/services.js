@@ -83,6 +83,7 @@ async function startMosquitto(opts = {}) {
         'allow_anonymous true',
         'persistence true',
         `persistence_location ${dir}/`,
+        'autosave_interval 60',
         `max_queued_messages ${opts.maxQueued || 2000000}`,
         'max_inflight_messages 1000',
         'log_dest stderr',

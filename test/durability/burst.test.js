@@ -4,7 +4,7 @@
 // shipped settings. Every reading the broker acknowledged is stored once. Broker: Mosquitto as
 // docs/mosquitto.conf.
 const assert = require('assert');
-const { scenario, assertNoLoss, useScenario } = require('./harness');
+const { assertNoLoss, useScenario } = require('./harness');
 
 const BOARDS = 1000;
 const PER_BOARD = 100;
@@ -14,9 +14,7 @@ describe('durability: burst', function () {
     const ctx = useScenario();
 
     it('100 000 legacy readings in one burst, shipped defaults: 0 missing, 0 duplicates', async function () {
-        const s = ctx.s = await scenario({ broker: 'mosquitto' });
-        await s.startNodeRed();
-        await s.waitPipeline();
+        const s = await ctx.start({ broker: 'mosquitto' });
         const fleet = await s.boards({ count: BOARDS, prefix: 'burst', format: 'legacy', sensors: ['temperature'] });
         s.mark('burst');
         const t0 = Date.now();

@@ -4,7 +4,7 @@
 // Every reading the broker acknowledged to a board is stored once. Broker: Mosquitto as
 // docs/mosquitto.conf (persistence, raised max_queued_messages).
 const assert = require('assert');
-const { scenario, assertNoLoss, useScenario, sleep } = require('./harness');
+const { assertNoLoss, useScenario, sleep } = require('./harness');
 
 const SENSORS = ['temperature', 'humidity', 'probe1', 'probe2'];
 
@@ -13,9 +13,7 @@ describe('durability: database outages', function () {
     const ctx = useScenario();
 
     it('database down 60 s at 1 000 readings/s: 0 missing, 0 duplicates', async function () {
-        const s = ctx.s = await scenario({ broker: 'mosquitto' });
-        await s.startNodeRed();
-        await s.waitPipeline();
+        const s = await ctx.start({ broker: 'mosquitto' });
         // 50 boards, 4 sensors, 250 frames/s
         const fleet = await s.boards({ count: 50, prefix: 'outage', sensors: SENSORS });
         fleet.stream(1000);
@@ -35,9 +33,7 @@ describe('durability: database outages', function () {
     // Node-RED stopped while the database is away (Ctrl-C or power loss), then the server comes
     // back with Node-RED starting before the database does.
     async function downThenStop(how) {
-        const s = ctx.s = await scenario({ broker: 'mosquitto' });
-        await s.startNodeRed();
-        await s.waitPipeline();
+        const s = await ctx.start({ broker: 'mosquitto' });
         const fleet = await s.boards({ count: 10, prefix: `down-${how}` });
         s.mark('database killed');
         await s.ferret.stop({ kill: true });

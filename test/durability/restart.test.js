@@ -3,7 +3,7 @@
 // of `npm start` and on Mosquitto; Mosquitto restarted mid-stream. Every reading the broker
 // acknowledged to a board is stored once.
 const assert = require('assert');
-const { scenario, assertNoLoss, useScenario, sleep } = require('./harness');
+const { assertNoLoss, useScenario, sleep } = require('./harness');
 
 // 10 boards, 2 sensors, 20 frames/s: 40 readings/s, about 1 200 readings per run
 const BOARDS = 10;
@@ -14,9 +14,7 @@ describe('durability: restarts under load', function () {
     const ctx = useScenario();
 
     async function restartNodeRed(broker) {
-        const s = ctx.s = await scenario({ broker });
-        await s.startNodeRed();
-        await s.waitPipeline();
+        const s = await ctx.start({ broker });
         const fleet = await s.boards({ count: BOARDS, prefix: `restart-${broker}` });
         fleet.stream(READINGS_PER_S);
         s.mark('stream');
@@ -49,9 +47,7 @@ describe('durability: restarts under load', function () {
     });
 
     it('Mosquitto restarted mid-stream: 0 missing, 0 duplicates', async function () {
-        const s = ctx.s = await scenario({ broker: 'mosquitto' });
-        await s.startNodeRed();
-        await s.waitPipeline();
+        const s = await ctx.start({ broker: 'mosquitto' });
         const fleet = await s.boards({ count: BOARDS, prefix: 'mosquitto-restart' });
         fleet.stream(READINGS_PER_S);
         s.mark('stream');

@@ -11,9 +11,10 @@ const mqtt = require('mqtt');
 const WINDOW_S = 60;
 /** Legacy boards' raw samples, s apart. */
 const LEGACY_STEP_S = 10;
-// Frames start a week back: a long run stays in the past (decode refuses times over 24 h ahead)
-// and after 2020 (decode's earliest time). Whole minutes, so keys are easy to read.
-const T0_S = Math.floor(Date.now() / 60000) * 60 - 7 * 86400;
+// Frames start 30 days back: a board's frames are a minute apart, so a long run (the bench's
+// 10-minute outage sends 12 000 frames a board, 8.3 days) stays in the past (decode refuses times
+// over 24 h ahead) and after 2020 (decode's earliest). Whole minutes, so keys are easy to read.
+const T0_S = Math.floor(Date.now() / 60000) * 60 - 30 * 86400;
 const SENSOR_VALUES = { temperature: 4.2, humidity: 61.5, probe1: 3.9, probe2: -18.1, probe3: 5.1, door: 0 };
 
 /** Identity of one reading: device, sensor, time (ms since epoch), as picochain-mongo-ts keys it. */

@@ -25,9 +25,16 @@ class Store {
         return this.client.db(this.database).collection(this.collectionName);
     }
 
-    /** Documents in the collection, or null while the database cannot be reached. */
+    /**
+     * Documents in the collection, or null while the database cannot be reached. The `count`
+     * command, not countDocuments: FerretDB answers it in ~20 ms where countDocuments reads every
+     * document (1.4 s for 30 000); a native time-series collection may refuse it (a view).
+     */
     async count() {
-        try { return await (await this.coll()).countDocuments({}); } catch { return null; }
+        let c;
+        try { c = await this.coll(); } catch { return null; }
+        try { return await c.estimatedDocumentCount(); } catch { /* below */ }
+        try { return await c.countDocuments({}); } catch { return null; }
     }
 
     /** Map key -> number of documents, over every document (`ignore(device)` leaves some out). */

@@ -4,15 +4,16 @@
 // boards publishing as real boards do, and a checker that prints and asserts
 // `missing N, duplicates N` of the readings the broker acknowledged.
 //
-//   const s = await scenario({ broker: 'mosquitto' });   // or 'embedded'
-//   await s.startNodeRed();                              // scripts/start.js with the shipped flows
-//   await s.waitPipeline();                              // a probe board's frame reached the database
+//   const ctx = useScenario();                           // in a describe: hooks that clean up
+//   const s = await ctx.start({ broker: 'mosquitto' });  // or 'embedded'; Node-RED started through
+//                                                        // scripts/start.js with the shipped flows and
+//                                                        // a probe board's frame in the database
 //   const fleet = await s.boards({ count: 10, prefix: 'r' });
 //   fleet.stream(40); ... faults: s.nr.interrupt(), s.nr.kill(), s.ferret.stop({ kill: true }),
 //   s.ferret.restart(), s.mosquitto.restart() ...
-//   const r = await s.finish('label');                   // stop, settle, wait, count, print
+//   const r = await s.finish('label', fleet);            // stop, settle, wait, count, print
 //   assertNoLoss(r);                                     // 0 missing, 0 duplicates, every frame acked
-//   await s.cleanup();
+// (scenario() alone gives the servers without Node-RED; s.cleanup() stops everything)
 const assert = require('assert');
 const fs = require('fs');
 const services = require('../../../scripts/lib/services');
@@ -23,6 +24,26 @@ const { startNodeRed } = require('./node-red');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PROBE_PREFIX = 'probe';
 const isProbe = (device) => typeof device === 'string' && device.startsWith(`${PROBE_PREFIX}-`);
+
+/**
+ * A probe board (device `probe-0001`, left out of every count) publishes a frame a second until
+ * the database holds a document: whatever subscribes to the broker is up and writing. Fails
+ * after `ms` with `explain()` (e.g. Node-RED's output).
+ */
+async function probePipeline({ url, store, ms = 90000, explain = () => '' }) {
+    const probe = await startBoards({ url, count: 1, prefix: PROBE_PREFIX, sensors: ['temperature'] });
+    const end = Date.now() + ms;
+    try {
+        for (;;) {
+            probe.boards[0].publishOne();
+            await sleep(1000);
+            if ((await store.count()) > 0) return;
+            if (Date.now() > end) assert.fail(`no probe frame reached the database within ${ms} ms:\n${explain()}`);
+        }
+    } finally {
+        await probe.end();
+    }
+}
 
 async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) {
     const [ferret, mosquitto] = await Promise.all([
@@ -54,23 +75,11 @@ async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) 
             return f;
         },
         /**
-         * A probe board publishes a frame a second until one is in the database: Node-RED is
-         * subscribed and the chain writes. Before that, a broker may acknowledge frames nobody
-         * has subscribed to yet, which no implementation could store.
+         * Node-RED is subscribed and the chain writes: see probePipeline(). Before that, a broker
+         * may acknowledge frames nobody has subscribed to yet, which no implementation could store.
          */
         async waitPipeline(ms = 90000) {
-            const probe = await s.boards({ count: 1, prefix: PROBE_PREFIX, sensors: ['temperature'] });
-            const end = Date.now() + ms;
-            try {
-                for (;;) {
-                    probe.boards[0].publishOne();
-                    await sleep(1000);
-                    if ((await store.count()) > 0) return;
-                    if (Date.now() > end) assert.fail(`no probe frame reached the database within ${ms} ms; Node-RED says:\n${s.nr ? s.nr.output().slice(-3000) : '(not started)'}`);
-                }
-            } finally {
-                await probe.end();
-            }
+            await probePipeline({ url: brokerUrl, store, ms, explain: () => (s.nr ? s.nr.output().slice(-3000) : '(Node-RED not started)') });
         },
         /**
          * Ends a run: stops the fleet's stream, waits for the boards' frames to be acknowledged
@@ -120,11 +129,20 @@ function assertNoLoss(r) {
 }
 
 /**
- * Mocha hooks for a durability file: `const ctx = useScenario(this)` in a describe; each test sets
- * `ctx.s = await scenario(...)`; afterEach prints Node-RED's output when the test failed and cleans up.
+ * Mocha hooks for a durability file: `const ctx = useScenario()` in a describe; a test calls
+ * `const s = await ctx.start({ broker })` (a scenario with Node-RED started and the pipeline
+ * proven by a probe); afterEach prints Node-RED's output when the test failed and cleans up.
  */
 function useScenario() {
-    const ctx = { s: null };
+    const ctx = {
+        s: null,
+        async start(o) {
+            const s = ctx.s = await scenario(o);
+            await s.startNodeRed();
+            await s.waitPipeline();
+            return s;
+        },
+    };
     afterEach(async function () {
         if (!ctx.s) return;
         if (this.currentTest && this.currentTest.state === 'failed') console.log(ctx.s.nodeRedOutput());
@@ -134,4 +152,4 @@ function useScenario() {
     return ctx;
 }
 
-module.exports = { scenario, assertNoLoss, useScenario, isProbe, sleep, startBoards, Store, startNodeRed };
+module.exports = { scenario, assertNoLoss, useScenario, probePipeline, isProbe, sleep, startBoards, Store, startNodeRed };
