@@ -280,7 +280,8 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         const [a, b] = stats();
         assert.strictEqual(a.synced, false);
         assert.ok(a.ts >= 60 && a.ts <= 120, `ts ${a.ts} = seconds since boot`);
-        assert.ok(Math.abs(b.ts - a.ts - 60) <= 1);
+        // one window later; at 60× a busy host delays a timer by tens of ms, i.e. simulated seconds
+        assert.ok(Math.abs(b.ts - a.ts - 60) <= 5, `windows ${a.ts} → ${b.ts}`);
         const birth = JSON.parse(sub.got.find((m) => m.topic.endsWith('/status')).text);
         assert.strictEqual(birth.synced, false);
     });
@@ -299,7 +300,8 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         assert.strictEqual(m.noeud, 'pico_1');
         assert.strictEqual(m.capteur, 'temperature');
         assert.strictEqual(m.metrique, 'brute');
-        assert.match(m.datetime, /^2024-3-12 14:5:\d{1,2}$/, 'the original hand-made date, no zero padding');
+        // minutes and seconds as the board wrote them: no zero padding (the accelerated clock may have passed 14:05 on a busy machine)
+        assert.match(m.datetime, /^2024-3-12 14:([1-9]?\d):([1-9]?\d)$/, 'the original hand-made date, no zero padding');
         assert.ok(Math.abs(m.valeur - (27 - (14050 * 3.3 / 65535 - 0.706) / 0.001721)) < 1e-4);
     });
 

@@ -20,10 +20,13 @@ describe('picochain-history node against FerretDB', function () {
     let fdb;
     let client;
     let configNode;
-    const now = Date.now();
-    const from = now - 24 * H;
+    // set when the data is seeded, not when mocha loads this file (a full run reaches it minutes later)
+    let now;
+    let from;
 
     before(async function () {
+        now = Date.now();
+        from = now - 24 * H;
         fdb = await startFerretDB();
         client = await MongoClient.connect(fdb.uri);
         const col = client.db('picochain').collection('readings');
