@@ -30,6 +30,8 @@ export interface IncomingMessage {
     properties?: Record<string, unknown>;
     /** Call once the message is durable (or will never be stored): releases its PUBACK. */
     ack: (() => void) | null;
+    /** The MQTT packet's fields a redelivery needs (requeue). */
+    messageId?: number;
 }
 
 export interface Subscription {
@@ -66,6 +68,11 @@ export class BrokerConnection extends EventEmitter {
     private readonly refusedBackoff = new Backoff(REFUSED_RETRY_MIN_MS, REFUSED_RETRY_MAX_MS);
     private retryTimer: NodeJS.Timeout | null = null;
     private closing = false;
+    /** Filters of nodes that left without being deleted (restarting), and what came for them. */
+    private readonly departed = new Set<string>();
+    private orphans: { topic: string; payload: Buffer; packet: mqtt.IPublishPacket; entry: AckEntry }[] = [];
+    /** The held entry behind each ack function handed out (for requeue). */
+    private readonly ackEntries = new WeakMap<() => void, AckEntry>();
     /** mqtt.js's own packet sender of the current client, for the PUBACKs released later. */
     private sendRaw: ((packet: unknown) => void) | null = null;
     /** Counters for the status and tests. */
@@ -105,17 +112,46 @@ export class BrokerConnection extends EventEmitter {
     /** Adds a subscriber; connects on the first one. */
     subscribe(sub: Subscription): void {
         this.subs.add(sub);
+        this.departed.delete(sub.filter);
         if (!this.client) this.connect();
         else if (this.client.connected) this.subscribeOne(sub);
+        // what arrived for this filter while no node took it (a redeploy between two nodes)
+        const waiting = this.orphans.filter((o) => topicMatches(sub.filter, o.topic));
+        if (waiting.length) {
+            this.orphans = this.orphans.filter((o) => !waiting.includes(o));
+            for (const o of waiting) this.deliver([sub], o.topic, o.payload, o.packet, o.entry);
+        }
     }
 
-    /** Removes a subscriber; the broker subscription stays (the session keeps it) unless `unsubscribe`. */
+    /**
+     * Removes a subscriber. The broker subscription stays (the session keeps it) unless
+     * `unsubscribe` (the node was deleted). A node that is only restarting (a redeploy) leaves its
+     * filter behind: messages for it that arrive meanwhile are held, unacknowledged, for the node
+     * that replaces it, or for the broker to send again if the connection closes first.
+     */
     unsubscribe(sub: Subscription, unsubscribe = false): void {
         this.subs.delete(sub);
         const filter = subscriptionFilter(sub.filter, sub.shareGroup);
         const stillUsed = [...this.subs].some((s) => subscriptionFilter(s.filter, s.shareGroup) === filter);
         if (unsubscribe && !stillUsed && this.client && this.client.connected) this.client.unsubscribe(filter);
+        if (!unsubscribe && sub.ackAfterStore) this.departed.add(sub.filter);
     }
+
+    /**
+     * A restarting node gives back a message it took but no node after it ever saw (Node-RED drops
+     * messages sent to nodes that are stopping): it waits, unacknowledged, for the node that
+     * replaces it, like a message that arrived in between. Its `ack` must not be called afterwards.
+     */
+    requeue(m: IncomingMessage): void {
+        const entry = m.ack ? this.ackEntries.get(m.ack) : undefined;
+        if (!entry || entry.epoch !== this.acks.epoch) return; // acknowledged, or the connection changed
+        const packet = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: true, properties: m.properties, messageId: m.messageId } as unknown as mqtt.IPublishPacket;
+        // the entry still counts this node's completion: the orphan's placeholder
+        this.orphans.push({ topic: m.topic, payload: m.payload, packet, entry });
+    }
+
+    /** Held acknowledgements that a node may still complete (orphans wait for a node or the reconnect). */
+    get completableAcks(): number { return this.acks.held - this.orphans.length; }
 
     private options(): mqtt.IClientOptions {
         const s = this.settings;
@@ -172,6 +208,7 @@ export class BrokerConnection extends EventEmitter {
         client.on('close', () => {
             // held PUBACKs belong to the connection: the broker redelivers those messages
             this.acks.reset();
+            this.orphans = [];
             if (!this.closing && this.stateNow === 'connected') {
                 this.log('warn', 'connection to the broker lost; reconnecting (queued messages wait in the session)');
                 this.setState('disconnected', 'connection lost');
@@ -250,15 +287,35 @@ export class BrokerConnection extends EventEmitter {
     private dispatch(topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
         this.stats.received++;
         const targets = [...this.subs].filter((s) => topicMatches(s.filter, topic));
+        const qos1 = packet.qos === 1 && typeof packet.messageId === 'number';
+        if (targets.length === 0 && qos1 && [...this.departed].some((f) => topicMatches(f, topic))) {
+            // its node is restarting: hold the message (and its PUBACK) for the one replacing it
+            this.orphans.push({ topic, payload, packet, entry: this.acks.add(packet.messageId as number, 1) });
+            return;
+        }
+        this.deliver(targets, topic, payload, packet, null);
+    }
+
+    /**
+     * Hands a message to its subscribers. Its PUBACK waits for those that acknowledge after
+     * storing; a message no node wants to hold (QoS 0, only ack-on-arrival nodes, or a filter left
+     * in the session by an older flow) is acknowledged by mqtt.js as usual. `held`: the entry of an
+     * orphan, already counted once.
+     */
+    private deliver(targets: Subscription[], topic: string, payload: Buffer, packet: mqtt.IPublishPacket, held: AckEntry | null): void {
         const tracked = packet.qos === 1 && typeof packet.messageId === 'number' ? targets.filter((s) => s.ackAfterStore).length : 0;
-        // a message no node wants to hold (QoS 0, or only ack-on-arrival nodes, or a filter left in
-        // the session by an older flow) is acknowledged by mqtt.js as usual
-        const entry: AckEntry | null = tracked > 0 ? this.acks.add(packet.messageId as number, tracked) : null;
+        let entry: AckEntry | null = held;
+        if (held) {
+            // the orphan's one pending completion becomes one per node that now holds it
+            held.waiting += tracked;
+            this.acks.complete(held);
+        } else if (tracked > 0) entry = this.acks.add(packet.messageId as number, tracked);
         for (const s of targets) {
             let acked = false;
-            const ack = entry && s.ackAfterStore ? () => { if (!acked) { acked = true; this.acks.complete(entry); } } : null;
+            const ack = entry && s.ackAfterStore ? () => { if (!acked) { acked = true; this.acks.complete(entry as AckEntry); } } : null;
+            if (ack && entry) this.ackEntries.set(ack, entry);
             try {
-                s.onMessage({ topic, payload, qos: packet.qos, retain: !!packet.retain, dup: !!packet.dup, properties: packet.properties as Record<string, unknown> | undefined, ack });
+                s.onMessage({ topic, payload, qos: packet.qos, retain: !!packet.retain, dup: !!packet.dup, properties: packet.properties as Record<string, unknown> | undefined, ack, messageId: packet.messageId });
             } catch (err) {
                 this.log('error', `a subscriber failed on ${topic}: ${this.redact(err)}`);
                 if (ack) ack();

@@ -53,7 +53,7 @@ export = function (RED: NodeAPI): void {
             // so the broker does not send those messages again at the next start
             const deadline = Date.now() + ACK_DRAIN_MS;
             const wait = (): void => {
-                if (conn.heldAcks > 0 && Date.now() < deadline && conn.state === 'connected') { setTimeout(wait, 50); return; }
+                if (conn.completableAcks > 0 && Date.now() < deadline && conn.state === 'connected') { setTimeout(wait, 50); return; }
                 conn.close().then(() => done(), () => done());
             };
             wait();

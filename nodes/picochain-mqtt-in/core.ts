@@ -79,49 +79,92 @@ export interface TrackerCounters {
     stored: number;
     /** Messages acknowledged because no writer claimed them in time. */
     unclaimed: number;
+    /** Messages sent into the flow again because no node took them (lost in a redeploy). */
+    resent: number;
+}
+
+/** How many times a message nothing took is sent into the flow again before it is given up. */
+export const MAX_RESENDS = 2;
+
+/** An open delivery, the message it left with and how often it was sent again. */
+interface Tracked<M> {
+    d: Delivery;
+    msg: M;
+    resends: number;
 }
 
 /**
- * The open deliveries of one node, oldest first. `sweep(now)` completes those no writer holds
- * any more and nobody touched for `unclaimedMs`.
+ * The open deliveries of one node, oldest first, with their messages. `sweep(now)` looks at those
+ * no writer holds and nobody touched for `unclaimedMs`:
+ * - a decoder saw it (it knows how many readings) but no writer took them: the flow sends them
+ *   elsewhere; acknowledged ("unclaimed");
+ * - no node said anything: the message was most likely dropped by Node-RED while the nodes after
+ *   this one restarted (a redeploy); it is sent again (`resend`), at most MAX_RESENDS times, then
+ *   acknowledged as unclaimed.
  */
-export class DeliveryTracker {
-    private readonly open: Delivery[] = [];
-    readonly counters: TrackerCounters = { stored: 0, unclaimed: 0 };
+export class DeliveryTracker<M = unknown> {
+    private readonly open: Tracked<M>[] = [];
+    readonly counters: TrackerCounters = { stored: 0, unclaimed: 0, resent: 0 };
 
     constructor(private readonly unclaimedMs: number) {}
 
     get size(): number { return this.open.length; }
 
-    /** Opens a delivery whose completion calls `ack` (unless it was cancelled). */
-    track(ack: () => void, now = Date.now()): Delivery {
+    /** Opens a delivery for `msg` whose completion calls `ack`. */
+    track(ack: () => void, msg: M, now = Date.now()): Delivery {
         const d = openDelivery((_d: Delivery, outcome: DeliveryOutcome) => {
             if (outcome === 'cancelled') return;
             if (outcome === 'settled') this.counters.stored++;
             else this.counters.unclaimed++;
             ack();
         }, now);
-        this.open.push(d);
+        this.open.push({ d, msg, resends: 0 });
         return d;
     }
 
-    /** Completes stale unclaimed deliveries; drops finished ones from the front. Returns how many it completed. */
-    sweep(now = Date.now()): number {
+    /**
+     * Completes or resends stale deliveries (see the class comment); `resend(msg)` sends a message
+     * again. Returns how many were acknowledged unclaimed.
+     */
+    /**
+     * The node stops for a redeploy: deliveries no node after it ever saw (Node-RED drops messages
+     * sent to nodes that are stopping) are closed without acknowledgement and their messages given
+     * back, for the node that replaces this one. The others finish as their readings settle.
+     */
+    takeUntouched(): M[] {
+        const out: M[] = [];
+        for (const t of this.open) {
+            if (t.d.done || t.d.expected !== null || t.d.claimed !== 0) continue;
+            t.d.finish('cancelled');
+            out.push(t.msg);
+        }
+        return out;
+    }
+
+    sweep(now = Date.now(), resend: (msg: M) => void = () => undefined): number {
         let n = 0;
-        for (const d of this.open) {
+        for (const t of this.open) {
+            const d = t.d;
             if (d.done) continue;
             if (now - d.lastActivity < this.unclaimedMs) continue;
             // a writer still holds readings of it (e.g. its spool is full): keep waiting, that is back-pressure
             if (d.held > 0) continue;
+            if (d.expected === null && d.claimed === 0 && t.resends < MAX_RESENDS) {
+                t.resends++;
+                this.counters.resent++;
+                d.lastActivity = now;
+                resend(t.msg);
+                continue;
+            }
             d.finish('unclaimed');
             n++;
         }
         let i = 0;
-        while (i < this.open.length && this.open[i].done) i++;
+        while (i < this.open.length && this.open[i].d.done) i++;
         if (i > 0) this.open.splice(0, i);
         // finished deliveries further in do not pile up: compact now and then
-        if (this.open.length > 1000 && this.open.some((d) => d.done)) {
-            const keep = this.open.filter((d) => !d.done);
+        if (this.open.length > 1000 && this.open.some((t) => t.d.done)) {
+            const keep = this.open.filter((t) => !t.d.done);
             this.open.length = 0;
             this.open.push(...keep);
         }

@@ -33,7 +33,10 @@ export = function (RED: NodeAPI): void {
         }
         const settings = parsed.settings;
         const conn = broker.connection;
-        const tracker = new DeliveryTracker(settings.unclaimedMs);
+        const tracker = new DeliveryTracker<{ msg: Record<string, unknown>; incoming: IncomingMessage }>(settings.unclaimedMs);
+        // a message nothing took is sent again as it left (a redeploy may have dropped it); nodes
+        // downstream replace properties (decode sets payload and raw), so a shallow copy goes out
+        const resend = (t: { msg: Record<string, unknown> }): void => node.send({ ...t.msg } as never);
         const status = new ThrottledStatus(node, 500);
         let unclaimedWarned = 0;
 
@@ -61,8 +64,12 @@ export = function (RED: NodeAPI): void {
             ackAfterStore: settings.ack === 'stored',
             onMessage(m: IncomingMessage) {
                 const msg = toMessage(m, settings.payloadType) as unknown as Record<string, unknown>;
-                if (m.ack) msg._delivery = tracker.track(m.ack).id;
-                node.send(msg as never);
+                if (m.ack) {
+                    const d = tracker.track(m.ack, { msg, incoming: m });
+                    msg._delivery = d.id;
+                    // the flow gets a copy: the kept one can be sent again unchanged
+                    node.send({ ...msg } as never);
+                } else node.send(msg as never);
                 if (conn.heldAcks >= BUSY_HELD) showStatus();
             },
         };
@@ -70,7 +77,7 @@ export = function (RED: NodeAPI): void {
         showStatus();
 
         const sweeper = setInterval(() => {
-            const n = tracker.sweep();
+            const n = tracker.sweep(Date.now(), resend);
             if (n > 0) {
                 unclaimedWarned += n;
                 node.warn(t('log.unclaimed', { n, total: tracker.counters.unclaimed, s: Math.round(settings.unclaimedMs / 1000) }));
@@ -84,13 +91,17 @@ export = function (RED: NodeAPI): void {
             status.close();
             conn.removeListener('state', onState);
             conn.unsubscribe(sub, _removed);
+            // what no node after this one ever saw waits in the connection for this node's
+            // replacement (a redeploy), unacknowledged
+            if (!_removed) for (const t of tracker.takeUntouched()) conn.requeue(t.incoming);
             // Messages whose readings are still on their way keep their held PUBACK: it goes out when
             // the writer has them durable (the connection may outlive this node on a partial
             // redeploy, and a held PUBACK must not block the ones after it). If the connection
             // closes first, the broker sends them again at the next start.
             if (tracker.size > 0) {
                 const linger = setInterval(() => {
-                    tracker.sweep();
+                    // this node is gone: nothing to send again through it
+                    tracker.sweep(Date.now(), () => undefined);
                     if (tracker.size === 0 || conn.isClosed) clearInterval(linger);
                 }, SWEEP_MS);
                 linger.unref();

@@ -218,8 +218,17 @@ function shippedFlows(files = SHIPPED_FLOWS) {
  */
 async function setBrokerCredentials(RED, flowFile, user, password) {
     let changed = false;
-    const flows = JSON.parse(fs.readFileSync(flowFile, 'utf8')).map((n) => {
+    const all = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
+    // the flows start a moment after RED.start() resolves: wait for the broker nodes (5 s at most)
+    const brokers = all.filter((n) => n.type === 'picochain-broker' && n.broker === '${MQTT_HOST}');
+    for (let i = 0; i < 100 && brokers.some((n) => !RED.nodes.getNode(n.id)); i++) await new Promise((r) => setTimeout(r, 50));
+    const flows = all.map((n) => {
         if (n.type !== 'picochain-broker' || n.broker !== '${MQTT_HOST}') return n;
+        // already deployed with these (every start after the first): no redeploy, which would
+        // drop the connection the broker is handing its queued messages to
+        const running = RED.nodes.getNode(n.id);
+        const c = running && running.credentials;
+        if (c && c.user === user && c.password === password) return n;
         changed = true;
         return { ...n, credentials: { user, password } };
     });

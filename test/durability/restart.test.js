@@ -58,4 +58,41 @@ describe('durability: restarts under load', function () {
         await sleep(15000);
         assertNoLoss(await s.finish('Mosquitto restart', fleet));
     });
+
+    // a user pressing Deploy while the broker hands over what it kept: Node-RED drops the messages
+    // in transit to the nodes it stops; none of them may be acknowledged
+    for (const broker of ['embedded', 'mosquitto']) {
+        it(`full redeploy just after a restart with a backlog (${broker}): 0 missing, 0 duplicates`, async function () {
+            const s = ctx.s = await scenario({ broker });
+            await s.startNodeRed();
+            await s.waitPipeline();
+            const fleet = await s.boards({ count: BOARDS, prefix: `redeploy-${broker}` });
+            fleet.stream(READINGS_PER_S);
+            s.mark('stream');
+            await sleep(3000);
+            await s.nr.interrupt();
+            s.mark('Node-RED stopped');
+            await sleep(5000); // a backlog builds up in the broker's session
+            await s.startNodeRed();
+            const api = { 'Node-RED-API-Version': 'v2', 'content-type': 'application/json' };
+            const flows = JSON.parse((await request('GET', `${s.nr.editorUrl}flows`, null, api)).text);
+            const deployed = await request('POST', `${s.nr.editorUrl}flows`, JSON.stringify({ flows: flows.flows, rev: flows.rev }), { ...api, 'Node-RED-Deployment-Type': 'full' });
+            assert.strictEqual(deployed.status, 200, deployed.text);
+            s.mark('full deploy');
+            await sleep(5000);
+            assertNoLoss(await s.finish(`full redeploy with a backlog, ${broker}`, fleet));
+        });
+    }
 });
+
+function request(method, url, body, headers) {
+    return new Promise((resolve, reject) => {
+        const r = require('http').request(url, { method, headers }, (res) => {
+            let text = '';
+            res.on('data', (d) => { text += d; });
+            res.on('end', () => resolve({ status: res.statusCode, text }));
+        });
+        r.on('error', reject);
+        r.end(body);
+    });
+}

@@ -96,6 +96,39 @@ describe('picochain-broker connection against Mosquitto (MQTT 5)', function () {
         for (const m of r.got) m.ack();
     });
 
+    it('a node restarting (redeploy): messages for its filter are held for the node replacing it, or come back after a reconnect', async function () {
+        const props = { broker: '127.0.0.1', port: broker.port, clientId: 'orphans' };
+        let conn = connection(props);
+        const first = recorder('orph/#');
+        conn.subscribe(first.sub);
+        await until(() => conn.stats.subscribed > 0, 'subscribed');
+        const pub = await publisher(broker.url);
+        open.push(pub);
+        conn.unsubscribe(first.sub); // the node closes for a redeploy; its replacement is not there yet
+        for (let i = 0; i < 3; i++) await pub.publishAsync(`orph/${i}`, `m${i}`, { qos: 1 });
+        await until(() => conn.stats.received === 3, 'three messages while no node holds the filter');
+        assert.strictEqual(first.got.length, 0);
+        assert.strictEqual(conn.heldAcks, 3, 'held, not acknowledged');
+        assert.strictEqual(conn.completableAcks, 0, 'nothing a node could complete');
+        const second = recorder('orph/#');
+        conn.subscribe(second.sub);
+        assert.deepStrictEqual(second.got.map((m) => m.topic), ['orph/0', 'orph/1', 'orph/2'], 'handed to the new node');
+        second.got[0].ack();
+        await until(() => conn.heldAcks === 2, 'the first acknowledged');
+        // the connection closes before the rest is stored: they come back
+        conn.unsubscribe(second.sub);
+        await pub.publishAsync('orph/3', 'm3', { qos: 1 });
+        await until(() => conn.stats.received === 4, 'a fourth while restarting');
+        await conn.close();
+        conn = connection(props);
+        open.push(conn);
+        const third = recorder('orph/#');
+        conn.subscribe(third.sub);
+        await until(() => third.got.length === 3, 'the three unacknowledged again');
+        assert.deepStrictEqual(third.got.map((m) => m.topic).sort(), ['orph/1', 'orph/2', 'orph/3']);
+        for (const m of third.got) m.ack();
+    });
+
     it('QoS 0 messages and ack-on-arrival subscribers are not held', async function () {
         const conn = connection({ broker: '127.0.0.1', port: broker.port, clientId: 'no-hold' });
         open.push(conn);

@@ -129,7 +129,7 @@ describe('picochain-mqtt-in settings, message and deliveries', function () {
     it('a delivery completes when as many readings are settled as the decoder expects', function () {
         const tracker = new DeliveryTracker(30000);
         const acked = [];
-        const d = tracker.track(() => acked.push('d'), 0);
+        const d = tracker.track(() => acked.push('d'), {}, 0);
         claimReadings(d.id, 2, 1);
         settleReadings(d.id, 2, 0, 2);
         assert.deepStrictEqual(acked, [], 'no expectation yet: a decoder has not said how many readings');
@@ -139,27 +139,37 @@ describe('picochain-mqtt-in settings, message and deliveries', function () {
         settleReadings(d.id, 1, 0, 5);
         assert.deepStrictEqual(acked, ['d']);
         assert.strictEqual(tracker.counters.stored, 1);
-        const e = tracker.track(() => acked.push('e'), 0);
+        const e = tracker.track(() => acked.push('e'), {}, 0);
         expectReadings(e.id, 0, 1); // a status message, or bad input
         assert.deepStrictEqual(acked, ['d', 'e']);
     });
-    it('sweeps unclaimed deliveries after the timeout, never one a writer still holds', function () {
+    it('sweeps stale deliveries: decoded but unclaimed is acknowledged, never decoded is sent again (twice) first, one a writer holds waits', function () {
         const before = openDeliveries();
         const tracker = new DeliveryTracker(1000);
         const acked = [];
-        const idle = tracker.track(() => acked.push('idle'), 0);
-        const held = tracker.track(() => acked.push('held'), 0);
+        const resent = [];
+        const resend = (m) => resent.push(m.n);
+        const routed = tracker.track(() => acked.push('routed'), { n: 'routed' }, 0);
+        expectReadings(routed.id, 2, 0); // decoded into 2 readings that no writer takes
+        const lost = tracker.track(() => acked.push('lost'), { n: 'lost' }, 0); // dropped by a redeploy
+        const held = tracker.track(() => acked.push('held'), { n: 'held' }, 0);
         expectReadings(held.id, 1, 10);
         claimReadings(held.id, 1, 10); // in a writer whose spool is full
-        assert.strictEqual(tracker.sweep(500), 0);
-        assert.strictEqual(tracker.sweep(5000), 1);
-        assert.deepStrictEqual(acked, ['idle']);
-        assert.strictEqual(tracker.counters.unclaimed, 1);
-        settleReadings(held.id, 1, 0, 6000);
-        assert.deepStrictEqual(acked, ['idle', 'held']);
-        tracker.sweep(7000);
+        assert.strictEqual(tracker.sweep(500, resend), 0);
+        assert.strictEqual(tracker.sweep(5000, resend), 1);
+        assert.deepStrictEqual([acked, resent], [['routed'], ['lost']]);
+        tracker.sweep(5500, resend);
+        assert.deepStrictEqual(resent, ['lost'], 'not sent again before another timeout');
+        tracker.sweep(6500, resend);
+        assert.deepStrictEqual(resent, ['lost', 'lost']);
+        assert.strictEqual(tracker.sweep(8000, resend), 1, 'given up after two resends');
+        assert.deepStrictEqual(acked, ['routed', 'lost']);
+        assert.deepStrictEqual([tracker.counters.unclaimed, tracker.counters.resent], [2, 2]);
+        settleReadings(held.id, 1, 0, 9000);
+        assert.deepStrictEqual(acked, ['routed', 'lost', 'held']);
+        tracker.sweep(9000, resend);
         assert.strictEqual(tracker.size, 0);
         assert.strictEqual(openDeliveries(), before, 'finished deliveries leave the registry');
-        assert.ok(idle.done && held.done);
+        assert.ok(lost.done && held.done);
     });
 });

@@ -107,7 +107,7 @@ describe('picochain-mqtt-in in Node-RED: acknowledged once stored', function () 
         }
     });
 
-    it('a message no writer takes is acknowledged after the unclaimed timeout, with a warning', async function () {
+    it('a message nothing takes is sent again twice, then acknowledged after the unclaimed timeout, with a warning', async function () {
         await helper.load(NODES, chainFlow({ port: broker.port, clientId: 'nr-unclaimed', withWriter: false, unclaimed: 1 }));
         const inNode = helper.getNode('in');
         const sink = helper.getNode('sink');
@@ -121,8 +121,12 @@ describe('picochain-mqtt-in in Node-RED: acknowledged once stored', function () 
         assert.strictEqual(typeof got[0]._delivery, 'string');
         assert.ok(Buffer.isBuffer(got[0].payload));
         assert.strictEqual(inNode.stats().held, 1, 'held while it may still be stored');
-        await until(() => inNode.stats().held === 0, 'acknowledged after about 1 s', 5000);
+        // no node said anything about it (no decoder): sent again twice, a second apart, then given up
+        await until(() => inNode.stats().held === 0, 'acknowledged after three timeouts of 1 s', 8000);
         assert.strictEqual(inNode.stats().unclaimed, 1);
+        assert.strictEqual(inNode.stats().resent, 2);
+        assert.strictEqual(got.length, 3, 'the message and its two resends');
+        assert.deepStrictEqual(got.map((m) => m._delivery), [got[0]._delivery, got[0]._delivery, got[0]._delivery]);
         await until(() => inNode.warn.getCalls().some((c) => /1 messages acknowledged without a writer/.test(String(c.args[0]))), 'a warning');
     });
 

@@ -113,9 +113,16 @@ async function startBoards(o) {
     const format = o.format || 'json';
     const acked = new Map(); // key -> when the broker acknowledged it (ms since epoch)
     const onAck = (keys) => { const t = Date.now(); for (const k of keys) if (!acked.has(k)) acked.set(k, t); };
-    const boards = Array.from({ length: o.count }, (_, i) => new Board({
-        url: o.url, id: `${o.prefix}-${String(i + 1).padStart(4, '0')}`, site: o.site || 'durability', sensors, format, onAck, mqttOptions: o.mqttOptions,
-    }));
+    const site = o.site || 'durability';
+    const boards = Array.from({ length: o.count }, (_, i) => {
+        const id = `${o.prefix}-${String(i + 1).padStart(4, '0')}`;
+        // o.identity(site, device, format): the board's own broker login, where the broker wants one
+        const login = o.identity ? o.identity(site, id, format) : null;
+        return new Board({
+            url: o.url, id, site, sensors, format, onAck,
+            mqttOptions: { ...(login ? { username: login.username, password: login.password } : {}), ...o.mqttOptions },
+        });
+    });
     // bounded: a broker that never answers fails the test instead of hanging it
     await Promise.race([
         Promise.all(boards.map((b) => b.connected())),

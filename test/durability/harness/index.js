@@ -17,6 +17,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const services = require('../../../scripts/lib/services');
+const { provision } = require('../../../scripts/lib/provision');
 const { startBoards } = require('./boards');
 const { Store } = require('./checker');
 const { startNodeRed } = require('./node-red');
@@ -30,8 +31,8 @@ const isProbe = (device) => typeof device === 'string' && device.startsWith(`${P
  * the database holds a document: whatever subscribes to the broker is up and writing. Fails
  * after `ms` with `explain()` (e.g. Node-RED's output).
  */
-async function probePipeline({ url, store, ms = 90000, explain = () => '' }) {
-    const probe = await startBoards({ url, count: 1, prefix: PROBE_PREFIX, sensors: ['temperature'] });
+async function probePipeline({ url, store, ms = 90000, explain = () => '', identity }) {
+    const probe = await startBoards({ url, count: 1, prefix: PROBE_PREFIX, sensors: ['temperature'], identity });
     const end = Date.now() + ms;
     try {
         for (;;) {
@@ -53,6 +54,9 @@ async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) 
     const mqttPort = mosquitto ? null : await services.freePort();
     const brokerUrl = mosquitto ? mosquitto.url : `mqtt://127.0.0.1:${mqttPort}`;
     const dataDir = services.tmpDir('durability');
+    // the embedded broker admits provisioned boards only (scripts/lib/provision.js, as `npm run
+    // provision` does): each board gets its identity in the data dir the Node-RED child reads
+    const identity = mosquitto ? undefined : (site, device, format) => provision({ dataDir, site, device, brokerHost: '127.0.0.1', legacy: format === 'legacy' });
     const store = new Store(ferret.uri, database);
     const fleets = [];
     const nodeReds = [];
@@ -70,7 +74,7 @@ async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) 
             return s.nr;
         },
         async boards(o) {
-            const f = await startBoards({ url: brokerUrl, ...o });
+            const f = await startBoards({ url: brokerUrl, identity, ...o });
             fleets.push(f);
             return f;
         },
@@ -79,7 +83,7 @@ async function scenario({ broker = 'mosquitto', database = 'durability' } = {}) 
          * may acknowledge frames nobody has subscribed to yet, which no implementation could store.
          */
         async waitPipeline(ms = 90000) {
-            await probePipeline({ url: brokerUrl, store, ms, explain: () => (s.nr ? s.nr.output().slice(-3000) : '(Node-RED not started)') });
+            await probePipeline({ url: brokerUrl, store, ms, identity, explain: () => (s.nr ? s.nr.output().slice(-3000) : '(Node-RED not started)') });
         },
         /**
          * Ends a run: stops the fleet's stream, waits for the boards' frames to be acknowledged
