@@ -1,6 +1,7 @@
 'use strict';
 // Issue 8: Node-RED restarted (Ctrl-C, start again) while boards publish, on the embedded broker
-// of `npm start` and on Mosquitto; Mosquitto restarted mid-stream. Every reading the broker
+// of `npm start` and on Mosquitto; Mosquitto restarted mid-stream; a full redeploy while the
+// broker hands over a backlog. Every reading the broker
 // acknowledged to a board is stored once.
 const assert = require('assert');
 const { assertNoLoss, useScenario, sleep } = require('./harness');
@@ -63,9 +64,7 @@ describe('durability: restarts under load', function () {
     // in transit to the nodes it stops; none of them may be acknowledged
     for (const broker of ['embedded', 'mosquitto']) {
         it(`full redeploy just after a restart with a backlog (${broker}): 0 missing, 0 duplicates`, async function () {
-            const s = ctx.s = await scenario({ broker });
-            await s.startNodeRed();
-            await s.waitPipeline();
+            const s = await ctx.start({ broker });
             const fleet = await s.boards({ count: BOARDS, prefix: `redeploy-${broker}` });
             fleet.stream(READINGS_PER_S);
             s.mark('stream');
