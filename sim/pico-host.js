@@ -11,6 +11,7 @@
 //       probes: [{ rom: 'hex' | [8 bytes], readC: () => number | null }],  // DS18B20s on the 1-Wire bus;
 //                                                 // null = no answer (unplugged / CRC error)
 //       wifiUp: () => bool,                       // network.WLAN.isconnected(); false also cuts open sockets
+//       wifiJoin: (ssid, password) => bool,       // whether those credentials join the network (default: any)
 //     },
 //     clock: { speed: 60, epochMs, wallStartMs }, // the firmware's clock runs `speed` times faster than real
 //                    // time from real instant epochMs (default: now); its wall clock reads wallStartMs
@@ -188,6 +189,7 @@ function hostModule(state, hardware, opts) {
             return v === null || v === undefined || !Number.isFinite(v) ? null : v;
         },
         wifiUp,
+        wifiJoin: guard((ssid, key) => (hw.wifiJoin ? !!hw.wifiJoin(ssid, key) : true), false, 'wifiJoin'),
         rssi: () => (hw.rssi ? hw.rssi() : -61),
         ntpOk: () => wifiUp() && opts.ntp !== false,
         ledSet: (v) => { state.led = v ? 1 : 0; state.ledChanges++; },
