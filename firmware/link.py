@@ -382,6 +382,7 @@ class Link:
                     self._ntp()
                     await self._session()
                 else:
+                    self.last_error = "Wi-Fi %s did not connect" % self.cfg["wifi"]["ssid"]
                     self.log("wifi: not connected")
             except asyncio.CancelledError:
                 raise

@@ -179,7 +179,7 @@ class App:
         self.seq = (self.seq + 1) & 0xFFFF
         self.windows_closed += 1
         self.link.kick.set()
-        if self.remote:
+        if self.remote and window_s == self.cfg["window_s"]:  # a full window of the current schedule
             self.remote.on_window()
         gc.collect()
 
