@@ -206,9 +206,9 @@ const REASON_MAX = 200;
 const SETTINGS_MAX_CHARS = 4096;
 
 /** Checks a status message's `config` object; returns the report or the problem. */
-export function checkReport(v: unknown): { report?: ConfigReport; problem?: { field: string; expected: string } } {
-    const p = (field: string, expected: string) => ({ problem: { field: `config.${field}`, expected } });
-    if (!isObj(v)) return { problem: { field: 'config', expected: 'an object' } };
+export function checkReport(v: unknown): { report?: ConfigReport; problem?: { field: string; expected: string; value: unknown } } {
+    const p = (field: string, expected: string) => ({ problem: { field: `config.${field}`, expected, value: (v as Obj)[field] } });
+    if (!isObj(v)) return { problem: { field: 'config', expected: 'an object', value: v } };
     if (!isInt(v.applied) || v.applied < 0 || v.applied > MAX_VERSION) return p('applied', `an integer from 0 to ${MAX_VERSION}`);
     if (v.last !== null && v.last !== undefined && (!isInt(v.last) || v.last < 1 || v.last > MAX_VERSION)) return p('last', `null or an integer from 1 to ${MAX_VERSION}`);
     if (!(RESULTS as readonly string[]).includes(v.result)) return p('result', RESULTS.map((r) => `"${r}"`).join(', '));
