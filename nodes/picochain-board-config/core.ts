@@ -7,7 +7,7 @@
  * ones in the boards' retained status: both come back after a restart, so this registry is
  * rebuilt from the broker and needs no store of its own.
  */
-import { checkRemote, ConfigReport, maskSecrets, MAX_VERSION, secretsIn } from '../shared/board-config';
+import { checkRemote, ConfigReport, maskSecrets, MAX_VERSION, SECRET_PATHS, secretsIn } from '../shared/board-config';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -79,6 +79,26 @@ const IDENT = /^[A-Za-z0-9_-]{1,36}$/;
 const CONFIG_TOPIC = /^picochain\/([^/]+)\/([^/]+)\/config$/;
 /** What the page validates against before a board has reported its settings. */
 const UNKNOWN_BASE: Obj = Object.freeze({ broker: { host: 'unknown' } });
+
+/** What maskSecrets() shows instead of a password. */
+const MASK = '***';
+
+/**
+ * `config` with each masked secret ("***", as this node's state shows it) replaced by the one the
+ * board's current desired config holds: a page can send back what it was shown.
+ */
+function restoreSecrets(config: unknown, prev: Obj | null, device: string): unknown {
+    if (!config || typeof config !== 'object') return config;
+    let out = config as Obj;
+    for (const [a, k] of SECRET_PATHS) {
+        const part = out[a];
+        if (!part || typeof part !== 'object' || part[k] !== MASK) continue;
+        const old = prev && prev[a] && prev[a][k];
+        if (typeof old !== 'string') throw new BoardConfigError('masked', { device, secret: `${a}.${k}` });
+        out = { ...out, [a]: { ...part, [k]: old } };
+    }
+    return out;
+}
 
 export const configTopic = (site: string, device: string): string => `picochain/${site}/${device}/config`;
 
@@ -174,15 +194,17 @@ export class BoardRegistry {
     /**
      * The messages that make `config` the desired config of `target`'s boards, each checked as
      * its board would (against the settings it reported, or the defaults before its first
-     * report). `serverTls`: whether our broker connection is TLS. Throws BoardConfigError (the
-     * first refusal) and changes nothing then.
+     * report). `serverTls`: whether our broker connection is TLS. A masked secret ("***") is the
+     * one the board's desired config holds. Throws BoardConfigError (the first refusal) and
+     * changes nothing then.
      */
-    prepare(target: { device?: unknown; site?: unknown; profile?: unknown }, config: unknown, serverTls: boolean): Publication[] {
+    prepare(target: { device?: unknown; site?: unknown; profile?: unknown }, given: unknown, serverTls: boolean): Publication[] {
         const boards = this.targets(target);
-        const secrets = secretsIn(config);
-        if (secrets.length && !serverTls) throw new BoardConfigError('secret-server', { secret: secrets.join(', ') });
         const out: Publication[] = [];
         for (const b of boards) {
+            const config = restoreSecrets(given, b.desired && b.desired.config, b.device);
+            const secrets = secretsIn(config);
+            if (secrets.length && !serverTls) throw new BoardConfigError('secret-server', { secret: secrets.join(', ') });
             const base = (b.reported && b.reported.settings) || UNKNOWN_BASE;
             const boardTls = !!(b.reported && b.reported.settings && b.reported.settings.broker && b.reported.settings.broker.tls);
             const v = checkRemote(config, base, boardTls);

@@ -109,4 +109,16 @@ describe('picochain-board-config core: registry', () => {
         assert.strictEqual(reg.view()[0].desired, null, 'a cleared retained message');
         assert.deepStrictEqual(reg.counts(), { none: 2, pending: 0, testing: 0, applied: 0, refused: 0 });
     });
+
+    it('a masked password sent back ("***") is the one of the current desired config; without one it is refused', () => {
+        const { reg } = registry();
+        const tlsSettings = { ...SETTINGS, broker: { ...SETTINGS.broker, tls: true } };
+        reg.noteStatus(status('fridge-7', report(0, null, 'none', { settings: tlsSettings })));
+        assert.throws(() => reg.prepare({ device: 'fridge-7' }, { wifi: { ssid: 'x', password: '***' } }, true), (e) => e.key === 'masked' && e.params.secret === 'wifi.password');
+        reg.published(reg.prepare({ device: 'fridge-7' }, { wifi: { ssid: 'x', password: 'real-one' } }, true)[0]);
+        const shown = reg.view()[0].desired.config;
+        assert.deepStrictEqual(shown, { wifi: { ssid: 'x', password: '***' } });
+        const [p] = reg.prepare({ device: 'fridge-7' }, { ...shown, window_s: 120 }, true);
+        assert.deepStrictEqual(JSON.parse(p.payload).config, { wifi: { ssid: 'x', password: 'real-one' }, window_s: 120 });
+    });
 });
