@@ -11,7 +11,7 @@ const services = require('../../scripts/lib/services');
 const { sleep } = require('../support/wait');
 
 const ROOT = path.join(__dirname, '..', '..');
-const OUR_TYPES = ['picochain-decode', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'picochain-mongo-config'];
+const OUR_TYPES = ['picochain-decode', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'picochain-mongo-config', 'picochain-board-config'];
 const PALETTE_TYPES = OUR_TYPES.filter((t) => t !== 'picochain-mongo-config');
 const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
 
