@@ -77,8 +77,9 @@ def _ident(v):
 
 
 def _num(v):
-    # a JSON number; True/False are ints in Python but not numbers in JSON
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    # a finite JSON number; True/False are ints in Python but not numbers in JSON, and 1e400
+    # reads as inf (inf - inf and nan - nan are nan, not 0)
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v - v == 0
 
 
 def _int(v):

@@ -151,7 +151,14 @@ class Remote:
             p = self._inbox
             self._inbox = None
             if p is not None:
-                await self.handle(p)
+                try:
+                    await self.handle(p)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    # a bug here must not take the board down: the retained message would come
+                    # back at every boot and reset it again
+                    self.refuse(None, "not handled: %r" % e)
 
     def refuse(self, ver, reason):
         self.log("remote config %s refused: %s" % (ver, reason))
