@@ -5,20 +5,10 @@
 // one board and to a profile, and the acknowledgement arriving.
 const assert = require('assert');
 const fs = require('fs');
-const path = require('path');
 const { startChainProcess } = require('./support/chain');
-const { browserSkipReason, launch, shot } = require('./support/browser');
+const { chainSkipReason, launch, shot } = require('./support/browser');
 const services = require('../../scripts/lib/services');
 
-const ROOT = path.join(__dirname, '..', '..');
-
-function skipReason() {
-    if (!services.ferretdbPath()) return 'FerretDB is not built (bash scripts/setup.sh test)';
-    const noBrowser = browserSkipReason();
-    if (noBrowser) return noBrowser;
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'picochain-board-config', 'picochain-board-config.js'))) return 'not built (npm run build)';
-    return null;
-}
 
 describe('board settings on the Fleet pages (Chromium)', function () {
     this.timeout(180000);
@@ -26,18 +16,43 @@ describe('board settings on the Fleet pages (Chromium)', function () {
     let browser;
     let page;
     let dataDir;
+    let watch;
+    const seen = [];
 
     before(async function () {
-        const why = skipReason();
+        const why = chainSkipReason('picochain-board-config');
         if (why) { console.log(`      skipped: ${why}`); this.skip(); }
         chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('chain-cfg')), devices: 3, speed: 60, scenario: null, logLevel: 'warn' });
         assert.deepStrictEqual(chain.info.devices.map((d) => d.id), ['fridge-1', 'fridge-2', 'freezer-1']);
+        const mqtt = require('mqtt');
+        watch = mqtt.connect(chain.info.mqttUrl, { reconnectPeriod: 500 });
+        watch.on('message', (topic, p) => seen.push({ topic, text: p.toString() }));
+        await new Promise((r) => watch.once('connect', r));
+        await watch.subscribeAsync('picochain/+/+/status', { qos: 1 });
         browser = await launch();
         page = await browser.context.newPage();
         page.on('pageerror', (e) => console.log(`      page error: ${e.message.slice(0, 200)}`));
     });
 
+    afterEach(async function () {
+        if (this.currentTest && this.currentTest.state === 'failed' && chain) {
+            console.log(`      chain log:\n${chain.log().slice(-3000)}`);
+            const boards = await chain.status().catch(() => []);
+            console.log(`      boards: ${JSON.stringify(boards.map((b) => ({ id: b.id, running: b.running, boots: b.boots, pico: b.pico && { configVersion: b.pico.configVersion, configResult: b.pico.configResult, connected: b.pico.connected, mqttConnects: b.pico.mqttConnects, linkFailures: b.pico.linkFailures } })))}`);
+            const rows = async () => JSON.stringify(await page.$$eval('[data-pc=config-row]', (rs) => rs.map((r) => r.textContent.replace(/\s+/g, ' ').trim())).catch(() => []));
+            if (page) console.log(`      rows: ${await rows()}`);
+            console.log(`      statuses seen on the broker: ${JSON.stringify(seen.map((m) => [m.topic, m.text.slice(m.text.indexOf('"config"'), m.text.indexOf('"config"') + 60)]))}`);
+            if (page) { await page.reload(); await page.waitForTimeout(3000); console.log(`      rows after a reload: ${await rows()}`); }
+            if (page) {
+                for (const d of ['fridge-1', 'fridge-2']) await chain.inject(d, 'wifi', { duration: '60s' });
+                await page.waitForTimeout(6000);
+                console.log(`      rows after the boards reconnected: ${await rows()}`);
+            }
+        }
+    });
+
     after(async function () {
+        if (watch) watch.end(true);
         if (browser) await browser.close();
         if (chain) await chain.stop();
         if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -111,5 +126,10 @@ describe('board settings on the Fleet pages (Chromium)', function () {
         assert.strictEqual(freezer.state, 'none');
         assert.ok(freezer.text.includes('60'), freezer.text);
         await shot(page, 'dashboard2-fleet-config');
+        // the page follows the user's language choice like the other pages
+        await page.evaluate(() => localStorage.setItem('picochain-lang', 'fr'));
+        await page.reload();
+        await page.waitForFunction((sel) => { const b = document.querySelector(sel); return b && b.textContent.trim() === 'appliquée'; }, `${row('fridge-2')} [data-pc=config-state]`, { timeout: 30000 });
+        await page.evaluate(() => localStorage.removeItem('picochain-lang'));
     });
 });
