@@ -42,9 +42,7 @@
 //   wifi        the Wi-Fi link is down; frames wait in the board's ring and are replayed after
 //   power       power cut: the board is off (its MicroPython instance is stopped, RAM lost) and
 //               the cabinet's compressor too; { board: true } unplugs only the board;
-//               { duringWrite: 'remote.json', op, fraction, when, duration } cuts the board's power
-//               in the middle of its next write of that file (sim/pico-host.js cutPowerAt), for
-//               `duration` (default 1 min) from then
+//               { duringWrite: 'remote.json', ... }: during the board's next write of it (sim/README.md)
 //
 // Scenario JSON (sim/scenarios/*.json):
 //   { "name", "description", "site", "speed", "seed", "format",
