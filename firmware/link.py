@@ -36,6 +36,10 @@ def tls_context(ca_path):
     return ctx
 
 
+CONFIG_TOPIC_KIND = "config"
+MAX_IN_BYTES = 4096  # a message to us above this is skipped unread (RAM), and reported as too large
+
+
 def backoff_ms(attempt, base_ms, max_ms, jitter, rnd=random.random):
     """Delay before reconnect attempt `attempt` (0 = first retry): base * 2**attempt capped at
     max_ms, minus up to `jitter` (0..1) of it at random so a fleet does not reconnect in step."""
@@ -68,8 +72,10 @@ class MQTTClient:
     """MQTT 3.1.1 over asyncio streams; one QoS 1 publish in flight at a time."""
 
     def __init__(self, client_id, host, port=1883, ssl=None, user=None, password=None,
-                 keepalive_s=60, will=None, puback_timeout_ms=10000):
+                 keepalive_s=60, will=None, puback_timeout_ms=10000, clean=False):
         self.client_id = client_id
+        self.clean = clean
+        self.on_message = None  # callable(topic str, payload bytes | None when too large)
         self.host = host
         self.port = port
         self.ssl = ssl
@@ -104,7 +110,7 @@ class MQTTClient:
 
     async def _connect(self):
         self._r, self._w = await asyncio.open_connection(self.host, self.port, ssl=self.ssl)
-        flags = 0x00  # clean session off: the broker keeps our session (PROTOCOL.md)
+        flags = 0x02 if self.clean else 0x00  # clean session off: the broker keeps our session (PROTOCOL.md)
         body = _s("MQTT") + bytes((4,))
         payload = _s(self.client_id)
         if self.will:
@@ -156,24 +162,54 @@ class MQTTClient:
                     shift += 7
                     if not b & 0x80:
                         break
+                kind = h & 0xF0
+                if kind == 0x30 and n > MAX_IN_BYTES:
+                    await self._skip_publish(h, n)
+                    continue
                 body = await self._r.readexactly(n) if n else b""
                 self.last_rx = clock.ticks_ms()
-                kind = h & 0xF0
                 if kind == 0x20:  # CONNACK
                     self._connack_body = body
                     self._connack.set()
                 elif kind == 0x40:  # PUBACK
                     if struct.unpack("!H", body[:2])[0] == self._ack_pid:
                         self._ack.set()
-                elif kind == 0x30 and (h >> 1) & 3:  # a QoS 1/2 PUBLISH to us: acknowledge
+                elif kind == 0x30:  # a PUBLISH to us (our config topic): hand it on, acknowledge
                     tl = struct.unpack("!H", body[:2])[0]
-                    pid = body[2 + tl:4 + tl]
-                    await self._send(0x40 if (h >> 1) & 3 == 1 else 0x50, pid)
+                    q = (h >> 1) & 3
+                    self._deliver(body[2:2 + tl], body[2 + tl + (2 if q else 0):])
+                    if q:
+                        await self._send(0x40 if q == 1 else 0x50, body[2 + tl:4 + tl])
         except Exception:
             pass
         self.up = False
         self._ack.set()  # wake a waiting publish: it sees up == False
         self._connack.set()
+
+    def _deliver(self, topic, payload):
+        if self.on_message:
+            try:
+                self.on_message(bytes(topic).decode(), payload)
+            except Exception as e:  # a handler's bug must not take the link down
+                print("on_message: %r" % e)
+
+    async def _skip_publish(self, h, n):
+        # reads past a too large PUBLISH in small pieces; still acknowledged, reported as None
+        tl = struct.unpack("!H", await self._r.readexactly(2))[0]
+        q = (h >> 1) & 3
+        head = await self._r.readexactly(tl + (2 if q else 0))
+        left = n - 2 - len(head)
+        while left > 0:
+            left -= len(await self._r.readexactly(min(left, 256)))
+        self.last_rx = clock.ticks_ms()
+        self._deliver(head[:tl], None)
+        if q:
+            await self._send(0x40 if q == 1 else 0x50, head[tl:])
+
+    async def subscribe(self, topic, qos=1):
+        """Sends a SUBSCRIBE (the SUBACK is not awaited: messages arrive through on_message)."""
+        self._pid = self._pid % 65535 + 1
+        await self._send(0x82, struct.pack("!H", self._pid) + _s(topic) + bytes((qos,)))
 
     async def publish(self, topic, payload, qos=1, retain=False):
         """Sends a PUBLISH; with QoS 1 returns once PUBACKed, raises MQTTError on timeout or loss."""
@@ -253,9 +289,14 @@ class Link:
         self.attempt = 0
         self.birth_extra = None  # callable -> dict merged into the birth message
         self._tls = None  # the TLS context, made once (parsing the CA costs RAM and time)
+        self.on_config = None  # callable(payload) for messages on our config topic (remote.py)
+        self.status_gen = 0  # +1 per status (re)publication asked for; status_sent = last sent
+        self.status_sent = 0
+        self.last_error = None  # why the link last went down (remote.py reports it)
         self._ntp_at = None
         base = "picochain/%s/%s/" % (cfg["site"], cfg["device"])
         self.status_topic = base + BIRTH_TOPIC_KIND
+        self.config_topic = base + CONFIG_TOPIC_KIND
 
     async def _wifi(self):
         if self.wlan.isconnected():
@@ -317,17 +358,28 @@ class Link:
                        b["keepalive_s"], (self.status_topic, "offline", 1, True),
                        int(b["puback_timeout_s"] * 1000))
         self.client = c
+        if self.on_config:
+            c.on_message = lambda topic, payload: self.on_config(payload) if topic == self.config_topic else None
         await c.connect()
         self.connects += 1
         self.connected = True
         self.attempt = 0
         backlog = len(self.ring)
         self.log("mqtt up (session %s), %d frames to replay" % (c.session_present, backlog))
+        if self.on_config:
+            # again on every connect: the retained desired config comes with the SUBACK
+            await c.subscribe(self.config_topic, 1)
+        self.status_sent = self.status_gen
         await c.publish(self.status_topic, self.birth(), 1, True)
         # ping after 3/4 of the keepalive without traffic (the broker allows 1.5x): with the
         # default 120 s and 60 s windows the frames alone keep the session alive
         idle_ms = b["keepalive_s"] * 750
         while c.up:
+            if self.status_sent != self.status_gen:  # a new config report: status again
+                g = self.status_gen
+                await c.publish(self.status_topic, self.birth(), 1, True)
+                self.status_sent = g
+                continue
             e = self.ring.peek()
             if e is not None:
                 topic, payload, qos = e
@@ -360,10 +412,12 @@ class Link:
                     self._ntp()
                     await self._session()
                 else:
+                    self.last_error = "Wi-Fi %s did not connect" % self.cfg["wifi"]["ssid"]
                     self.log("wifi: not connected")
             except asyncio.CancelledError:
                 raise
             except Exception as e:
+                self.last_error = e
                 self.log("link down: %r" % e)
             self.connected = False
             if self.client:
@@ -373,6 +427,42 @@ class Link:
             d = backoff_ms(self.attempt, bo["base_ms"], bo["max_ms"], bo["jitter"])
             self.attempt += 1
             await asyncio.sleep_ms(d)
+
+    def status_changed(self):
+        """Publishes the status message again (a config report changed)."""
+        self.status_gen += 1
+        self.kick.set()
+
+    def restart(self, wifi=False):
+        """Ends the session (and leaves the Wi-Fi) so the next attempt uses the settings in
+        self.cfg now: remote.py's switch to new or back to old Wi-Fi/broker settings."""
+        if wifi:
+            try:
+                self.wlan.disconnect()
+            except Exception:
+                pass
+        self.attempt = 0
+        self._tls = None  # new broker settings may name another CA
+        if self.client:
+            self.client.close()
+        self.kick.set()
+
+    async def probe(self, b):
+        """A test connection with broker settings b (a clean session of its own, so neither our
+        session nor its queued messages are touched). None when it works, else why not."""
+        try:
+            ssl = tls_context(b["ca"]) if b["tls"] else None
+        except Exception as e:
+            return "TLS: cannot read broker.ca %s: %s" % (b.get("ca"), e)
+        c = MQTTClient(self.cfg["device"] + "-t", b["host"], b["port"], ssl, b["user"], b["password"],
+                       b["keepalive_s"], None, int(b["puback_timeout_s"] * 1000), True)
+        try:
+            await asyncio.wait_for_ms(c.connect(), CONNACK_TIMEOUT_MS + 5000)
+            await c.disconnect()
+            return None
+        except Exception as e:
+            c.close()
+            return str(e) or repr(e)
 
     async def goodbye(self):
         """Graceful stop: retained `offline` (the will is not sent on a clean DISCONNECT)."""

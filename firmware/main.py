@@ -48,10 +48,11 @@ def _boot_count():
 
 
 class App:
-    def __init__(self, cfg):
+    def __init__(self, cfg, remote=None):
         import sensors as hw
         from link import Link
         self.cfg = cfg
+        self.remote = remote
         self.boot = _boot_count()
         r = cfg["ring"]
         # not "ring": a directory of that name would shadow ring.py on import
@@ -63,7 +64,9 @@ class App:
         self.windows = {n: Window() for n in self.names}
         self.states = {n: SensorState(th.get(n, th["default"])) for n in self.names}
         self.link = Link(cfg, self.ring, log)
-        self.link.birth_extra = lambda: {"fw": config.FW_VERSION, "boot": self.boot}
+        self.link.birth_extra = self._birth_extra
+        if remote:
+            remote.bind(self, self.link)
         self.led = hw.Led()
         self.wdt = hw.Watchdog(cfg["wdt_ms"])
         self.seq = 0  # window sequence number (uint16)
@@ -71,10 +74,31 @@ class App:
         self.windows_closed = 0
         self.legacy_skipped = 0
         self.samples = 0  # samples taken: the watchdog task feeds only while this grows
+        self.period_ms = int(cfg["sample_s"] * 1000)  # the sampler's current schedule
+        self.retime = False  # sample_s or window_s changed: the sampler starts a new schedule
         self.crashed = None
         base = "picochain/%s/%s/" % (cfg["site"], cfg["device"])
         self.t_stats = base + "stats"
         self.t_raw = base + "raw"
+
+    def _birth_extra(self):
+        d = {"fw": config.FW_VERSION, "boot": self.boot}
+        if self.remote:
+            d["config"] = self.remote.report()
+        return d
+
+    def apply(self, new):
+        """Takes a new full config (remote.py): thresholds, format, send, legacy and debug from
+        the next sample or window on; a new sample_s or window_s ends the current window at the
+        next sample and starts the new schedule; Wi-Fi and broker at the link's next connection."""
+        cfg = self.cfg
+        if new["sample_s"] != cfg["sample_s"] or new["window_s"] != cfg["window_s"]:
+            self.retime = True
+        for k in config.REMOTE_LIVE + config.REMOTE_LINK:
+            cfg[k] = new[k]
+        th = cfg["thresholds"]
+        for n, st in self.states.items():
+            st.th = th.get(n, th["default"])
 
     def overall(self):
         s = 0
@@ -125,9 +149,12 @@ class App:
             self._legacy("brute", [(n, values.get(n)) for n in self.names])
         self.link.kick.set()
 
-    def close_window(self, ago_ms=0):
+    def close_window(self, ago_ms=0, window_s=None):
         """Closes every sensor's window; ago_ms = how long ago the window's scheduled end was
-        (sensor reads take time): ts is the scheduled end, so windows are exactly window_s apart."""
+        (sensor reads take time): ts is the scheduled end, so windows are exactly window_s apart.
+        window_s: the length it covered (shorter when a new schedule cuts it)."""
+        if window_s is None:
+            window_s = self.cfg["window_s"]
         out = []
         means = []
         for name in self.names:
@@ -142,49 +169,64 @@ class App:
             out.append(d)
             means.append((name, d["mean"]))
             w.reset()
-        fr = self._frame(self.seq, self.cfg["window_s"], out, ago_ms)
+        fr = self._frame(self.seq, window_s, out, ago_ms)
         if self.cfg["send"] in ("stats", "both"):
             self.ring.push(self.t_stats, self._encode(fr), 1)
         if self.cfg["legacy"] == "mean":
-            self._legacy(legacy_metric(self.cfg["window_s"]), means)
+            self._legacy(legacy_metric(window_s), means)
         if DEBUG or self.cfg["debug"]:
             log("window seq %d ts %d state %d buffered %d" % (self.seq, fr["ts"], self.overall(), len(self.ring)))
         self.seq = (self.seq + 1) & 0xFFFF
         self.windows_closed += 1
         self.link.kick.set()
+        if self.remote and window_s == self.cfg["window_s"]:  # a full window of the current schedule
+            self.remote.on_window()
         gc.collect()
 
     async def sampler(self):
-        sample_ms = int(self.cfg["sample_s"] * 1000)
-        per_window = max(1, int(self.cfg["window_s"] / self.cfg["sample_s"] + 0.5))
         start = clock.ticks_ms()
-        k = 0
         while True:
-            k += 1
-            # sample k is due at start + k * sample_ms: no drift from the time reads take
-            due = clock.ticks_add(start, k * sample_ms)
-            wait = clock.ticks_diff(due, clock.ticks_ms())
-            if wait > 0:
-                await asyncio.sleep_ms(wait)
-            values = await self.sensors.read()
-            self.samples += 1
-            # sample time within the window, s (slope), from the schedule rather than the clock
-            self.on_sample(((k - 1) % per_window) * self.cfg["sample_s"], values,
-                           max(0, clock.ticks_diff(clock.ticks_ms(), due)))
-            if k % per_window == 0:
-                self.close_window(max(0, clock.ticks_diff(clock.ticks_ms(), due)))
-            if k >= per_window * 1000:  # keep k small; schedule restarts from this window's end
-                start = clock.ticks_add(start, k * sample_ms)
-                k = 0
+            # one schedule per (sample_s, window_s); apply() asks for a new one
+            sample_s = self.cfg["sample_s"]
+            window_s = self.cfg["window_s"]
+            sample_ms = int(sample_s * 1000)
+            per_window = max(1, int(window_s / sample_s + 0.5))
+            self.period_ms = sample_ms
+            self.retime = False
+            k = 0
+            while True:
+                k += 1
+                # sample k is due at start + k * sample_ms: no drift from the time reads take
+                due = clock.ticks_add(start, k * sample_ms)
+                wait = clock.ticks_diff(due, clock.ticks_ms())
+                if wait > 0:
+                    await asyncio.sleep_ms(wait)
+                values = await self.sensors.read()
+                self.samples += 1
+                # sample time within the window, s (slope), from the schedule rather than the clock
+                self.on_sample(((k - 1) % per_window) * sample_s, values,
+                               max(0, clock.ticks_diff(clock.ticks_ms(), due)))
+                if k % per_window == 0:
+                    self.close_window(max(0, clock.ticks_diff(clock.ticks_ms(), due)), window_s)
+                elif self.retime:  # cut short: it covers the samples taken so far
+                    self.close_window(max(0, clock.ticks_diff(clock.ticks_ms(), due)),
+                                      max(1, int((k % per_window) * sample_s + 0.5)))
+                if self.retime:  # the new schedule starts at this sample
+                    start = due
+                    break
+                if k >= per_window * 1000:  # keep k small; schedule restarts from this window's end
+                    start = clock.ticks_add(start, k * sample_ms)
+                    k = 0
 
     async def watchdog(self):
         # fed only while the sampler makes progress: a hung sampler resets the board. Progress
         # is counted in checks without a new sample (not in clock time), so a clock that jumps
         # (a host running the board accelerated) does not look like a hang.
-        limit = (int(self.cfg["sample_s"] * 2000) + 5000) // WDT_FEED_MS
         seen = self.samples
         stale = 0
         while True:
+            # from the sampler's current period: a new sample_s takes effect there at its next sample
+            limit = (self.period_ms * 2 + 5000) // WDT_FEED_MS
             if self.samples != seen:
                 seen = self.samples
                 stale = 0
@@ -225,6 +267,8 @@ class App:
             "linkFailures": self.link.failures, "synced": clock.synced, "boot": self.boot,
             "state": self.overall(), "heapBytes": gc.mem_alloc(), "uptimeS": clock.uptime_ms() // 1000,
             "legacySkipped": self.legacy_skipped,
+            "configVersion": self.remote.version if self.remote else 0,
+            "configResult": self.remote.result if self.remote else "none",
         }
 
 
@@ -246,17 +290,19 @@ async def main():
     """Runs the firmware until request_stop(); raises what crashed a task."""
     global _stop, _app
     _stop = asyncio.Event()
+    from remote import Remote
     try:
-        cfg = config.load()
+        remote = Remote(config.load_site(), log)
+        cfg = remote.boot()  # config.json + the stored remote config, when still valid
     except config.ConfigError as e:
         await config_error_blink(str(e))
         return
     log("picochain %s device %s site %s" % (config.FW_VERSION, cfg["device"], cfg["site"]))
-    app = App(cfg)
+    app = App(cfg, remote)
     _app = app
     tasks = [asyncio.create_task(app.guard(c, n)) for c, n in (
         (app.sampler(), "sampler"), (app.link.run(), "link"), (app.watchdog(), "watchdog"),
-        (app.blinker(), "led"))]
+        (app.blinker(), "led"), (remote.run(), "remote"))]
     try:
         await _stop.wait()
     finally:

@@ -51,6 +51,7 @@ function addFault(spec) {
             model.addFault(spec.fault, { at: from, duration: dur === null ? undefined : dur });
             break;
         case 'power':
+            if (spec.duringWrite) { armWriteCut(spec, dur); break; }
             // a site power cut stops the cabinet too; `board: true` pulls only the Pico's plug
             if (!spec.board) model.addFault('power', { at: from, duration: dur === null ? undefined : dur });
             faults.push({ fault: 'power', from, until });
@@ -62,6 +63,32 @@ function addFault(spec) {
         default:
             throw new Error(`unknown fault "${spec.fault}"`);
     }
+}
+
+/**
+ * A power cut (of the board alone) in the middle of the board's next write to a file whose name
+ * contains spec.duringWrite (pico-host cutPowerAt: op, fraction, when); the board stays off for
+ * `dur` model seconds (default 60) from that moment, then boots on what the flash kept.
+ */
+let writeCut = null;
+function armWriteCut(spec, dur) {
+    writeCut = { spec, dur: dur === null ? 60 : dur };
+    if (pico) cutOnWrite(pico);
+}
+function cutOnWrite(p) {
+    if (!writeCut || typeof p.cutPowerAt !== 'function') return;
+    const { spec, dur } = writeCut;
+    p.cutPowerAt({ path: spec.duringWrite, op: spec.op, fraction: spec.fraction, when: spec.when }).then((files) => {
+        if (pico !== p) return;
+        writeCut = null;
+        flash = files;
+        pico = null;
+        running = false;
+        const now = modelNow();
+        faults.push({ fault: 'power', from: now, until: now + dur });
+        log('info', `power cut during a write of ${spec.duringWrite}: board off`);
+        post({ type: 'power', on: false });
+    });
 }
 
 /** Ends the active faults of one kind now (repair, door shut, probe plugged back, Wi-Fi or power back). */
@@ -137,6 +164,7 @@ async function boot() {
         });
         await pico.start();
         running = true;
+        cutOnWrite(pico);
         log('info', `booted (boot ${boots})`);
     } catch (err) {
         running = false;
@@ -167,6 +195,7 @@ async function halt(reason, { power = false } = {}) {
 /** The firmware's main loop ended or threw: log it and reboot after a backoff, as the watchdog would. */
 async function onFirmwareExit(err) {
     if (stopping || !running && !starting) return;
+    if (err && err.code === 'POWER') return; // cutOnWrite() takes the board down
     crashes++;
     lastError = err ? String(err.stack || err.message || err) : 'firmware exited';
     // a watchdog reset or the firmware's own machine.reset() is a reboot the board planned for

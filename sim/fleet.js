@@ -44,7 +44,8 @@
 //   probe       a DS18B20 is unplugged (reads nothing); { probe: n } for one probe, else all
 //   wifi        the Wi-Fi link is down; frames wait in the board's ring and are replayed after
 //   power       power cut: the board is off (its MicroPython instance is stopped, RAM lost) and
-//               the cabinet's compressor too; { board: true } unplugs only the board
+//               the cabinet's compressor too; { board: true } unplugs only the board;
+//               { duringWrite: 'remote.json', ... }: during the board's next write of it (sim/README.md)
 //
 // Scenario JSON (sim/scenarios/*.json):
 //   { "name", "description", "site", "speed", "seed", "format",

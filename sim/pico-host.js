@@ -11,6 +11,7 @@
 //       probes: [{ rom: 'hex' | [8 bytes], readC: () => number | null }],  // DS18B20s on the 1-Wire bus;
 //                                                 // null = no answer (unplugged / CRC error)
 //       wifiUp: () => bool,                       // network.WLAN.isconnected(); false also cuts open sockets
+//       wifiJoin: (ssid, password) => bool,       // whether those credentials join the network (default: any)
 //     },
 //     clock: { speed: 60, epochMs, wallStartMs }, // the firmware's clock runs `speed` times faster than real
 //                    // time from real instant epochMs (default: now); its wall clock reads wallStartMs
@@ -41,6 +42,11 @@
 //   pico.runPython(code) / await pico.runPythonAsync(code)  // tests: run code in the instance
 //   await pico.stop()        // asks main() to finish (publishes `offline`, closes the socket), then kills
 //   pico.kill()              // hard stop (power cut): no goodbye, timers and sockets dropped at once
+//   await pico.cutPowerAt({ path, op, fraction, when }) // power cut in the middle of the next flash
+//                            // operation on a file whose name contains `path`: op 'write' keeps
+//                            // `fraction` (0..1) of its bytes, op 'rename' cuts 'before' or 'after'
+//                            // it. Resolves with the flash as the cut left it (files() returns the
+//                            // same from then on: what the next boot gets); onExit gets code 'POWER'
 //   await createPython({ firmwareDir, hardware, clock }) // an instance with the firmware on sys.path
 //                                                       // but main not started (unit tests)
 //
@@ -188,6 +194,7 @@ function hostModule(state, hardware, opts) {
             return v === null || v === undefined || !Number.isFinite(v) ? null : v;
         },
         wifiUp,
+        wifiJoin: guard((ssid, key) => (hw.wifiJoin ? !!hw.wifiJoin(ssid, key) : true), false, 'wifiJoin'),
         rssi: () => (hw.rssi ? hw.rssi() : -61),
         ntpOk: () => wifiUp() && opts.ntp !== false,
         ledSet: (v) => { state.led = v ? 1 : 0; state.ledChanges++; },
@@ -308,6 +315,37 @@ async function createPico(opts = {}) {
     let wdtResets = 0;
     const onExit = opts.onExit || (() => {});
 
+    let frozen = null; // the flash at a cutPowerAt() power cut
+    let cut = null; // the armed cutPowerAt(): { path, op, fraction, when, resolve }
+    const FS = mp.FS;
+    const snapshot = () => pico.files();
+    function powerCut() {
+        const c = cut;
+        cut = null;
+        frozen = snapshot();
+        killInstance();
+        if (!exitReported) { exitReported = true; const e = new Error(`power cut during ${c.op} of ${c.path}`); e.code = 'POWER'; onExit(e); }
+        c.resolve(frozen);
+        // the Python code that was writing gets an I/O error; the instance is dead already
+        throw new FS.ErrnoError(5);
+    }
+    const fsWrite = FS.write;
+    FS.write = function (stream, buffer, offset, length, ...rest) {
+        if (cut && cut.op === 'write' && stream && typeof stream.path === 'string' && stream.path.includes(cut.path) && length > 0) {
+            fsWrite.call(this, stream, buffer, offset, Math.floor(length * cut.fraction), ...rest);
+            powerCut();
+        }
+        return fsWrite.call(this, stream, buffer, offset, length, ...rest);
+    };
+    const fsRename = FS.rename;
+    FS.rename = function (from, to) {
+        if (cut && cut.op === 'rename' && (String(from).includes(cut.path) || String(to).includes(cut.path))) {
+            if (cut.when === 'after') fsRename.call(this, from, to);
+            powerCut();
+        }
+        return fsRename.call(this, from, to);
+    };
+
     function killInstance() {
         mp.ctl.dead = true;
         for (const t of mp.ctl.timers) clearTimeout(t);
@@ -382,7 +420,14 @@ async function createPico(opts = {}) {
                 bytesOut: state.bytesOut, bytesIn: state.bytesIn, writes: state.writes, reads: state.reads,
             };
         },
+        cutPowerAt({ path: p, op = 'write', fraction = 0.5, when = 'before' }) {
+            if (!['write', 'rename'].includes(op) || !(fraction >= 0 && fraction <= 1) || !['before', 'after'].includes(when)) {
+                return Promise.reject(new Error('cutPowerAt: op write|rename, fraction 0..1, when before|after'));
+            }
+            return new Promise((resolve) => { cut = { path: p, op, fraction, when, resolve }; });
+        },
         files() {
+            if (frozen) return { ...frozen };
             const out = {};
             if (mp.ctl.dead && !mp.FS) return out;
             const walk = (dir) => {

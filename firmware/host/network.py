@@ -18,6 +18,7 @@ def hostname(name=None):
 class WLAN:
     def __init__(self, iface=STA_IF):
         self._active = False
+        self._net = None  # (ssid, key) of the last connect(); None after disconnect()
 
     def active(self, v=None):
         if v is None:
@@ -26,12 +27,14 @@ class WLAN:
 
     def connect(self, ssid=None, key=None, **kw):
         self._active = True
+        self._net = (ssid, key)
 
     def disconnect(self):
-        pass
+        self._net = None
 
     def isconnected(self):
-        return self._active and _h.wifiUp()
+        # joined only with credentials the host's network accepts (hardware.wifiJoin)
+        return self._active and self._net is not None and _h.wifiUp() and _h.wifiJoin(self._net[0], self._net[1])
 
     def status(self, param=None):
         if param == "rssi":

@@ -44,6 +44,21 @@ export interface Subscription {
     onMessage(m: IncomingMessage): void;
 }
 
+export interface PublishOptions {
+    qos?: 0 | 1;
+    retain?: boolean;
+}
+
+/** A publish waiting for the connection or for its PUBACK. */
+interface PendingPublish {
+    topic: string;
+    payload: string | Buffer;
+    opts: { qos: 0 | 1; retain: boolean };
+    sent: boolean;
+    resolve: () => void;
+    reject: (err: Error) => void;
+}
+
 export interface ConnectionHooks {
     log?: (level: LogLevel, text: string) => void;
 }
@@ -59,6 +74,7 @@ export const END_WAIT_MS = 3000;
 export class BrokerConnection extends EventEmitter {
     private client: mqtt.MqttClient | null = null;
     private readonly subs = new Set<Subscription>();
+    private readonly outbox: PendingPublish[] = [];
     private readonly acks: AckQueue;
     private readonly log: (level: LogLevel, text: string) => void;
     private protocol: 4 | 5;
@@ -153,6 +169,39 @@ export class BrokerConnection extends EventEmitter {
     /** Held acknowledgements that a node may still complete (orphans wait for a node or the reconnect). */
     get completableAcks(): number { return this.acks.held - this.orphans.length; }
 
+    /**
+     * Publishes a message (e.g. a retained desired config): resolves once the broker has it
+     * (its PUBACK for QoS 1, written for QoS 0). While disconnected it waits, and connects if no
+     * subscriber did; a message whose PUBACK a dropped connection lost is sent again (the broker
+     * may then get it twice). Rejects only when the connection is closed.
+     */
+    publish(topic: string, payload: string | Buffer, opts: PublishOptions = {}): Promise<void> {
+        if (this.closing) return Promise.reject(new Error('the broker connection is closed'));
+        return new Promise<void>((resolve, reject) => {
+            this.outbox.push({ topic, payload, opts: { qos: opts.qos === 0 ? 0 : 1, retain: !!opts.retain }, sent: false, resolve, reject });
+            if (!this.client) this.connect();
+            else this.flushOutbox();
+        });
+    }
+
+    /** Publishes are waiting for the connection or their PUBACK. */
+    get pendingPublishes(): number { return this.outbox.length; }
+
+    private flushOutbox(): void {
+        const client = this.client;
+        if (!client || !client.connected) return;
+        for (const p of this.outbox) {
+            if (p.sent) continue;
+            p.sent = true;
+            client.publish(p.topic, p.payload, p.opts, (err) => {
+                if (err && !this.closing) { p.sent = false; return; } // sent again at the next connect
+                const i = this.outbox.indexOf(p);
+                if (i >= 0) this.outbox.splice(i, 1);
+                if (err) p.reject(new Error(`publish to ${p.topic} failed: ${this.redact(err)}`)); else p.resolve();
+            });
+        }
+    }
+
     private options(): mqtt.IClientOptions {
         const s = this.settings;
         const o: mqtt.IClientOptions = {
@@ -202,6 +251,7 @@ export class BrokerConnection extends EventEmitter {
             this.log('info', `connected to ${s.tls ? 'mqtts' : 'mqtt'}://${s.host}:${s.port} as ${s.clientId} (MQTT ${this.protocol === 5 ? '5' : '3.1.1'}, ${connack.sessionPresent ? 'session resumed' : 'new session'})`);
             for (const sub of this.subs) this.subscribeOne(sub);
             this.setState('connected');
+            this.flushOutbox();
         });
         client.on('message', (topic: string, payload: Buffer, packet: mqtt.IPublishPacket) => this.dispatch(topic, payload, packet));
         client.on('error', (err: Error & { code?: unknown }) => this.fail(err));
@@ -209,6 +259,8 @@ export class BrokerConnection extends EventEmitter {
             // held PUBACKs belong to the connection: the broker redelivers those messages
             this.acks.reset();
             this.orphans = [];
+            // a publish whose PUBACK did not come goes out again on the next connection
+            for (const p of this.outbox) p.sent = false;
             if (!this.closing && this.stateNow === 'connected') {
                 this.log('warn', 'connection to the broker lost; reconnecting (queued messages wait in the session)');
                 this.setState('disconnected', 'connection lost');
@@ -330,6 +382,7 @@ export class BrokerConnection extends EventEmitter {
         const client = this.client;
         this.client = null;
         this.subs.clear();
+        for (const p of this.outbox.splice(0)) p.reject(new Error('the broker connection was closed before the broker had the message'));
         if (!client) return Promise.resolve();
         return new Promise<void>((resolve) => {
             const timer = setTimeout(() => { client.end(true); resolve(); }, END_WAIT_MS);

@@ -4,6 +4,7 @@
 import { Reading, SourceFormat } from '../shared/reading';
 import { ErrorKey, IgnoredOutcome } from './messages';
 import { SeqInfo } from './seq';
+import type { ConfigReport } from '../shared/board-config';
 
 export type { IgnoredOutcome };
 
@@ -23,6 +24,8 @@ export interface DeviceStatus {
     replayed?: number;
     dropped?: number;
     synced?: boolean;
+    /** The board's remote configuration report (firmware/PROTOCOL.md "Remote configuration"). */
+    config?: ConfigReport;
 }
 
 export interface ReadingsOutcome {

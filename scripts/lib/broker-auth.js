@@ -4,8 +4,8 @@
 // with `password_file` / `acl_file`; the embedded aedes broker of `npm start` reads the same files
 // through installBrokerAuth(), so the rules are written, reviewed and tested once.
 //
-// Identities: a board is `<site>/<device>`, limited by `pattern readwrite picochain/%u/#` to its
-// own topics; the server (Node-RED) reads picochain/# and TOUCAN and publishes nothing. Each
+// Identities: a board is `<site>/<device>`, limited by the `pattern` lines of docs/mosquitto.acl to its
+// own topics; the server (Node-RED) reads picochain/# and TOUCAN and publishes only desired configurations. Each
 // identity is one session: its client id is its username (Mosquitto: use_username_as_clientid),
 // so a stolen board's password cannot take over another board's session.
 'use strict';
@@ -179,9 +179,9 @@ function ensureAcl(dataDir) {
     return f.acl;
 }
 
-/** ACL text giving a server identity read access to every board topic and no publishing. */
+/** ACL text giving a server identity read access to every board topic; it publishes only desired configurations. */
 function serverAcl(username) {
-    return `user ${username}\ntopic read picochain/#\ntopic read TOUCAN\ntopic deny picochain/${username}/#\n`;
+    return `user ${username}\ntopic read picochain/#\ntopic read TOUCAN\ntopic write picochain/+/+/config\ntopic deny picochain/${username}/#\n`;
 }
 
 /**

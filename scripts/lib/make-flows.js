@@ -8,6 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const { readHtml, readModules } = require('./node-defaults');
 const T = require('./flow-templates');
+const CFG = require('./flow-config-pages'); // issue 13: board settings (chain node + Fleet page groups)
 
 const ROOT = path.join(__dirname, '..', '..');
 const NM = path.join(ROOT, 'node_modules');
@@ -142,6 +143,7 @@ function fullChain(dashboard) {
     P('fmt-webhook', 'function', fn('format for webhook', T.FN_WEBHOOK, 1), [['webhook']], 1, 12);
     P('webhook', 'http request', { name: 'webhook POST', d: true, method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [] }, [['notify-debug']], 2, 12);
     P('notify-debug', 'debug', { name: 'notification answers', d: true, active: true, tosidebar: true, console: false, tostatus: true, complete: 'statusCode', targetType: 'msg', statusVal: 'statusCode', statusType: 'auto' }, [], 3, 11);
+    CFG.chainNodes(b, P, { decode: 'decode', broker: SHARED.id('broker'), id, row: 14 });
 
     modulesNode(b, [DASHBOARD_MODULE[dashboard], PKG.name]);
     const pages = dashboard === 1 ? dashboard1('picochain-ui1', true) : dashboard2('picochain-ui2', true);
@@ -205,6 +207,7 @@ function dashboard1(prefix, linked) {
     P('live', 'function', fn('live points', T.FN_LIVE_UI1, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
     P('hist-debug', 'debug', { name: 'history errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 4, 9);
+    CFG.ui1Page(b, P, { tab: tabs.Fleet, linked, id, row: 11 });
     return b;
 }
 
@@ -253,6 +256,7 @@ function dashboard2(prefix, linked) {
     P('live', 'function', fn('live points', T.FN_LIVE_UI2, 1), [['chart']], 4, 8);
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
     P('hist-debug', 'debug', { name: 'history errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 4, 9);
+    CFG.ui2Page(b, P, { page: pages.Fleet, linked, id, row: 11 });
     return b;
 }
 

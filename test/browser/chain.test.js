@@ -7,23 +7,15 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { startChainProcess } = require('./support/chain');
-const { browserSkipReason, launch, shot, watchChartFrames } = require('./support/browser');
+const { chainSkipReason, launch, shot, watchChartFrames } = require('./support/browser');
 const services = require('../../scripts/lib/services');
 const { sleep } = require('../support/wait');
 const { layoutProblems, frame, texts } = require('./support/pages');
 
 const ROOT = path.join(__dirname, '..', '..');
-const OUR_TYPES = ['picochain-decode', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'picochain-devices', 'picochain-mongo-config'];
+const OUR_TYPES = ['picochain-decode', 'picochain-mongo-ts', 'picochain-alert', 'picochain-history', 'picochain-devices', 'picochain-mongo-config', 'picochain-board-config'];
 const PALETTE_TYPES = OUR_TYPES.filter((t) => t !== 'picochain-mongo-config');
 const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
-
-function skipReason() {
-    if (!services.ferretdbPath()) return 'FerretDB is not built (bash scripts/setup.sh test)';
-    const noBrowser = browserSkipReason();
-    if (noBrowser) return noBrowser;
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'picochain-history', 'picochain-history.js'))) return 'not built (npm run build)';
-    return null;
-}
 
 describe('the chain in a browser (Chromium)', function () {
     this.timeout(120000);
@@ -39,7 +31,7 @@ describe('the chain in a browser (Chromium)', function () {
     const X = 'fridge-x9'; // a board the simulator does not have: new to the registry
 
     before(async function () {
-        const why = skipReason();
+        const why = chainSkipReason('picochain-history');
         if (why) { console.log(`      skipped: ${why}`); this.skip(); }
         const t0 = Date.now();
         chain = await startChainProcess({

@@ -1,5 +1,6 @@
 // Shared helpers of the firmware tests: one MicroPython instance with the firmware on its path.
 'use strict';
+const net = require('net');
 const { createPython } = require('../../sim/pico-host');
 const { mulberry32: rng } = require('../../sim/rng'); // seeded, so random series are reproducible
 
@@ -19,4 +20,37 @@ async function firmwarePython(opts = {}) {
     return { ...inst, exec, py, set, lines };
 }
 
-module.exports = { firmwarePython, rng };
+/**
+ * A TCP proxy in front of the broker: 'pass', 'blackhole' (accepts, forwards nothing) or 'refuse'.
+ * `accepted` counts connections, `bytesUp` the bytes clients sent through it, `open` those open now.
+ */
+async function tcpProxy(targetPort) {
+    let mode = 'pass';
+    const conns = new Set();
+    const counts = { accepted: 0, bytesUp: 0 };
+    const server = net.createServer((c) => {
+        if (mode === 'refuse') { c.destroy(); return; }
+        counts.accepted++;
+        const up = net.connect(targetPort, '127.0.0.1');
+        const pair = { c, up };
+        conns.add(pair);
+        c.on('data', (d) => { if (mode === 'pass') { counts.bytesUp += d.length; up.write(d); } });
+        up.on('data', (d) => { if (mode === 'pass') c.write(d); });
+        const end = () => { conns.delete(pair); c.destroy(); up.destroy(); };
+        c.on('close', end); up.on('close', end); c.on('error', end); up.on('error', end);
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    return {
+        port: server.address().port,
+        get accepted() { return counts.accepted; },
+        get bytesUp() { return counts.bytesUp; },
+        get open() { return conns.size; },
+        mode(m) {
+            mode = m;
+            if (m === 'refuse') for (const { c, up } of [...conns]) { c.destroy(); up.destroy(); }
+        },
+        close() { for (const { c, up } of [...conns]) { c.destroy(); up.destroy(); } server.close(); },
+    };
+}
+
+module.exports = { firmwarePython, rng, tcpProxy };

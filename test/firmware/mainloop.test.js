@@ -2,39 +2,14 @@
 // Mosquitto, on an accelerated clock: windows, outages, replay, last will, birth, config errors.
 'use strict';
 const assert = require('assert');
-const net = require('net');
 const mqtt = require('mqtt');
 const { createPico } = require('../../sim/pico-host');
 const { startMosquitto, freePort } = require('../../scripts/lib/services');
 const { sleep, untilWith } = require('../support/wait');
+const { tcpProxy } = require('./helpers');
 
 const until = untilWith({ every: 25 });
 const SPEED = 60; // one 60 s window per real second
-
-/** A TCP proxy in front of the broker: 'pass', 'blackhole' (accepts, forwards nothing) or 'refuse'. */
-async function tcpProxy(targetPort) {
-    let mode = 'pass';
-    const conns = new Set();
-    const server = net.createServer((c) => {
-        if (mode === 'refuse') { c.destroy(); return; }
-        const up = net.connect(targetPort, '127.0.0.1');
-        const pair = { c, up };
-        conns.add(pair);
-        c.on('data', (d) => { if (mode === 'pass') up.write(d); });
-        up.on('data', (d) => { if (mode === 'pass') c.write(d); });
-        const end = () => { conns.delete(pair); c.destroy(); up.destroy(); };
-        c.on('close', end); up.on('close', end); c.on('error', end); up.on('error', end);
-    });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    return {
-        port: server.address().port,
-        mode(m) {
-            mode = m;
-            if (m === 'refuse') for (const { c, up } of [...conns]) { c.destroy(); up.destroy(); }
-        },
-        close() { for (const { c, up } of [...conns]) { c.destroy(); up.destroy(); } server.close(); },
-    };
-}
 
 function subscriber(url, topic) {
     const got = [];

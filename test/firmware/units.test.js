@@ -251,10 +251,10 @@ st = state.SensorState(th)`);
             assert.strictEqual(c.thresholds.probe2.alarm_high, -12);
             assert.strictEqual(c.thresholds.probe2.hysteresis, 0.5, 'per-sensor thresholds get the defaults');
             assert.strictEqual(c.thresholds.probe2.warn_slope, 0.5);
-            fw.set('t2', JSON.stringify({ device: 'd', broker: { host: 'h' }, thresholds: { default: { warn_high: 6 }, probe1: { alarm_high: -12 } } }));
+            fw.set('t2', JSON.stringify({ device: 'd', broker: { host: 'h' }, thresholds: { default: { warn_high: 6 }, probe1: { alarm_high: 12 } } }));
             const c2 = fw.py('config.parse(t2)');
             assert.strictEqual(c2.thresholds.probe1.warn_high, 6, "a sensor's block falls back on the site's default block");
-            assert.strictEqual(c2.thresholds.probe1.alarm_high, -12);
+            assert.strictEqual(c2.thresholds.probe1.alarm_high, 12);
             assert.strictEqual(c2.thresholds.default.alarm_high, 10);
         });
 

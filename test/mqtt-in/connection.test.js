@@ -4,7 +4,6 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { execFileSync } = require('child_process');
 const mqtt = require('mqtt');
 const { startMosquitto, tmpDir } = require('../../scripts/lib/services');
 const { startAedes } = require('../../scripts/lib/chain');
@@ -17,7 +16,8 @@ function serverIdentity(user, password) {
 }
 const { BrokerConnection } = require('../../dist/nodes/picochain-broker/connection');
 const { parseBrokerSettings } = require('../../dist/nodes/picochain-broker/core');
-const { untilWith } = require('../support/wait');
+const { untilWith, sleep } = require('../support/wait');
+const { makeTestCertificates, mosquittoTls } = require('../support/tls');
 
 const until = untilWith({ ms: 15000, every: 20 });
 
@@ -214,13 +214,7 @@ describe('picochain-broker connection over TLS (Mosquitto, our own CA)', functio
     let dir;
     before(async function () {
         dir = tmpDir('tls');
-        const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-        run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=picochain test CA', '-keyout', 'ca.key', '-out', 'ca.crt');
-        run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
-        fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-        run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'server.crt');
-        run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=other CA', '-keyout', 'other.key', '-out', 'other.crt');
-        broker = await startMosquitto({ extraConfig: [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`] });
+        broker = await startMosquitto(mosquittoTls(makeTestCertificates(dir)));
     });
     after(async function () {
         if (broker) await broker.cleanup();

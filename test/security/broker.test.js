@@ -33,7 +33,7 @@ describe('broker identities: password hashes and ACL rules (scripts/lib/broker-a
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it('evaluates the shipped ACL as Mosquitto does: boards under their own topics, server read-only', function () {
+    it('evaluates the shipped ACL as Mosquitto does: boards under their own topics, the server reads and writes only desired configs', function () {
         const acl = brokerAuth.parseAcl(`${fs.readFileSync(brokerAuth.DOCS_ACL, 'utf8')}\nuser foodbank/old-1\ntopic write TOUCAN\n`);
         const who = (username) => ({ username, clientId: username });
         const table = [
@@ -41,21 +41,26 @@ describe('broker identities: password hashes and ACL rules (scripts/lib/broker-a
             ['foodbank/fridge-1', 'write', 'picochain/foodbank/fridge-1/status', true],
             ['foodbank/fridge-1', 'write', 'picochain/foodbank/fridge-2/status', false],
             ['foodbank/fridge-1', 'write', 'picochain/other/fridge-1/stats', false],
-            ['foodbank/fridge-1', 'write', 'picochain/foodbank/fridge-1', true], // # matches its parent level too
+            ['foodbank/fridge-1', 'write', 'picochain/foodbank/fridge-1', false], // only the kinds a board publishes
+            ['foodbank/fridge-1', 'write', 'picochain/foodbank/fridge-1/config', false], // its configuration comes from the server
+            ['foodbank/fridge-1', 'read', 'picochain/foodbank/fridge-1/config', true],
+            ['foodbank/fridge-1', 'read', 'picochain/foodbank/fridge-2/config', false],
             ['foodbank/fridge-1', 'write', 'TOUCAN', false],
             ['foodbank/fridge-1', 'read', 'picochain/foodbank/fridge-2/stats', false],
             ['foodbank/old-1', 'write', 'TOUCAN', true],
             ['picochain-server', 'read', 'picochain/foodbank/fridge-2/stats', true],
             ['picochain-server', 'read', 'TOUCAN', true],
             ['picochain-server', 'write', 'picochain/foodbank/fridge-2/stats', false],
+            ['picochain-server', 'write', 'picochain/foodbank/fridge-2/config', true],
             ['picochain-server', 'write', 'picochain/picochain-server/x/stats', false],
             ['picochain-server', 'write', 'TOUCAN', false],
             ['a+b', 'write', 'picochain/a+b/x', false],
         ];
         for (const [u, want, topic, expected] of table) assert.strictEqual(brokerAuth.allowed(acl, who(u), want, topic), expected, `${u} ${want} ${topic}`);
         const subs = [
-            ['foodbank/fridge-1', 'picochain/foodbank/fridge-1/#', true],
-            ['foodbank/fridge-1', 'picochain/foodbank/fridge-1/+', true],
+            ['foodbank/fridge-1', 'picochain/foodbank/fridge-1/config', true],
+            ['foodbank/fridge-1', 'picochain/foodbank/fridge-1/#', false],
+            ['foodbank/fridge-1', 'picochain/foodbank/fridge-1/+', false],
             ['foodbank/fridge-1', '#', false],
             ['foodbank/fridge-1', 'picochain/+/fridge-1/#', false],
             ['foodbank/fridge-1', 'picochain/foodbank/#', false],
@@ -158,15 +163,16 @@ for (const kind of ['aedes', 'mosquitto']) {
             const spy = await connect(boards['fridge-1'].username, boards['fridge-1'].password);
             const seen = [];
             spy.on('message', (t) => seen.push(t));
-            const granted = await spy.subscribeAsync({ '#': { qos: 1 }, [`picochain/+/fridge-2/#`]: { qos: 1 }, [`picochain/${SITE}/fridge-1/#`]: { qos: 1 } })
+            const granted = await spy.subscribeAsync({ '#': { qos: 1 }, [`picochain/+/fridge-2/#`]: { qos: 1 }, [`picochain/${SITE}/fridge-1/config`]: { qos: 1 } })
                 .catch((e) => e.packet.granted.map((qos, i) => ({ qos, i })));
             // the embedded broker refuses the wider filters outright; Mosquitto grants them and filters each message
             if (broker.kind === 'aedes') assert.deepStrictEqual(granted.map((g) => g.qos), [128, 128, 1]);
             const other = await connect(boards['fridge-2'].username, boards['fridge-2'].password);
             await other.publishAsync(`picochain/${SITE}/fridge-2/stats`, 'private', { qos: 1 });
             await until(() => got.some((m) => m.payload === 'private'), 'the frame at the server', 10000);
-            await spy.publishAsync(`picochain/${SITE}/fridge-1/stats`, 'own', { qos: 1 });
-            await until(() => seen.includes(`picochain/${SITE}/fridge-1/stats`), 'its own frame back', 10000);
+            // what it may read: its own desired configuration, written by the server
+            await server.publishAsync(`picochain/${SITE}/fridge-1/config`, '{"v":1,"version":1,"config":{}}', { qos: 1 });
+            await until(() => seen.includes(`picochain/${SITE}/fridge-1/config`), 'its own configuration', 10000);
             assert.ok(!seen.some((t) => !t.startsWith(`picochain/${SITE}/fridge-1/`)), seen.join(', '));
             await other.endAsync();
             await spy.endAsync();

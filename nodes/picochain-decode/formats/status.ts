@@ -4,6 +4,7 @@
  * off. Recognised whatever the format setting; an empty retained message (a cleared status) is
  * ignored with a warning.
  */
+import { checkReport } from '../../shared/board-config';
 import { describe } from '../../shared/reading';
 import type { FormatContext, PayloadFormat } from '../context';
 import { fail, ignored } from '../messages';
@@ -59,6 +60,11 @@ function decodeStatus(obj: Record<string, unknown>, ctx: FormatContext): StatusO
     if (obj.synced !== undefined && obj.synced !== null) {
         if (typeof obj.synced !== 'boolean') fail('type', { field: 'synced', expected: 'a boolean', actual: describe(obj.synced), where: '$.synced' });
         status.synced = obj.synced as boolean;
+    }
+    if (obj.config !== undefined && obj.config !== null) {
+        const r = checkReport(obj.config);
+        if (r.problem) fail('type', { field: r.problem.field, expected: r.problem.expected, actual: describe(r.problem.value), where: `$.${r.problem.field}` });
+        status.config = r.report;
     }
     if (status.boot !== undefined) ctx.noteBoot(device, status.boot);
     return { kind: 'status', status };

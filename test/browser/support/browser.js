@@ -18,6 +18,18 @@ function browserSkipReason() {
     return reason;
 }
 
+/**
+ * Why the whole chain cannot be driven in a browser here (no FerretDB, no Chromium, `node`'s
+ * build missing), or null.
+ */
+function chainSkipReason(node) {
+    if (!require('../../../scripts/lib/services').ferretdbPath()) return 'FerretDB is not built (bash scripts/setup.sh test)';
+    const noBrowser = browserSkipReason();
+    if (noBrowser) return noBrowser;
+    if (!fs.existsSync(path.join(__dirname, '..', '..', '..', 'dist', 'nodes', node, `${node}.js`))) return 'not built (npm run build)';
+    return null;
+}
+
 /** A persistent Chromium context (fresh user data dir) in `locale`, logging in with `httpCredentials` when asked; close() removes the dir. */
 async function launch({ locale = 'en-GB', httpCredentials } = {}) {
     const { chromium } = require('playwright-core');
@@ -62,4 +74,4 @@ function watchChartFrames(page) {
     return xs;
 }
 
-module.exports = { browserSkipReason, launch, shot, watchChartFrames };
+module.exports = { browserSkipReason, chainSkipReason, launch, shot, watchChartFrames };

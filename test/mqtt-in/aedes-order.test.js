@@ -1,0 +1,47 @@
+'use strict';
+// The embedded broker of npm start (scripts/lib/chain.js startAedes, aedes with LevelDB sessions)
+// delivers a retained status followed at once by a frame: both reach a persistent subscriber
+// (aedes' own dedupe dropped the status when the frame overtook it).
+const assert = require('assert');
+const fs = require('fs');
+const mqtt = require('mqtt');
+const { startAedes } = require('../../scripts/lib/chain');
+const { tmpDir } = require('../../scripts/lib/services');
+const { untilWith } = require('../support/wait');
+
+const until = untilWith({ ms: 10000, every: 20 });
+
+describe('embedded aedes: retained messages are not lost behind later ones', function () {
+    this.timeout(30000);
+    let broker;
+    let dir;
+    const clients = [];
+    before(async () => { dir = tmpDir('aedes-order'); broker = await startAedes({ host: '127.0.0.1', port: 0, persistenceDir: dir }); });
+    after(async () => {
+        for (const c of clients) c.end(true);
+        if (broker) await broker.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function client(opts) {
+        const c = mqtt.connect(broker.url, { reconnectPeriod: 0, ...opts });
+        clients.push(c);
+        await new Promise((resolve, reject) => { c.once('connect', resolve); c.once('error', reject); });
+        return c;
+    }
+
+    it('a persistent subscriber gets each of 100 retained statuses and the frame published right after it', async () => {
+        const sub = await client({ clientId: 'nr-order', clean: false });
+        await sub.subscribeAsync(['picochain/lab/+/status', 'picochain/lab/+/stats'], { qos: 1 });
+        const got = new Set();
+        sub.on('message', (t, p) => got.add(p.toString()));
+        const board = await client({ clientId: 'fridge-1' });
+        const sent = [];
+        for (let i = 0; i < 100; i++) {
+            board.publish('picochain/lab/fridge-1/status', `status-${i}`, { qos: 1, retain: true });
+            board.publish('picochain/lab/fridge-1/stats', `frame-${i}`, { qos: 1 });
+            sent.push(`status-${i}`, `frame-${i}`);
+        }
+        await until(() => got.size === sent.length, () => `all ${sent.length}; missing ${sent.filter((m) => !got.has(m)).slice(0, 5)}`);
+    });
+});
