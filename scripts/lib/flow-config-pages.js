@@ -26,15 +26,17 @@ and broker after the board has tried them. Passwords are sent only when the brok
 /**
  * Adds picochain-board-config to the chain tab. `decode`: the key of picochain-decode in `b`
  * (its status output is wired to the new node); `broker`: the picochain-broker id; `row`: the
- * first free row of the tab's grid.
+ * first free row of the tab's grid; `dashboard`: 1 or 2, the dashboard whose pages this file has.
  */
-function chainNodes(b, P, { decode, broker, id, row }) {
+function chainNodes(b, P, { decode, broker, id, row, dashboard }) {
     const L = links(id);
+    // each full-chain file links to its own dashboard's page only (npm start joins the two files)
+    const pick = (a, b2) => (dashboard === 1 ? [a] : dashboard === 2 ? [b2] : [a, b2]);
     P('cfg-c', 'comment', { name: 'board settings: desired config published, acknowledgements followed', info: INFO }, [], 0, row);
-    P('cfg-set-in', 'link in', { name: 'board config set', links: [L.setOut1, L.setOut2] }, [['board-config']], 0, row + 1);
+    P('cfg-set-in', 'link in', { name: 'board config set', links: pick(L.setOut1, L.setOut2) }, [['board-config']], 0, row + 1);
     P('board-config', 'picochain-board-config', { name: '', broker }, [['cfg-events'], ['cfg-state-out']], 1, row + 1);
     P('cfg-events', 'debug', { name: 'config acknowledgements', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'payload.event', statusType: 'msg' }, [], 2, row + 1);
-    P('cfg-state-out', 'link out', { name: 'board config state', mode: 'link', links: [L.stateIn1, L.stateIn2] }, [], 2, row + 2);
+    P('cfg-state-out', 'link out', { name: 'board config state', mode: 'link', links: pick(L.stateIn1, L.stateIn2) }, [], 2, row + 2);
     P('cfg-catch', 'catch', { name: 'board config errors', scope: [b.id('board-config')], uncaught: false }, [['cfg-debug']], 0, row + 3);
     P('cfg-debug', 'debug', { name: 'board config errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 1, row + 3);
     const dec = b.nodes.find((n) => n.id === b.id(decode));

@@ -143,7 +143,7 @@ function fullChain(dashboard) {
     P('fmt-webhook', 'function', fn('format for webhook', T.FN_WEBHOOK, 1), [['webhook']], 1, 12);
     P('webhook', 'http request', { name: 'webhook POST', d: true, method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [] }, [['notify-debug']], 2, 12);
     P('notify-debug', 'debug', { name: 'notification answers', d: true, active: true, tosidebar: true, console: false, tostatus: true, complete: 'statusCode', targetType: 'msg', statusVal: 'statusCode', statusType: 'auto' }, [], 3, 11);
-    CFG.chainNodes(b, P, { decode: 'decode', broker: SHARED.id('broker'), id, row: 14 });
+    CFG.chainNodes(b, P, { decode: 'decode', broker: SHARED.id('broker'), id, row: 14, dashboard });
 
     modulesNode(b, [DASHBOARD_MODULE[dashboard], PKG.name]);
     const pages = dashboard === 1 ? dashboard1('picochain-ui1', true) : dashboard2('picochain-ui2', true);
