@@ -319,10 +319,15 @@ export class BrokerConnection extends EventEmitter {
         const c = client as unknown as { _sendPacket: (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void };
         const original = c._sendPacket.bind(client);
         c._sendPacket = (packet, cb, ...rest) => {
-            if (packet.cmd === 'puback' && this.client === client && this.acks.hold(packet)) {
-                // the stream goes on with the next packet; the PUBACK leaves when released
-                if (cb) cb();
-                return;
+            if (packet.cmd === 'puback') {
+                // a client being ended (close, or replaced after a refusal) acknowledges nothing
+                // more: what it still receives is not taken by any node, so the broker must keep it
+                const gone = this.closing || this.client !== client;
+                if (gone || this.acks.hold(packet)) {
+                    // the stream goes on with the next packet; a held PUBACK leaves when released
+                    if (cb) cb();
+                    return;
+                }
             }
             original(packet, cb, ...rest);
         };
