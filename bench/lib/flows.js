@@ -4,7 +4,7 @@
 //   input nodes and the picochain nodes wired after them (picochain-decode, picochain-mongo-ts, and
 //   any other picochain node or `complete` node on that path, e.g. for acknowledgements), with the
 //   shipped settings; dashboards, alerts and bad-input counters left out. Taken from
-//   flows/picochain.json, so it follows the shipped flow.
+//   the full chains npm start deploys (scripts/lib/chain.js shippedFlows), so it follows them.
 // - nodeRedMongodb(): what one builds with stock nodes: core `mqtt in` (JSON) → a function shaping
 //   the document → node-red-node-mongodb's `mongodb out` (insert).
 const fs = require('fs');
@@ -12,12 +12,14 @@ const path = require('path');
 
 const ROOT = path.join(__dirname, '..', '..');
 const MQTT_INPUTS = new Set(['mqtt in', 'picochain-mqtt-in']);
-// the storage path: presentation, alerting and history reading are not part of it
+// the storage path: presentation, alerting, the device registry, board settings and history reading
+// are not part of it (the baselines do none of them)
 const ON_PATH = (type) => MQTT_INPUTS.has(type) || type === 'complete'
-    || (/^picochain-/.test(type) && type !== 'picochain-alert' && type !== 'picochain-history');
+    || (/^picochain-/.test(type) && !['picochain-alert', 'picochain-history', 'picochain-devices', 'picochain-board-config'].includes(type));
 
-function picochainPipeline(file = path.join(ROOT, 'flows', 'picochain.json')) {
-    const flows = JSON.parse(fs.readFileSync(file, 'utf8'));
+function picochainPipeline() {
+    // what npm start deploys: the full chains with broker and database from its environment
+    const flows = require(path.join(ROOT, 'scripts', 'lib', 'chain')).shippedFlows();
     const byId = new Map(flows.map((n) => [n.id, n]));
     const keep = new Set();
     const visit = (id) => {

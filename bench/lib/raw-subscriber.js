@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The raw ceiling the pipeline bench compares picochain with: a hand-written mqtt.js subscriber
 // (persistent session, QoS 1) that turns each JSON frame v1 into the documents picochain-mongo-ts
-// writes (same fields, same `_id`) and stores them with unordered insertMany, batches of 500 (or
+// writes (same fields, same `_id`, same index) and stores them with unordered insertMany, batches of 500 (or
 // what arrived in 100 ms), at most 4 batches in flight. No validation, no spool: a floor of the
 // work any subscriber must do. Run by bench/pipeline.js in its own process (its CPU is measured):
 //   node bench/lib/raw-subscriber.js <mqtt url> <mongodb uri> <database>   → prints READY
@@ -18,6 +18,8 @@ const FLUSH_MS = 100;
     const mongo = new MongoClient(uri);
     await mongo.connect();
     const coll = mongo.db(database).collection('readings');
+    // the index picochain-mongo-ts keeps on FerretDB (history queries need it): the same storage work
+    await coll.createIndex({ 'meta.device': 1, 'meta.sensor': 1, time: 1 }, { name: 'picochain_meta_time' });
     let batch = [];
     let inFlight = 0;
     const flush = () => {

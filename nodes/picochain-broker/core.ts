@@ -35,7 +35,8 @@ export const DEFAULT_TLS_PORT = 8883;
 export const DEFAULT_KEEPALIVE_S = 60;
 /** A week: a food bank closed over a long weekend keeps its queued readings. */
 export const DEFAULT_SESSION_EXPIRY_S = 7 * 86400;
-export const DEFAULT_RECEIVE_MAXIMUM = 1000;
+/** Ten thousand: the spool syncs in groups that can take hundreds of ms on a busy disk, and the broker must keep sending meanwhile. */
+export const DEFAULT_RECEIVE_MAXIMUM = 10000;
 /** MQTT 3.1.1 allows 23 characters only; every broker we ship with accepts longer ids. */
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const HOST_PATTERN = /^[A-Za-z0-9_.:[\]-]{1,253}$/;

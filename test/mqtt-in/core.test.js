@@ -89,7 +89,7 @@ describe('picochain-broker settings and failures', function () {
         const { settings } = parseBrokerSettings({ broker: 'mqtts://u%40x:p%3Aw@broker.example:8884' }, 'n1');
         assert.deepStrictEqual([settings.host, settings.port, settings.tls, settings.user, settings.password], ['broker.example', 8884, true, 'u@x', 'p:w']);
         const plain = parseBrokerSettings({ broker: '10.0.0.2', port: '' }, 'n1').settings;
-        assert.deepStrictEqual([plain.port, plain.tls, plain.protocol, plain.sessionExpiryS, plain.receiveMaximum], [1883, false, 'auto', 604800, 1000]);
+        assert.deepStrictEqual([plain.port, plain.tls, plain.protocol, plain.sessionExpiryS, plain.receiveMaximum], [1883, false, 'auto', 604800, 10000]);
         assert.strictEqual(parseBrokerSettings({ broker: 'x', tls: 'true' }, 'n1').settings.port, 8883);
         assert.match(parseBrokerSettings({ broker: '' }, 'n1').error, /host/);
         assert.match(parseBrokerSettings({ broker: 'ws://x' }, 'n1').error, /not supported/);
