@@ -38,7 +38,10 @@ const PREPARE_RETRY_MAX_MS = 10000;
 function spoolDirectory(configured: string, userDir: string | undefined, nodeId: string): string {
     if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
     if (configured) return path.resolve(userDir || process.cwd(), configured);
-    return path.join(userDir || path.join(os.homedir(), '.node-red'), 'picochain-spool', nodeId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    // Node-RED always has a user directory (~/.node-red by default); only a test harness runs
+    // without one: a directory of this process then, so two runs never share a spool
+    const base = userDir || path.join(os.tmpdir(), `picochain-spool-${process.pid}`);
+    return path.join(base, ...(userDir ? ['picochain-spool'] : []), nodeId.replace(/[^A-Za-z0-9_.-]/g, '_'));
 }
 
 export = function (RED: NodeAPI): void {
