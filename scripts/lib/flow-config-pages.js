@@ -46,10 +46,11 @@ function chainNodes(b, P, { decode, broker, id, row, dashboard }) {
 /** node-red-dashboard: the "Board settings" group under the Fleet tab `tab`. */
 function ui1Page(b, P, { tab, linked, id, row }) {
     const L = links(id);
-    const g = b.add('g-config', 'ui_group', { name: 'Board settings', tab: tab.id, order: 2, disp: false, width: '22', collapse: false, className: '' });
+    // 18 units like the other groups (fits a 1024 px screen; the table scrolls inside)
+    const g = b.add('g-config', 'ui_group', { name: 'Board settings', tab: tab.id, order: 2, disp: false, width: '18', collapse: false, className: '' });
     P('cfg-state-in', 'link in', { name: 'board config state', links: linked ? [L.stateOut] : [] }, [['cfg-page']], 0, row);
     // resendOnRefresh: a page opened later gets the latest state; the template's own sends are not kept
-    P('cfg-page', 'ui_template', { name: 'Board settings', group: g.id, order: 1, width: '22', height: '14', format: TPL.ui1Template(), storeOutMessages: false, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [['cfg-set-out']], 1, row);
+    P('cfg-page', 'ui_template', { name: 'Board settings', group: g.id, order: 1, width: '18', height: '14', format: TPL.ui1Template(), storeOutMessages: false, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '' }, [['cfg-set-out']], 1, row);
     P('cfg-set-out', 'link out', { name: 'board config set', mode: 'link', links: linked ? [L.setIn] : [] }, [], 2, row);
 }
 

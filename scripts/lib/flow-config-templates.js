@@ -89,8 +89,8 @@ function clientLib() {
 
 const CSS = `
 .pcc { width: 100%; color: #1b1f23; font-size: 14px; }
-.pcc table { width: 100%; border-collapse: collapse; background: #fff; }
-.pcc th, .pcc td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e5e7eb; }
+.pcc table { width: 100%; border-collapse: collapse; background: #fff; table-layout: fixed; }
+.pcc th, .pcc td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e5e7eb; overflow-wrap: anywhere; }
 .pcc .pcc-badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; line-height: 18px; color: #fff; background: #9aa5b1; }
 .pcc .pcc-applied { background: #2e9e48; } .pcc .pcc-pending, .pcc .pcc-testing { background: #2a7ab0; } .pcc .pcc-refused { background: #d1242f; }
 .pcc .pcc-sub { color: #57606a; font-size: 12px; }

@@ -4,6 +4,7 @@
 // Dashboards first (both kinds: pages, units, alert states, profile assignment, convergence, layout
 // at 1024/1400/1920 px), then the editor (whose example imports change the flows).
 const assert = require('assert');
+const { boardLogin } = require('../support/identities');
 const fs = require('fs');
 const path = require('path');
 const { startChainProcess } = require('./support/chain');
@@ -45,7 +46,8 @@ describe('the chain in a browser (Chromium)', function () {
         browser = await launch();
         page = await browser.context.newPage();
         page.on('pageerror', (e) => console.log(`      page error: ${e.message.slice(0, 200)}`));
-        mqttClient = await require('mqtt').connectAsync(chain.info.mqttUrl);
+        // the embedded broker admits known identities only: X logs in as a provisioned board
+        mqttClient = await require('mqtt').connectAsync(chain.info.mqttUrl, boardLogin(dataDir, 'test', X));
     });
 
     after(async function () {

@@ -31,7 +31,7 @@ const DIALOGS = [
     },
     {
         type: 'picochain-alert', id: 'alert',
-        fields: { highWarningClear: ['9', '7'], highWarning: ['abc', '8'], rise: ['0', '1'], forTime: ['-5', '0'], rateWindow: ['0', '300'] },
+        fields: { rateWindow: ['abc', '600'], renotify: ['-5', '1800'], keepFiring: ['1 week', '0'], silent: ['x', '600'] },
     },
     {
         type: 'picochain-mongo-ts', id: 'writer',
@@ -57,7 +57,7 @@ async function flows() {
         node('picochain-mongo-config', { id: 'db', name: '', uri: `mongodb://127.0.0.1:${dead}/`, database: 'picochain', connectTimeout: 1000 }),
         node('picochain-mongo-config', { id: 'db-env', name: 'from env', uri: '${PICOCHAIN_TEST_UNSET_URI}', database: 'picochain' }),
         node('picochain-decode', { id: 'decode', z: 't1', legacyTimeZone: 'Europe/Paris', x: 150, y: 60, wires: [[], []] }),
-        node('picochain-alert', { id: 'alert', z: 't1', highWarning: '8', highWarningClear: '7', rise: '1', x: 150, y: 120, wires: [[], []] }),
+        node('picochain-alert', { id: 'alert', z: 't1', x: 150, y: 120, wires: [[], [], []] }),
         node('picochain-mongo-ts', { id: 'writer', z: 't1', mongo: 'db', x: 150, y: 180, wires: [[]] }),
         node('picochain-broker', { id: 'mq', name: '', broker: '127.0.0.1', port: String(dead) }),
         node('picochain-mqtt-in', { id: 'in', z: 't1', broker: 'mq', x: 150, y: 360, wires: [[]] }),

@@ -4,6 +4,7 @@
 // 60x): each board's config state, an edit checked in the page with the boards' rules, a push to
 // one board and to a profile, and the acknowledgement arriving.
 const assert = require('assert');
+const { observerLogin } = require('../support/identities');
 const fs = require('fs');
 const mqtt = require('mqtt');
 const { startChainProcess } = require('./support/chain');
@@ -25,7 +26,8 @@ describe('board settings on the Fleet pages (Chromium)', function () {
         if (why) { console.log(`      skipped: ${why}`); this.skip(); }
         chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('chain-cfg')), devices: 3, speed: 60, scenario: null, logLevel: 'warn' });
         assert.deepStrictEqual(chain.info.devices.map((d) => d.id), ['fridge-1', 'fridge-2', 'freezer-1']);
-        watch = mqtt.connect(chain.info.mqttUrl, { reconnectPeriod: 500 });
+        // the embedded broker admits known identities only: a read-only observer
+        watch = mqtt.connect(chain.info.mqttUrl, { reconnectPeriod: 500, ...observerLogin(dataDir) });
         watch.on('message', (topic, p) => seen.push({ topic, text: p.toString() }));
         await new Promise((r) => watch.once('connect', r));
         await watch.subscribeAsync('picochain/+/+/status', { qos: 1 });

@@ -52,7 +52,11 @@ describe('logins in a browser: editor, dashboards, websockets, viewer, who ackno
     async function clickAck(page, url, device) {
         await page.goto(url);
         const row = `[data-pc=alert][data-device="${device}"][data-state=firing]:not([data-rule=silent])`;
-        await page.waitForSelector(`${row} [data-pc=ack]`, { timeout: 90000 });
+        await page.waitForSelector(`${row} [data-pc=ack]`, { timeout: 90000 }).catch(async (e) => {
+            const rows = await page.$$eval('[data-pc=alert]', (rs) => rs.map((r) => JSON.stringify(r.dataset) + ' ' + r.textContent.replace(/\s+/g, ' ').slice(0, 120)));
+            const info = await page.evaluate(() => ({ url: location.href, pcs: [...document.querySelectorAll('[data-pc]')].map((x) => x.dataset.pc).slice(0, 30), title: document.title, body: document.body.innerText.slice(0, 400) }));
+            throw new Error(`${e.message}\nrows: ${rows.join('\n')}\n${JSON.stringify(info)}\nlog: ${chain.log().slice(-2500)}`);
+        });
         const id = await page.$eval(row, (r) => r.dataset.id);
         await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack]`);
         return id;
