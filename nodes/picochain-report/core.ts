@@ -94,8 +94,10 @@ export class FoodLog {
      */
     private async append(c: Cabinet, e: NewEntry, stillWanted?: () => Promise<boolean>): Promise<Entry | null> {
         for (let i = 0; i < 8; i++) {
-            if (i > 0 && stillWanted && !(await stillWanted())) return null;
+            // the head first, then the check: whatever another writer appends after the head was
+            // read makes this insert collide, and the next round's check sees it
             const head = await this.store.head(cabinetChain(c));
+            if (stillWanted && !(await stillWanted())) return null;
             const entry = nextEntry(c.device, c.sensor, head, e);
             if (await this.store.insert(entry)) return entry;
         }

@@ -217,16 +217,20 @@ export function computeDay(windows: Window[], o: DayOptions): DayRecord {
         });
     }
 
-    // gaps: local hours without one temperature; hours not yet reached (an open day) are not judged
+    // gaps: local hours in which no window with a temperature ended (the hour a window counts in,
+    // as for its digest); hours not yet reached (an open day) are not judged
     const judged = o.now === undefined ? hours : Math.max(0, Math.min(hours, Math.floor((o.now - o.from) / HOUR_MS)));
+    const perHour = Array.from({ length: hours }, () => ({ temps: 0, faults: 0 }));
+    for (const w of inDay) {
+        const h = perHour[Math.floor((w.time - o.from) / HOUR_MS)];
+        if (hasTemp(w)) h.temps++; else h.faults++;
+    }
     const gaps: Gap[] = [];
     for (let h = 0; h < judged; h++) {
+        if (perHour[h].temps) continue;
         const a = o.from + h * HOUR_MS, b = a + HOUR_MS;
-        const seen = overlapping(windows, a, b);
-        if (seen.some(hasTemp)) continue;
-        const faults = seen.filter((w) => w.time >= a && w.time < b && !hasTemp(w)).length;
         const last = gaps[gaps.length - 1];
-        if (last && Date.parse(last.end) === a) { last.end = iso(b); last.hours += 1; last.faultWindows += faults; } else gaps.push({ start: iso(a), end: iso(b), hours: 1, faultWindows: faults });
+        if (last && Date.parse(last.end) === a) { last.end = iso(b); last.hours += 1; last.faultWindows += perHour[h].faults; } else gaps.push({ start: iso(a), end: iso(b), hours: 1, faultWindows: perHour[h].faults });
     }
 
     return {
@@ -237,11 +241,6 @@ export function computeDay(windows: Window[], o: DayOptions): DayRecord {
         digest: digestHours(inDay, o.from, hours),
         open: o.now !== undefined && o.now < o.to,
     };
-}
-
-/** Windows whose span [end - length, end] overlaps [a, b) (a point reading: its time in [a, b)). */
-function overlapping(windows: Window[], a: number, b: number): Window[] {
-    return windows.filter((w) => (w.window ? w.time > a && startOf(w) < b : w.time >= a && w.time < b));
 }
 
 /** "08:00–11:00" of a gap or excursion in the site's time zone (24:00 for the end of the day). */

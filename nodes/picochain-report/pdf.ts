@@ -36,8 +36,8 @@ function columns(view: MonthView, f: Formatter): Column[] {
     return [
         { key: 'date', title: T.colDate, width: 52 }, ...checks,
         { key: 'min', title: T.colMin, width: 42 }, { key: 'max', title: T.colMax, width: 42 }, { key: 'mean', title: T.colMean, width: 42 },
-        { key: 'out', title: T.colOut, width: Math.round(rest * 0.36) }, { key: 'gaps', title: T.colGaps, width: Math.round(rest * 0.2) },
-        { key: 'actions', title: T.colActions, width: rest - Math.round(rest * 0.36) - Math.round(rest * 0.2) },
+        { key: 'out', title: T.colOut, width: Math.round(rest * 0.4) }, { key: 'gaps', title: T.colGaps, width: Math.round(rest * 0.17) },
+        { key: 'actions', title: T.colActions, width: rest - Math.round(rest * 0.4) - Math.round(rest * 0.17) },
         { key: 'initials', title: T.colInitials, width: 40 }, { key: 'supervisor', title: T.colSupervisor, width: 66 },
     ];
 }
