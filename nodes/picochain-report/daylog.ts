@@ -217,12 +217,15 @@ export function computeDay(windows: Window[], o: DayOptions): DayRecord {
         });
     }
 
-    // gaps: local hours in which no window with a temperature ended (the hour a window counts in,
-    // as for its digest); hours not yet reached (an open day) are not judged
+    // gaps: local hours for which no window with a temperature began (a window counts for the hour
+    // it measured: the one ending at 03:00 is about 02:55-03:00); hours not yet reached (an open
+    // day) are not judged
     const judged = o.now === undefined ? hours : Math.max(0, Math.min(hours, Math.floor((o.now - o.from) / HOUR_MS)));
     const perHour = Array.from({ length: hours }, () => ({ temps: 0, faults: 0 }));
-    for (const w of inDay) {
-        const h = perHour[Math.floor((w.time - o.from) / HOUR_MS)];
+    for (const w of windows) {
+        const s = startOf(w);
+        if (s < o.from || s >= o.to) continue;
+        const h = perHour[Math.floor((s - o.from) / HOUR_MS)];
         if (hasTemp(w)) h.temps++; else h.faults++;
     }
     const gaps: Gap[] = [];

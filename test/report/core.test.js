@@ -76,10 +76,10 @@ describe('picochain-report core', function () {
             assert.strictEqual(rec.outsideMinutes, 60);
         });
 
-        it('a missing window breaks an excursion (never filled in), and a gap is an hour without one temperature', function () {
+        it('a missing window breaks an excursion (never filled in), and a gap is an hour for which no window with a temperature began', function () {
             const means = Array(288).fill(4);
             for (let i = 120; i < 140; i++) means[i] = 8;
-            const ws = windows(from, means).filter((_, i) => i !== 130 && !(i >= 24 && i < 60)); // 10:50 missing; none ending 02:00 to 04:55
+            const ws = windows(from, means).filter((_, i) => i !== 130 && !(i >= 25 && i < 61)); // 10:50 missing; none from 02:00 to 05:00
             const rec = computeDay(ws, dayOpts(date));
             assert.deepStrictEqual(rec.excursions.map((x) => x.minutes), [50, 45]);
             assert.deepStrictEqual(rec.gaps.map((g) => [tz.localTime(PARIS, Date.parse(g.start)), g.hours, g.faultWindows]), [['02:00', 3, 0]]);
@@ -87,7 +87,7 @@ describe('picochain-report core', function () {
 
         it('windows without samples (probe unplugged) are a gap with their count; an open day judges only the hours passed', function () {
             const means = Array(288).fill(4);
-            for (let i = 36; i < 48; i++) means[i] = null; // the windows ending 03:00 to 03:55
+            for (let i = 37; i < 49; i++) means[i] = null; // the windows of 03:00 to 04:00
             const rec = computeDay(windows(from, means), dayOpts(date));
             assert.deepStrictEqual(rec.gaps.map((g) => [tz.localTime(PARIS, Date.parse(g.start)), g.hours, g.faultWindows]), [['03:00', 1, 12]]);
             const open = computeDay(windows(from, means.slice(0, 100)), dayOpts(date, { now: from + 100 * 5 * MIN + MIN }));

@@ -2,7 +2,7 @@
 // What the food-safety record of test/report/month.test.js must say, worked out here from the
 // stored documents on their own (straight loops over the month's windows, not the node's code):
 // per cabinet probe and local day, the check readings, min, max, mean, minutes outside the range,
-// excursions of 30 min or more, hours without a temperature, and the actions the test recorded,
+// excursions of 30 min or more, hours for which no window with a temperature began, and the actions the test recorded,
 // as the CSV cells and as the text of the PDF's line of the day.
 const { dayBounds, instantOn, localTime, localDate, monthDates } = require('../../dist/nodes/picochain-report/tz');
 
@@ -68,8 +68,10 @@ function expectedDays(docs, F, acted) {
             const gaps = [];
             for (let h = 0; h < hours; h++) {
                 const a = from + h * 3600000, b = a + 3600000;
-                if (temps.some((w) => w.t >= a && w.t < b)) continue;
-                const faults = inDay.filter((w) => w.t >= a && w.t < b && !valid(w)).length;
+                // the windows that began in the hour (a window is about the time it measured)
+                const began = ws.filter((w) => w.t - w.window * 1000 >= a && w.t - w.window * 1000 < b);
+                if (began.some(valid)) continue;
+                const faults = began.filter((w) => !valid(w)).length;
                 const last = gaps[gaps.length - 1];
                 if (last && last.b === a) { last.b = b; last.hours++; last.faults += faults; } else gaps.push({ a, b, hours: 1, faults });
             }
