@@ -32,7 +32,7 @@ const CSS = `
 .pc-fl .bad { background: #fff1f0; border-left: 6px solid #d1242f; padding: 6px 8px; margin: 6px 0; }
 .pc-fl .err { color: #d1242f; margin: 4px 0; }
 .pc-fl .sub { color: #57606a; font-size: 12px; }
-.pc-fl .scroll { width: 100%; overflow-x: auto; }
+.pc-fl .pc-scroll { width: 100%; overflow-x: auto; }
 .pc-fl table { width: 100%; border-collapse: collapse; background: #fff; }
 .pc-fl th, .pc-fl td { text-align: left; padding: 3px 5px; border: 1px solid #d0d7de; vertical-align: top; }
 .pc-fl th { background: #dde6ee; font-size: 12px; }
@@ -87,7 +87,7 @@ const PAGE_JS = `function pcFoodlog(root, send) {
             h.push('<div><b>' + esc(m.texts.title + ' · ' + m.texts.kind + ' · ' + m.monthLabel) + '</b> — ' + esc(m.cabinet.label) + '</div>');
             h.push('<div class="sub">' + esc(m.texts.safeRange + ': ' + m.range + ' · ' + m.rule) + '</div>');
             h.push('<div class="' + (m.intact ? 'ok' : 'bad') + '" data-pc="integrity" data-intact="' + m.intact + '">' + lines(m.integrity) + lines(m.notes) + '</div>');
-            h.push('<div class="scroll"><table data-pc="foodlog"><tr><th>' + esc(m.texts.colDate) + '</th>' + m.checks.map(function (c) { return '<th>' + esc(c) + '</th>'; }).join('')
+            h.push('<div class="pc-scroll"><table data-pc="foodlog"><tr><th>' + esc(m.texts.colDate) + '</th>' + m.checks.map(function (c) { return '<th>' + esc(c) + '</th>'; }).join('')
                 + ['colMin', 'colMax', 'colMean', 'colOut', 'colGaps', 'colActions', 'colInitials', 'colSupervisor'].map(function (k) { return '<th>' + esc(m.texts[k]) + '</th>'; }).join('') + '</tr>');
             m.rows.forEach(function (r) {
                 var cls = r.excursions.length ? 'x' : r.gaps.length ? 'g' : '';

@@ -10,7 +10,7 @@ const { computeDay, windowLine } = require(`${R}daylog`);
 const { nextEntry, verifyChain, entryHash } = require(`${R}ledger`);
 const { checkDayReadings } = require(`${R}verify`);
 const { FoodLog } = require(`${R}core`);
-const { parseSettings, parseChecks, isLocale } = require(`${R}settings`);
+const { parseSettings, parseChecks, isLocale, DEFAULTS } = require(`${R}settings`);
 const { handle } = require(`${R}requests`);
 const { TEXTS } = require(`${R}texts`);
 const { MemoryStore } = require('./memory-store');
@@ -165,6 +165,10 @@ describe('picochain-report core', function () {
             const { settings, bad } = parseSettings({ checks: 'nope', tolerance: '15', timeZone: PARIS }, 'UTC');
             assert.deepStrictEqual(bad, ['checks']);
             assert.deepStrictEqual([settings.checks, settings.toleranceMin, settings.ranges.freezer.high, settings.retentionY], [['08:00', '16:00'], 15, -15, 3]);
+            // the edit dialog's defaults are the core's (the dialog lists them as literals)
+            const { readHtml } = require('../../scripts/lib/node-defaults');
+            const html = readHtml(require('path').join(__dirname, '..', '..', 'nodes', 'picochain-report', 'picochain-report.html'))['picochain-report'].defaults;
+            for (const [k, v] of Object.entries(DEFAULTS)) assert.strictEqual(html[k], v, `dialog default ${k}`);
             const keys = (o, p = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? keys(v, `${p}${k}.`) : [`${p}${k}`])).sort();
             assert.deepStrictEqual(keys(TEXTS.fr), keys(TEXTS.en));
         });
