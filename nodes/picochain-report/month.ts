@@ -78,14 +78,8 @@ export function excursionAt(rec: DayRecord | null, ref: number): number | null {
 
 const authored = (e: Entry): Authored => ({ id: e._id, at: e.at, by: e.by, byKind: e.byKind });
 
-export interface MonthInput {
-    cabinet: Cabinet;
-    month: string;
-    site: string;
-    tz: string;
-    checks: string[];
-    toleranceMin: number;
-    range: SafeRanges[string];
+/** What a view is built from: its header fields as they are, the chain's entries and the days computed now. */
+export interface MonthInput extends Pick<MonthView, 'cabinet' | 'month' | 'site' | 'tz' | 'checks' | 'toleranceMin' | 'range' | 'problems' | 'generatedAt'> {
     /** Every entry of the chain (the view takes the month's). */
     entries: Entry[];
     /** Records computed now for the month's days that have no sealed entry. */
@@ -94,8 +88,6 @@ export interface MonthInput {
     firstDate: string | null;
     /** Today's local date: later days are left out. */
     today: string;
-    problems: Problem[];
-    generatedAt: string;
 }
 
 export function buildMonth(i: MonthInput): MonthView {
