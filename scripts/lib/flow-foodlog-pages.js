@@ -11,9 +11,9 @@ const TPL = require('./flow-foodlog-templates');
 /** Ids of the link nodes between the chain tab and the two dashboard tabs (stable, from `id`). */
 function links(id) {
     return {
-        answersOut: id('picochain-main:foodlog-out'), requestsIn: id('picochain-main:foodlog-in'),
-        answersIn1: id('picochain-ui1:foodlog-in'), requestsOut1: id('picochain-ui1:foodlog-out'),
-        answersIn2: id('picochain-ui2:foodlog-in'), requestsOut2: id('picochain-ui2:foodlog-out'),
+        answersOut: id('picochain-main:fl-out'), requestsIn: id('picochain-main:fl-in'),
+        answersIn1: id('picochain-ui1:fl-in'), requestsOut1: id('picochain-ui1:fl-out'),
+        answersIn2: id('picochain-ui2:fl-in'), requestsOut2: id('picochain-ui2:fl-out'),
     };
 }
 
