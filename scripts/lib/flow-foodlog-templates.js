@@ -157,16 +157,17 @@ const PAGE_JS = `function pcFoodlog(root, send) {
         start: function () { render(); ask('cabinets', {}); },
         receive: function (msg) {
             if (!msg || msg.req !== me) return;
-            if (msg.topic === 'cabinets') {
+            // a dashboard may hand the page its own request back: only the node's answer is a list
+            if (msg.topic === 'cabinets' && Array.isArray(msg.payload)) {
                 st.cabinets = msg.payload || [];
                 if (!current() && st.cabinets.length) st.chain = st.cabinets[0].chain;
                 render();
                 load();
             } else if (msg.topic === 'foodlog') {
                 var c = current();
-                if (!c || msg.payload.cabinet.chain !== c.chain || msg.payload.month !== st.month) return;
+                if (!c || !msg.payload || !msg.payload.cabinet || msg.payload.cabinet.chain !== c.chain || msg.payload.month !== st.month) return;
                 st.model = msg.payload; st.busy = false; render();
-            } else if (msg.topic === 'file') download(msg.payload);
+            } else if (msg.topic === 'file' && msg.payload && msg.payload.base64) download(msg.payload);
             else if (msg.topic === 'error') { st.error = msg.payload; st.busy = false; render(); }
         },
     };
