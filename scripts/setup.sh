@@ -29,12 +29,15 @@ apt_install() { # apt_install <command> <debian package>
     fi
 }
 
-# 2. system packages: Mosquitto for tests (the one-command start embeds aedes), Chromium for page tests
+# 2. system packages: Mosquitto for tests (the one-command start embeds aedes), Chromium for page
+# tests, poppler-utils (pdftoppm, pdftotext) for the PDF tests
 if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
     apt_install mosquitto mosquitto
 fi
 if [ "$purpose" = test ]; then
     apt_install chromium chromium
+    # the food-safety log's PDF is rendered to PNG and read back as text in the tests
+    apt_install pdftoppm poppler-utils
 fi
 
 # 3. FerretDB 1.24 (SQLite backend), built from the Go module proxy once per machine.

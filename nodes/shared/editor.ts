@@ -6,8 +6,9 @@
  * resources/@picochain/node-red/editor.js as `window.PicochainEditor`.
  */
 import * as rules from './rules';
+import * as report from '../picochain-report/settings';
 
-export { rules };
+export { rules, report };
 
 /** jQuery, as the editor page has it (only what is used here). */
 declare const $: (selector: string) => { length: number; val(): unknown };

@@ -9,6 +9,7 @@ const path = require('path');
 const { readHtml, readModules } = require('./node-defaults');
 const T = require('./flow-templates');
 const CFG = require('./flow-config-pages'); // issue 13: board settings (chain node + Fleet page groups)
+const FOODLOG = require('./flow-foodlog-pages'); // issue 12: food-safety record (chain node + Food safety pages)
 
 const ROOT = path.join(__dirname, '..', '..');
 const NM = path.join(ROOT, 'node_modules');
@@ -144,6 +145,7 @@ function fullChain(dashboard) {
     P('webhook', 'http request', { name: 'webhook POST', d: true, method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [] }, [['notify-debug']], 2, 12);
     P('notify-debug', 'debug', { name: 'notification answers', d: true, active: true, tosidebar: true, console: false, tostatus: true, complete: 'statusCode', targetType: 'msg', statusVal: 'statusCode', statusType: 'auto' }, [], 3, 11);
     CFG.chainNodes(b, P, { decode: 'decode', broker: SHARED.id('broker'), id, row: 14, dashboard });
+    FOODLOG.chainNodes(b, P, { alert: 'alert', requests: 'requests', mongo: SHARED.id('mongo'), id, row: 19, dashboard });
 
     modulesNode(b, [DASHBOARD_MODULE[dashboard], PKG.name]);
     const pages = dashboard === 1 ? dashboard1('picochain-ui1', true) : dashboard2('picochain-ui2', true);
@@ -208,6 +210,7 @@ function dashboard1(prefix, linked) {
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
     P('hist-debug', 'debug', { name: 'history errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 4, 9);
     CFG.ui1Page(b, P, { tab: tabs.Fleet, linked, id, row: 11 });
+    FOODLOG.ui1Page(b, P, { linked, id, row: 13, width: W });
     return b;
 }
 
@@ -257,6 +260,7 @@ function dashboard2(prefix, linked) {
     P('catch', 'catch', { name: 'history errors', scope: [b.id('history')], uncaught: false }, [['hist-debug']], 3, 9);
     P('hist-debug', 'debug', { name: 'history errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 4, 9);
     CFG.ui2Page(b, P, { page: pages.Fleet, linked, id, row: 11 });
+    FOODLOG.ui2Page(b, P, { base, theme, linked, id, row: 13 });
     return b;
 }
 

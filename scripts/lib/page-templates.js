@@ -19,6 +19,9 @@ const I18N = {
         bad: 'bad messages', hour: 'Hour', sensor: 'Sensor', mean: 'Mean', windowsCol: 'Windows', lang: 'Français', isNew: 'new',
         assignHint: 'New devices are listed first: choose their profile so the right alert rules judge them.',
         boardState: ['ok', 'warning', 'alarm'],
+        // issue 12: acknowledging asks what was done (recorded in the food-safety log)
+        whatDone: 'What was done?', ackSave: 'Acknowledge', cancel: 'Cancel',
+        presets: ['moved stock to another cabinet', 'called the technician', 'food discarded', 'door closed, food checked', 'probe checked with a thermometer'],
         kinds: { unassigned: 'unassigned', fridge: 'fridge', freezer: 'freezer', 'cold-room': 'cold room', ambient: 'ambient', custom: 'custom' },
     },
     fr: {
@@ -31,6 +34,8 @@ const I18N = {
         bad: 'messages invalides', hour: 'Heure', sensor: 'Capteur', mean: 'Moyenne', windowsCol: 'Fenêtres', lang: 'English', isNew: 'nouveau',
         assignHint: 'Les nouveaux appareils sont en tête : choisissez leur profil pour que les bonnes règles d\'alerte les jugent.',
         boardState: ['ok', 'attention', 'alarme'],
+        whatDone: 'Qu\'a-t-on fait ?', ackSave: 'Acquitter', cancel: 'Annuler',
+        presets: ['stock déplacé dans une autre enceinte', 'technicien appelé', 'denrées jetées', 'porte fermée, denrées vérifiées', 'sonde vérifiée au thermomètre'],
         kinds: { unassigned: 'non attribué', fridge: 'réfrigérateur', freezer: 'congélateur', 'cold-room': 'chambre froide', ambient: 'ambiant', custom: 'personnalisé' },
     },
 };
@@ -152,8 +157,10 @@ function ui1Fleet() {
 }
 
 function ui1Alerts() {
-    return `${ui1Script('scope.ackAlert = function (a) { scope.send({ topic: "ack", payload: { id: a.id } }); };')}
+    // acknowledging asks what was done: the text goes with the acknowledgement to the food-safety log
+    return `${ui1Script('scope.ack = { id: null, text: "" }; scope.ackAlert = function (a) { var t = (scope.ack.text || "").trim(); if (!t) return; scope.send({ topic: "ack", payload: { id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, startedAt: a.startedAt, action: t } }); scope.ack = { id: null, text: "" }; };')}
 <div class="pc-page">
+<datalist id="pc-presets"><option ng-repeat="p in L.presets" value="{{p}}"></option></datalist>
 <h3 class="pc-h">{{L.active}}</h3>
 <div class="pc-sub" ng-if="!msg.payload.active.length" data-pc="no-alerts">{{L.noAlerts}}</div>
 <div class="pc-scroll" ng-if="msg.payload.active.length">
@@ -163,7 +170,9 @@ function ui1Alerts() {
     <td><span class="pc-badge pc-{{a.severity}}" data-pc="severity">{{L[a.severity] || a.severity}}</span></td><td>{{a.name || a.device}}</td><td>{{a.sensor ? a.sensor + ' · ' + a.rule : a.rule}}</td>
     <td class="n" data-pc="value">{{pcAlertValue(a)}}</td><td class="n" data-pc="threshold">{{pcAlertThreshold(a)}}</td><td>{{time(a.startedAt)}}</td>
     <td><span class="pc-badge pc-{{a.state}}" data-pc="alert-state">{{L[a.state] || a.state}}</span><span class="pc-sub" ng-if="a.by"> {{L.by}} {{a.by}}</span></td>
-    <td><button class="pc-btn" ng-if="a.state !== 'acknowledged'" ng-click="ackAlert(a)" data-pc="ack">{{L.ack}}</button></td>
+    <td><button class="pc-btn" ng-if="a.state !== 'acknowledged' && ack.id !== a.id" ng-click="ack.id = a.id; ack.text = ''" data-pc="ack">{{L.ack}}</button>
+      <span ng-if="a.state !== 'acknowledged' && ack.id === a.id" class="pc-nw"><input ng-model="ack.text" list="pc-presets" placeholder="{{L.whatDone}}" data-pc="ack-action">
+        <button class="pc-btn" ng-click="ackAlert(a)" ng-disabled="!ack.text.trim()" data-pc="ack-save">{{L.ackSave}}</button><button class="pc-btn" ng-click="ack.id = null">{{L.cancel}}</button></span></td>
   </tr>
 </table>
 </div>
@@ -192,7 +201,7 @@ function ui1Hourly() {
 // Dashboard 2.0 runs the <script> as a Vue component: everything lives inside `export default`.
 const ui2Script = (extraMethods = '') => `<script>
 export default {
-    data() { return { tick: 0, I18N: ${JSON.stringify(I18N)}, kinds: ${KINDS_JSON} }; },
+    data() { return { tick: 0, I18N: ${JSON.stringify(I18N)}, kinds: ${KINDS_JSON}, ack: { id: null, text: '' } }; },
     mounted() { this.timer = setInterval(() => { this.tick++; }, 5000); },
     unmounted() { clearInterval(this.timer); },
     computed: { p() { return (this.msg && this.msg.payload) || {}; } },
@@ -258,6 +267,7 @@ ${ui2Script('        assign(d, kind) { this.send({ topic: "assign", payload: { d
 function ui2Alerts() {
     return `<template>
 <div class="pc-page">
+  <datalist id="pc-presets"><option v-for="p in L().presets" :key="p" :value="p"></option></datalist>
   <h3 class="pc-h">{{ L().active }}</h3>
   <div class="pc-sub" v-if="!(p.active || []).length" data-pc="no-alerts">{{ L().noAlerts }}</div>
   <div class="pc-scroll" v-else>
@@ -267,7 +277,9 @@ function ui2Alerts() {
       <td><span :class="['pc-badge', 'pc-' + a.severity]" data-pc="severity">{{ L()[a.severity] || a.severity }}</span></td><td>{{ a.name || a.device }}</td><td>{{ a.sensor ? a.sensor + ' · ' + a.rule : a.rule }}</td>
       <td class="n" data-pc="value">{{ pcAlertValue(a) }}</td><td class="n" data-pc="threshold">{{ pcAlertThreshold(a) }}</td><td>{{ time(a.startedAt) }}</td>
       <td><span :class="['pc-badge', 'pc-' + a.state]" data-pc="alert-state">{{ L()[a.state] || a.state }}</span><span class="pc-sub" v-if="a.by"> {{ L().by }} {{ a.by }}</span></td>
-      <td><button class="pc-btn" v-if="a.state !== 'acknowledged'" @click="ackAlert(a)" data-pc="ack">{{ L().ack }}</button></td>
+      <td><button class="pc-btn" v-if="a.state !== 'acknowledged' && ack.id !== a.id" @click="ack = { id: a.id, text: '' }" data-pc="ack">{{ L().ack }}</button>
+        <span v-if="a.state !== 'acknowledged' && ack.id === a.id" class="pc-nw"><input v-model="ack.text" list="pc-presets" :placeholder="L().whatDone" data-pc="ack-action">
+          <button class="pc-btn" @click="ackAlert(a)" :disabled="!ack.text.trim()" data-pc="ack-save">{{ L().ackSave }}</button><button class="pc-btn" @click="ack = { id: null, text: '' }">{{ L().cancel }}</button></span></td>
     </tr>
   </table>
   </div>
@@ -280,7 +292,7 @@ function ui2Alerts() {
   </div>
 </div>
 </template>
-${ui2Script('        ackAlert(a) { this.send({ topic: "ack", payload: { id: a.id } }); },')}`;
+${ui2Script('        ackAlert(a) { const t = this.ack.text.trim(); if (!t) return; this.send({ topic: "ack", payload: { id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, startedAt: a.startedAt, action: t } }); this.ack = { id: null, text: "" }; },')}`;
 }
 
 module.exports = { I18N, HELPERS, PROFILE_KINDS, ui1Overview, ui1Fleet, ui1Alerts, ui1Hourly, ui2Overview, ui2Fleet, ui2Alerts };

@@ -121,6 +121,9 @@ describe('the chain in a browser (Chromium)', function () {
         assert.match(threshold, /^\d+\.\d °C$/);
         await shot(page, `${name}-firing`);
         await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack]`);
+        // acknowledging asks what was done (recorded in the food-safety log)
+        await page.fill(`[data-pc=alert][data-id="${id}"] [data-pc=ack-action]`, 'moved stock to another cabinet');
+        await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack-save]`);
         // read the shown state in the same look as the row's state attribute: a warning that
         // escalates to critical a moment later is no longer acknowledged (and is redrawn)
         const shown = await page.waitForFunction((alertId) => {

@@ -42,6 +42,10 @@ const DIALOGS = [
         fields: { broker: ['http://nope', 'mqtts://broker.example:8883'], port: ['70000', '1883'], clientId: ['two words', 'picochain-pantry'], sessionExpiry: ['-1', '604800'] },
     },
     { type: 'picochain-mqtt-in', id: 'in', fields: { topic: ['picochain/#/stats', 'picochain/+/+/stats'], shareGroup: ['a/b', 'nr'], unclaimed: ['0', '30'] } },
+    {
+        type: 'picochain-report', id: 'report',
+        fields: { checks: ['16:00, 08:00', '08:00, 16:00'], fridgeHigh: ['-5', '5'], timeZone: ['Mars/Base', 'Europe/Paris'], locale: ['xx!', 'fr-FR'], tolerance: ['-1', '30'], retention: ['0', '3'], collection: ['system.x', 'foodlog'] },
+    },
 ];
 
 /** A node as the editor saves it: every default of its type, then `props`. */
@@ -63,6 +67,7 @@ async function flows() {
         node('picochain-mqtt-in', { id: 'in', z: 't1', broker: 'mq', x: 150, y: 360, wires: [[]] }),
         node('picochain-history', { id: 'history', z: 't1', mongo: 'db', device: 'fridge-1', x: 150, y: 240, wires: [[], []] }),
         node('picochain-history', { id: 'history-env', z: 't1', mongo: 'db-env', x: 150, y: 300, wires: [[], []] }),
+        node('picochain-report', { id: 'report', z: 't1', mongo: 'db', auto: false, x: 150, y: 360, wires: [[], []] }),
     ];
 }
 

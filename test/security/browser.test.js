@@ -59,6 +59,9 @@ describe('logins in a browser: editor, dashboards, websockets, viewer, who ackno
         });
         const id = await page.$eval(row, (r) => r.dataset.id);
         await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack]`);
+        // acknowledging asks what was done (recorded in the food-safety log)
+        await page.fill(`[data-pc=alert][data-id="${id}"] [data-pc=ack-action]`, 'moved stock to another cabinet');
+        await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack-save]`);
         return id;
     }
 
