@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Generates examples/*.json from this one readable source, filling every node
 // with the editor defaults of its type (scripts/lib/node-defaults.js) so imports look exactly as
-// if built in the editor. Run: node scripts/lib/make-flows.js (the output files are committed).
+// if built in the editor. Run: npm run flows (node scripts/lib/make-flows.js); the output files are
+// committed and a test checks they are exactly what this writes.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -267,19 +268,24 @@ function dashboard2(prefix, linked) {
 /** The full chains, written as examples (Import › Examples) and deployed together by npm start. */
 const FULL_CHAINS = { 'full chain with node-red-dashboard': () => fullChain(1), 'full chain with Dashboard 2.0': () => fullChain(2) };
 
-function write(rel, nodes) {
-    const file = path.join(ROOT, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(nodes, null, 2)}\n`);
-    return file;
+/** Every generated file: examples/<name>.json → its exact text (what `npm run flows` writes). */
+function generatedFiles() {
+    const out = {};
+    const text = (nodes) => `${JSON.stringify(nodes, null, 2)}\n`;
+    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, modulesNode, ui1Base, ui2Base, ui2Theme, T }))) {
+        out[`examples/${name}.json`] = text(make());
+    }
+    for (const [name, make] of Object.entries(FULL_CHAINS)) out[`examples/${name}.json`] = text(make());
+    return out;
 }
 
 if (require.main === module) {
-    for (const [name, make] of Object.entries(require('./make-examples')({ flowBuilder, place, fn, SHARED, brokerNode, mqttIn, mongoNode, modulesNode, ui1Base, ui2Base, ui2Theme, T }))) {
-        write(`examples/${name}.json`, make());
+    for (const [rel, text] of Object.entries(generatedFiles())) {
+        const file = path.join(ROOT, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
     }
-    for (const [name, make] of Object.entries(FULL_CHAINS)) write(`examples/${name}.json`, make());
     console.log('examples written');
 }
 
-module.exports = { fullChain, FULL_CHAINS, DEFS, id };
+module.exports = { fullChain, FULL_CHAINS, generatedFiles, DEFS, id };

@@ -29,12 +29,12 @@ describe('shipped flows and examples', function () {
         }
     });
 
-    it('the committed full chains match their source, scripts/lib/make-flows.js (nodes, wiring)', function () {
-        // node defaults may change with the nodes' editors; the shape of the flows must not drift
-        const { FULL_CHAINS } = require('../../scripts/lib/make-flows');
-        const shape = (ns) => ns.map((n) => ({ id: n.id, type: n.type, z: n.z, wires: n.wires, links: n.links })).sort((a, b) => a.id.localeCompare(b.id));
-        for (const [name, make] of Object.entries(FULL_CHAINS)) {
-            assert.deepStrictEqual(shape(read(`examples/${name}.json`)), shape(JSON.parse(JSON.stringify(make()))), 'run node scripts/lib/make-flows.js');
+    it('every example is exactly what its source writes (npm run flows: scripts/lib/make-flows.js), byte for byte', function () {
+        const { generatedFiles } = require('../../scripts/lib/make-flows');
+        const files = generatedFiles();
+        assert.deepStrictEqual(Object.keys(files).sort(), FILES.filter((f) => f.startsWith('examples/')).sort(), 'no example without a source, no source without its file');
+        for (const [rel, text] of Object.entries(files)) {
+            assert.ok(fs.readFileSync(path.join(ROOT, rel), 'utf8') === text, `${rel} differs from its source: run npm run flows`);
         }
     });
 
