@@ -35,7 +35,7 @@ const writes = ['action', 'signoff', 'correction'];
 if (!reads.includes(msg.topic) && !writes.includes(msg.topic)) return null;
 if (u && u.role === 'viewer' && writes.includes(msg.topic)) {
     node.warn(msg.topic + ' refused: ' + u.username + ' is a viewer (read-only)');
-    return [null, { topic: 'error', req: msg.req, _client: msg._client, payload: msg.topic + ': ' + u.username + ' is a viewer (read-only)' }];
+    return [null, { topic: 'error', pageId: msg.pageId, _client: msg._client, payload: msg.topic + ': ' + u.username + ' is a viewer (read-only)' }];
 }
 msg.payload = Object.assign({}, msg.payload);
 if (u && u.username) msg.payload.by = u.username; else delete msg.payload.by;
@@ -47,8 +47,8 @@ const FN_ANSWERS = `
 // it); after an action, sign-off or correction, that page's month is read again; last month's
 // PDF of the 1st goes to the e-mail.
 if (msg.monthly) return [null, msg, null];
-if (!msg.req) return null;
-const to = (m) => Object.assign(m, { req: msg.req, _client: msg._client });
+if (!msg.pageId) return null;
+const to = (m) => Object.assign(m, { pageId: msg.pageId, _client: msg._client });
 if (msg.request === 'report') {
     const bytes = Buffer.isBuffer(msg.payload) ? msg.payload : Buffer.from(String(msg.payload), 'utf8');
     return [to({ topic: 'file', payload: { name: msg.filename, type: msg.contentType, base64: bytes.toString('base64') } }), null, null];
@@ -69,8 +69,8 @@ return msg;
 
 const FN_ERROR = `
 // A refused request (a sign-off of a day not over, a text too long…) told to the page that asked.
-if (!msg.req) return null;
-return { topic: 'error', req: msg.req, _client: msg._client, payload: msg.error && msg.error.message };
+if (!msg.pageId) return null;
+return { topic: 'error', pageId: msg.pageId, _client: msg._client, payload: msg.error && msg.error.message };
 `;
 
 function fn(name, code, outputs) {

@@ -3,8 +3,9 @@
 // host: pick a cabinet probe and a month, read the log as the paper form shows it, add a
 // corrective action to an excursion, sign a day or the month, correct an entry, download the PDF
 // or CSV. Everything it shows comes from picochain-report (its `log` answer: rows already written
-// in the site's language and unit); the page only lays it out. Requests carry `req`, this page's
-// id: answers are sent to every open page, each keeps its own.
+// in the site's language and unit); the page only lays it out. Requests carry `pageId`, this page's
+// id (not `req`: Dashboard 2.0 deletes msg.req, Node-RED's HTTP request): answers are sent to
+// every open page, each keeps its own.
 'use strict';
 
 const UI = {
@@ -63,7 +64,7 @@ const PAGE_JS = `function pcFoodlog(root, send) {
         var view = c ? { device: c.device, sensor: c.sensor, month: st.month } : null;
         var p = Object.assign({ initials: initials() }, payload || {});
         st.error = null;
-        send({ topic: topic, payload: p, req: me, view: view });
+        send({ topic: topic, payload: p, pageId: me, view: view });
     }
     function load() { var c = current(); if (c) { st.busy = true; render(); ask('log', { device: c.device, sensor: c.sensor, month: st.month }); } }
     function lines(a) { return (a || []).map(function (s) { return '<span class="line">' + esc(s) + '</span>'; }).join(''); }
@@ -156,7 +157,7 @@ const PAGE_JS = `function pcFoodlog(root, send) {
     return {
         start: function () { render(); ask('cabinets', {}); },
         receive: function (msg) {
-            if (!msg || msg.req !== me) return;
+            if (!msg || msg.pageId !== me) return;
             // a dashboard may hand the page its own request back: only the node's answer is a list
             if (msg.topic === 'cabinets' && Array.isArray(msg.payload)) {
                 st.cabinets = msg.payload || [];

@@ -25,7 +25,8 @@ describe('the Food safety page on both dashboards (Chromium)', function () {
     before(async function () {
         const why = chainSkipReason('picochain-report');
         if (why) { console.log(`      skipped: ${why}`); this.skip(); }
-        chain = await startChainProcess({ port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('chain-foodlog')), devices: 0, logLevel: 'warn' });
+        // the month's times are Europe/Paris (fleet-month.js); the log keeps the server's zone
+        chain = await startChainProcess({ env: { TZ: F.TZ }, port: 0, mqttPort: 0, dbPort: 0, dataDir: (dataDir = services.tmpDir('chain-foodlog')), devices: 0, logLevel: 'warn' });
         client = await MongoClient.connect(chain.info.mongodbUri);
         db = client.db(chain.info.database);
         // one fridge's month: the compressor failure of the 17th, a probe unplugged on the 5th
@@ -42,6 +43,7 @@ describe('the Food safety page on both dashboards (Chromium)', function () {
         browser = await launch({ locale: 'en-GB' });
         page = await browser.context.newPage();
         page.on('pageerror', (e) => console.log(`      page error: ${e.message.slice(0, 200)}`));
+        if (process.env.PICOCHAIN_TEST_VERBOSE) page.on('console', (m) => console.log(`      page: ${m.text().slice(0, 300)}`));
     });
 
     after(async function () {
@@ -57,7 +59,12 @@ describe('the Food safety page on both dashboards (Chromium)', function () {
         await page.waitForSelector('[data-pc=foodlog-page] [data-pc=month]', { timeout: 60000 });
         await page.fill('[data-pc=month]', '2026-03');
         await page.dispatchEvent('[data-pc=month]', 'change');
-        await page.waitForFunction(() => document.querySelectorAll('[data-pc=day]').length === 31, null, { timeout: 60000 });
+        try {
+            await page.waitForFunction(() => document.querySelectorAll('[data-pc=day]').length === 31, null, { timeout: 60000 });
+        } catch (err) {
+            const shown = await page.$eval('[data-pc=foodlog-page]', (e) => e.textContent.replace(/\s+/g, ' ').slice(0, 600));
+            throw new Error(`${err.message}; the page shows: ${shown}\n${chain.log().slice(-2000)}`);
+        }
     }
 
     it('Dashboard 2.0: the month as the form shows it; an action added to the excursion and the day signed from the page; the PDF downloaded', async function () {

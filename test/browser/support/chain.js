@@ -4,9 +4,13 @@ const { spawn } = require('child_process');
 const path = require('path');
 const readline = require('readline');
 
-/** Starts the chain; resolves to { info, inject(device, fault, opts), status(), stop(), log() }. */
+/**
+ * Starts the chain; resolves to { info, inject(device, fault, opts), status(), stop(), log() }.
+ * `options.env` adds environment variables to the chain's process (e.g. its TZ).
+ */
 function startChainProcess(options = {}, timeoutMs = 60000) {
-    const child = spawn(process.execPath, [path.join(__dirname, 'chain-child.js'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const { env, ...chainOptions } = options;
+    const child = spawn(process.execPath, [path.join(__dirname, 'chain-child.js'), JSON.stringify(chainOptions)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let log = '';
     child.stderr.on('data', (d) => { log = (log + d).slice(-50000); if (process.env.PICOCHAIN_TEST_VERBOSE) process.stderr.write(d); });
     const waiting = new Map();
