@@ -226,11 +226,12 @@ export class AlertEngine extends EngineState {
     /**
      * Resolves the alerts no rule judges any more (rules, units or profiles changed, silence turned
      * off) after a restore under another configuration: nothing would ever clear them otherwise.
+     * `only`: that device alone.
      */
-    pruneUnconfigured(now: number = this.clock()): AlertEvent[] {
+    pruneUnconfigured(now: number = this.clock(), only?: string): AlertEvent[] {
         const events: AlertEvent[] = [];
         const o = this.options;
-        for (const d of this.devices.values()) {
+        for (const d of only === undefined ? this.devices.values() : [this.devices.get(only)].filter((x): x is Device => !!x)) {
             if (d.silent && !(d.silent.cause === 'offline' ? o.offlineAlerts || o.silentS > 0 : o.silentS > 0)) this.endAlert(d, null, d.silent, now, events, 'unconfigured');
             for (const s of d.series.values()) {
                 if (!s.profile) continue; // saved before profiles existed: the next reading decides

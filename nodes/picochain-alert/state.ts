@@ -101,6 +101,11 @@ export class EngineState {
         return out;
     }
 
+    /** A device's state is saved elsewhere (a shared store): no longer changed for takeDirty. */
+    markSaved(device: string): void {
+        this.dirty.delete(device);
+    }
+
     /** How many devices wait to be saved. */
     dirtyCount(): number {
         return this.dirty.size;
