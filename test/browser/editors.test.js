@@ -31,7 +31,7 @@ const DIALOGS = [
     },
     {
         type: 'picochain-alert', id: 'alert',
-        fields: { highWarningClear: ['9', '7'], highWarning: ['abc', '8'], rise: ['0', '1'], forTime: ['-5', '0'], rateWindow: ['0', '300'] },
+        fields: { highWarningClear: ['9', '7'], highWarning: ['abc', '8'], rise: ['0', '1'], forTime: ['-5', '0'], rateWindow: ['0', '300'], group: ['a/b', ''], stateCollection: ['system.x', 'alert_state'] },
     },
     {
         type: 'picochain-mongo-ts', id: 'writer',
