@@ -238,7 +238,7 @@ export = function (RED: NodeAPI) {
         let sharedReady = false;
         let refreshedAt = 0;
         let lastPrune = Date.now();
-        if (mongo) mongo.register(node);
+        if (shared && mongo) mongo.register(node);
 
         /** Runs the operation on each device's latest shared state; resolves their events in order. */
         async function judge(state: SharedState, ops: [string, Op][]): Promise<AlertEvent[]> {
@@ -407,7 +407,6 @@ export = function (RED: NodeAPI) {
                 if (mongo) mongo.deregister(node, () => done()); else done();
                 return;
             }
-            if (mongo) mongo.deregister(node);
             if (!gate.isOpen) return done();
             // save once more, but never let a slow store hold the redeploy
             let finished = false;
