@@ -22,7 +22,7 @@ const SHIPPED_FLOWS = ['examples/full chain with node-red-dashboard.json', 'exam
  * start put them, named by the environment it sets (step 3 of startChain).
  */
 const FROM_ENV = {
-    'picochain-broker': { broker: '${MQTT_HOST}', port: '${MQTT_PORT}', caFile: '${MQTT_CA_FILE}', clientId: '${MQTT_CLIENT_ID}' },
+    'picochain-broker': { broker: '${MQTT_HOST}', port: '${MQTT_PORT}', tls: '${MQTT_TLS}', caFile: '${MQTT_CA_FILE}', clientId: '${MQTT_CLIENT_ID}' },
     'picochain-mongo-config': { uri: '${MONGODB_URI}', database: '${MONGODB_DB}' },
     // several instances (--share-group, docs/SCALING.md): the readings split by a shared subscription
     // (status messages still reach every instance), the alert state kept in the database
