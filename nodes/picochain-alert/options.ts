@@ -96,8 +96,11 @@ export const DEFAULT_CONFIG: AlertNodeConfig = {
 
 /** How often a node sharing its state reads what other instances wrote (ms). */
 export const SHARED_REFRESH_MS = 2000;
-/** Superseded revisions of the shared state are removed once this old (ms): refresh reads them before. */
-export const SHARED_PRUNE_AGE_MS = 60_000;
+/**
+ * Superseded revisions of the shared state are removed once this old (ms): refresh() reads them
+ * before, and instances' clocks must agree within a quarter of it (shared.ts).
+ */
+export const SHARED_PRUNE_AGE_MS = 600_000;
 export const SHARED_PRUNE_EVERY_MS = 30_000;
 
 /**

@@ -230,6 +230,7 @@ export = function (RED: NodeAPI) {
         // ---- state shared with other instances (group set): every change is a revision in MongoDB ----
         const shared = sharing.group && mongo ? new SharedState(engine, new MongoSharedStore(async () => (await mongo.getDb()).collection(sharing.collection), sharing.group), {
             by: `${os.hostname()}:${process.pid}:${node.id}`,
+            pruneAgeMs: SHARED_PRUNE_AGE_MS,
             onStoreError: (err) => {
                 if (err) node.warn(t('errors.shared-store', { reason: mongo.redact(toError(err).message) }));
                 statusDue = true;
@@ -317,7 +318,7 @@ export = function (RED: NodeAPI) {
             }
             if (now - lastPrune >= SHARED_PRUNE_EVERY_MS) {
                 lastPrune = now;
-                state.prune(SHARED_PRUNE_AGE_MS).catch(() => undefined);
+                state.prune().catch(() => undefined);
             }
             if (statusDue) showStatus();
         }

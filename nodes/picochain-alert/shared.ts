@@ -11,6 +11,11 @@
  * first): the copy is replaced by the latest revision and the same operations run again on it,
  * so a threshold crossing fires once whichever instance sees it, and a firing alert resolves once
  * whichever instance sees the value come back, also after the instance that raised it died.
+ *
+ * Superseded revisions are deleted once older than `pruneAgeMs` (prune()). A deleted number could
+ * be written again by an instance whose copy is older still, forking the history; so a copy not
+ * confirmed as the latest for half that time is read again before it is used (`confirmed`): with
+ * clocks within a quarter of `pruneAgeMs` of each other, the revision after it cannot be gone.
  */
 import type { AlertEngine } from './core';
 import type { AlertEvent } from './types';
@@ -64,6 +69,8 @@ export interface SharedOptions {
     maxConflicts?: number;
     /** Wait before trying again while the store is unreachable, ms. */
     retryMs?: number;
+    /** Superseded revisions older than this are deleted by prune(), ms; copies older than half are read again. */
+    pruneAgeMs?: number;
     clock?: () => number;
     /** Told when the store fails (err) and when it answers again (null). */
     onStoreError?: (err: unknown | null) => void;
@@ -90,15 +97,20 @@ export class SharedState {
     /** Devices with operations waiting for a free slot, in arrival order. */
     private readonly ready: string[] = [];
     private waitingOps = 0;
-    /** Devices this instance wrote since the last prune, with the revision written. */
-    private readonly written = new Map<string, number>();
+    /** When this instance last knew its copy of each device to be the latest revision (its clock, ms). */
+    private readonly confirmed = new Map<string, number>();
+    /**
+     * Devices this instance wrote whose superseded revisions may not all be pruned yet: the last
+     * revision written here, and when (its clock, ms).
+     */
+    private readonly written = new Map<string, { rev: number; last: number }>();
     private closed = false;
     private storeDown = false;
     private readonly o: Required<Omit<SharedOptions, 'onStoreError'>> & Pick<SharedOptions, 'onStoreError'>;
     readonly counters = { commits: 0, conflicts: 0, noChange: 0, storeErrors: 0, remote: 0 };
 
     constructor(private readonly engine: AlertEngine, private readonly store: SharedStore, options: SharedOptions) {
-        this.o = { concurrency: 16, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, clock: Date.now, ...options };
+        this.o = { concurrency: 16, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, pruneAgeMs: 600_000, clock: Date.now, ...options };
     }
 
     /** Operations waiting or being written. */
@@ -108,11 +120,13 @@ export class SharedState {
 
     /** Reads every device's latest revision into the engine (a restore: nothing is announced). */
     async start(): Promise<void> {
+        const now = this.o.clock();
         const all = await this.store.loadAll();
         const snaps: DeviceSnapshot[] = [];
         for (const s of all) {
             this.revs.set(s.device, s.rev);
             this.seen.set(s.device, s.rev);
+            this.confirmed.set(s.device, now);
             if (s.snap) snaps.push(s.snap);
         }
         this.engine.restore(snaps, this.o.clock());
@@ -143,6 +157,7 @@ export class SharedState {
      * whose state changed here.
      */
     async refresh(since: number): Promise<{ events: AlertEvent[]; devices: string[] }> {
+        const asked = this.o.clock();
         const changed = (await this.store.changedSince(since)).sort((x, y) => x.rev - y.rev);
         const latest = new Map<string, StoredState>();
         const events: { rev: number; e: AlertEvent }[] = [];
@@ -152,25 +167,34 @@ export class SharedState {
                 this.seen.set(s.device, s.rev);
                 if (s.by !== this.o.by) for (const e of s.events) events.push({ rev: s.rev, e });
             }
-            if (s.rev <= (this.revs.get(s.device) ?? 0) || this.busy(s.device)) continue;
+            if (this.busy(s.device)) continue;
+            // (sorted by revision: the last one seen of a device is its latest when asked)
+            if (s.rev <= (this.revs.get(s.device) ?? 0)) { this.confirm(s.device, asked); continue; }
             const l = latest.get(s.device);
             if (!l || s.rev > l.rev) latest.set(s.device, s);
         }
         for (const s of latest.values()) {
             this.engine.replaceDevice(s.device, s.snap);
             this.revs.set(s.device, s.rev);
+            this.confirm(s.device, asked);
             this.counters.remote++;
         }
         events.sort((a, b) => a.e.at.getTime() - b.e.at.getTime() || a.rev - b.rev);
         return { events: events.map((x) => x.e), devices: [...latest.keys()] };
     }
 
-    /** Removes this instance's superseded revisions older than `ageMs` (kept that long for refresh()). */
-    async prune(ageMs: number): Promise<void> {
+    /** Removes the revisions this instance superseded once older than `pruneAgeMs`. */
+    async prune(): Promise<void> {
         if (!this.written.size) return;
-        const list = [...this.written].map(([device, below]) => ({ device, below }));
-        this.written.clear();
-        await this.store.prune(list, this.o.clock() - ageMs);
+        const before = this.o.clock() - this.o.pruneAgeMs;
+        await this.store.prune([...this.written].map(([device, w]) => ({ device, below: w.rev })), before);
+        // what was younger than `before` goes at a later prune, also with no new revision here; once
+        // the last revision written here is older, nothing it superseded is left
+        for (const [device, w] of this.written) if (w.last < before) this.written.delete(device);
+    }
+
+    private confirm(device: string, at: number): void {
+        if (at > (this.confirmed.get(device) ?? 0)) this.confirmed.set(device, at);
     }
 
     /** Refuses new operations; those waiting fail. */
@@ -203,6 +227,17 @@ export class SharedState {
             if (this.closed) return;
             const batch = this.queues.get(device) ?? [];
             if (!batch.length) return;
+            if (this.o.clock() - (this.confirmed.get(device) ?? -Infinity) > this.o.pruneAgeMs / 2) {
+                // not known to be the latest for a while: read it (see the file comment)
+                try {
+                    const asked = this.o.clock();
+                    this.adopt(device, await this.store.load(device), asked);
+                } catch (err) {
+                    this.storeFailed(err);
+                    await new Promise((r) => setTimeout(r, this.o.retryMs));
+                    continue;
+                }
+            }
             const rev = this.revs.get(device) ?? 0;
             const before = this.engine.snapshot(device);
             const results = batch.map((w) => {
@@ -215,20 +250,26 @@ export class SharedState {
                 if (same(before, after) && !events.length) {
                     // nothing to write, judged on this copy: true only if it is the latest (an
                     // ack for an alert another instance raised a moment ago finds it there)
+                    const asked = this.o.clock();
                     const latest = await this.store.load(device);
                     written = !latest || latest.rev <= rev;
-                    if (!written) this.adopt(device, latest);
-                    else this.counters.noChange++;
+                    if (!written) this.adopt(device, latest, asked);
+                    else { this.counters.noChange++; this.confirm(device, asked); }
                 } else {
-                    written = await this.store.commit({ device, rev: rev + 1, snap: after, events, by: this.o.by, at: this.o.clock() });
+                    const asked = this.o.clock();
+                    written = await this.store.commit({ device, rev: rev + 1, snap: after, events, by: this.o.by, at: asked });
                     if (written) {
                         this.revs.set(device, rev + 1);
-                        this.written.set(device, rev + 1);
+                        const w = this.written.get(device);
+                        if (w) [w.rev, w.last] = [rev + 1, asked];
+                        else this.written.set(device, { rev: rev + 1, last: asked });
+                        this.confirm(device, asked);
                         this.counters.commits++;
                     } else {
                         // another instance wrote this revision first: its state, and the same operations again
                         this.counters.conflicts++;
-                        this.adopt(device, await this.store.load(device));
+                        const again = this.o.clock();
+                        this.adopt(device, await this.store.load(device), again);
                         if (++conflicts >= this.o.maxConflicts) {
                             const failed = batch.splice(0, results.length);
                             this.waitingOps -= failed.length;
@@ -241,8 +282,7 @@ export class SharedState {
             } catch (err) {
                 // nothing was written: the copy goes back, and the same operations wait
                 this.engine.replaceDevice(device, before);
-                this.counters.storeErrors++;
-                if (!this.storeDown) { this.storeDown = true; this.o.onStoreError?.(err); }
+                this.storeFailed(err);
                 await new Promise((r) => setTimeout(r, this.o.retryMs));
                 continue;
             }
@@ -259,9 +299,15 @@ export class SharedState {
         }
     }
 
-    /** This instance's copy of a device becomes the store's latest revision. */
-    private adopt(device: string, latest: StoredState | null): void {
+    /** This instance's copy of a device becomes the store's latest revision (read at `asked`). */
+    private adopt(device: string, latest: StoredState | null, asked: number): void {
         this.engine.replaceDevice(device, latest ? latest.snap : null);
         if (latest) this.revs.set(device, latest.rev); else this.revs.delete(device);
+        this.confirm(device, asked);
+    }
+
+    private storeFailed(err: unknown): void {
+        this.counters.storeErrors++;
+        if (!this.storeDown) { this.storeDown = true; this.o.onStoreError?.(err); }
     }
 }

@@ -48,10 +48,16 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     let n = 0;
     /** An instance: its own engine, the shared store of group `group` in a fresh collection per test. */
-    function instance(name, collection, group = 'g1', o = {}) {
+    function instance(name, collection, group = 'g1', o = {}, shared = {}) {
         const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true, ...o });
         const store = new MongoSharedStore(async () => db.collection(collection), group);
-        return { name, engine, state: new SharedState(engine, store, { by: name, retryMs: 100 }) };
+        return { name, engine, state: new SharedState(engine, store, { by: name, retryMs: 100, ...shared }) };
+    }
+    /** Runs readings `from`..`to` of a device on an instance, one after the other; resolves their events. */
+    async function feed(inst, device, from, to) {
+        const out = [];
+        for (let i = from; i <= to; i++) out.push(...await inst.state.run(device, (e) => e.ingest(reading(device, i, profile(i)), Date.now())));
+        return out;
     }
 
     it('two instances judging one device\'s readings alternately, all at once: one "fired", one "resolved"', async function () {
@@ -129,7 +135,7 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     it('refresh() brings other instances\' changes and their events; prune() keeps the latest revision', async function () {
         const coll = `s${++n}`;
-        const a = instance('a', coll);
+        const a = instance('a', coll, 'g1', {}, { pruneAgeMs: 1 });
         const b = instance('b', coll);
         await Promise.all([a.state.start(), b.state.start()]);
         const t = Date.now();
@@ -139,9 +145,47 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         assert.deepStrictEqual(r.events.map((e) => e.event), ['fired']);
         assert.strictEqual(b.engine.counts().firing, 1);
         assert.deepStrictEqual((await b.state.refresh(t - 1000)).events, [], 'each revision once');
-        await a.state.prune(-60000); // everything superseded, whatever its age
+        await new Promise((r) => setTimeout(r, 5));
+        await a.state.prune(); // everything superseded and older than 1 ms
         const docs = await db.collection(coll).find({ d: 'f3' }).toArray();
         assert.deepStrictEqual(docs.map((d) => d.rev), [20]);
+    });
+
+    it('prune() removes superseded revisions once old enough, also at a later prune with no new revision', async function () {
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const a = instance('a', coll, 'g1', {}, { pruneAgeMs: 60000, clock: () => now });
+        await a.state.start();
+        await feed(a, 'f5', 0, 12);
+        const revs = async () => (await db.collection(coll).find({ d: 'f5' }).toArray()).map((d) => d.rev).sort((x, y) => x - y);
+        const all = await revs();
+        assert.ok(all.length > 1, 'several revisions written');
+        now += 30000;
+        await a.state.prune();
+        assert.deepStrictEqual(await revs(), all, 'younger than the prune age: kept');
+        now += 40000;
+        await a.state.prune();
+        assert.deepStrictEqual(await revs(), [all.at(-1)], 'old enough at the next prune: only the latest left');
+    });
+
+    it('a copy not confirmed for half the prune age is read again before use: no revision number is written twice', async function () {
+        // without it: a's copy (pending) is older than the revisions b pruned, so a could write a
+        // pruned number again, fork the history and announce "fired" a second time
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const clock = () => now;
+        const a = instance('a', coll, 'g1', {}, { pruneAgeMs: 60000, clock });
+        const b = instance('b', coll, 'g1', {}, { pruneAgeMs: 60000, clock });
+        await Promise.all([a.state.start(), b.state.start()]);
+        const events = [...await feed(a, 'f4', 0, 9), ...await feed(b, 'f4', 10, 36)];
+        now += 120000;
+        await b.state.prune();
+        const left = (await db.collection(coll).find({ d: 'f4' }).toArray()).map((d) => d.rev);
+        assert.strictEqual(left.length, 1, 'b pruned every superseded revision');
+        events.push(...await feed(a, 'f4', 37, 44));
+        assert.deepStrictEqual(events.map((e) => e.event), ['fired', 'resolved']);
+        const revs = (await db.collection(coll).find({ d: 'f4' }).toArray()).map((d) => d.rev).sort((x, y) => x - y);
+        assert.deepStrictEqual(revs, Array.from({ length: 9 }, (_, i) => left[0] + i), 'one history, continued from the latest');
     });
 });
 
