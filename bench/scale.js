@@ -127,8 +127,10 @@ async function alerts(ferret) {
     const per = Math.ceil(MESSAGES / DEVICES);
     for (let i = 0; i < per; i++) {
         for (let d = 0; d < DEVICES; d++) {
-            const time = new Date(t0 + i * 60000);
-            const mean = d % 10 === 0 && i >= per / 2 ? 9 : 4; // a tenth of the fridges warm up halfway
+            // a reading every 3 min of their time; a tenth of the fridges warm above 8 °C a quarter of
+            // the way in and stay there: critical after 30 min (at 20 readings each: 42 min warm)
+            const time = new Date(t0 + i * 180000);
+            const mean = d % 10 === 0 && i >= per / 4 ? 9 : 4;
             readings.push({ device: `a-${d}`, site: 'bench', sensor: 'probe1', unit: '°C', time, deviceTime: time, receivedAt: time, window: 60, count: 6, min: mean, max: mean, mean, std: 0, slope: 0, last: mean, seq: i, state: 0, source: 'json-v1' });
         }
     }
@@ -188,7 +190,7 @@ function report(res, ferret, started) {
     }
     if (res.alerts && res.alerts.length) {
         const alone = res.alerts.find((r) => r.mode === 'alone');
-        L.push(`**Shared alert state** (nodes/picochain-alert/shared.ts on FerretDB): ${fmt(Math.ceil(MESSAGES / DEVICES) * DEVICES)} readings of ${DEVICES} fridges (a tenth warming up), handed to the instances in turn without waiting; readings judged/s.`, '');
+        L.push(`**Shared alert state** (nodes/picochain-alert/shared.ts on FerretDB): ${fmt(Math.ceil(MESSAGES / DEVICES) * DEVICES)} readings of ${DEVICES} fridges (a tenth warming up: one "fired" each), handed to the instances in turn without waiting; readings judged/s.`, '');
         L.push('| alert state | readings/s | × engine alone | revisions written | refused (another instance first) | events |', '|---|---:|---:|---:|---:|---:|');
         for (const r of res.alerts) L.push(`| ${r.mode === 'alone' ? 'engine alone, in memory' : `shared by ${r.mode} instance${r.mode > 1 ? 's' : ''}`} | ${fmt(r.rate)} | ${alone ? (r.rate / alone.rate).toFixed(3) : '–'} | ${fmt(r.commits)} | ${fmt(r.conflicts)} | ${r.events} |`);
         L.push('');

@@ -63,6 +63,10 @@ export class MongoSharedStore implements SharedStore {
         return c;
     }
 
+    private idOf(device: string, rev: number): string {
+        return `${this.group}/${rev}/${device}`;
+    }
+
     async loadAll(): Promise<StoredState[]> {
         const c = await this.c();
         const latest = new Map<string, StoredState>();
@@ -82,9 +86,14 @@ export class MongoSharedStore implements SharedStore {
         return doc ? toState(doc as unknown as RevisionDoc) : null;
     }
 
+    async exists(device: string, rev: number): Promise<boolean> {
+        const c = await this.c();
+        return (await c.findOne({ _id: this.idOf(device, rev) } as Document, { projection: { _id: 1 } })) !== null;
+    }
+
     async commit(s: StoredState): Promise<boolean> {
         const c = await this.c();
-        const doc: RevisionDoc = { _id: `${this.group}/${s.rev}/${s.device}`, g: this.group, d: s.device, rev: s.rev, snap: s.snap, events: s.events, by: s.by, at: new Date(s.at) };
+        const doc: RevisionDoc = { _id: this.idOf(s.device, s.rev), g: this.group, d: s.device, rev: s.rev, snap: s.snap, events: s.events, by: s.by, at: new Date(s.at) };
         try {
             await c.insertOne(doc as unknown as Document);
             return true;

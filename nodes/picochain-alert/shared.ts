@@ -39,6 +39,8 @@ export interface SharedStore {
     loadAll(): Promise<StoredState[]>;
     /** The latest revision of one device, or null when it has none. */
     load(device: string): Promise<StoredState | null>;
+    /** Whether revision `rev` of `device` exists: a lookup by key, cheaper than load(). */
+    exists(device: string, rev: number): Promise<boolean>;
     /**
      * Writes revision `s.rev`; resolves false when that revision exists (another instance wrote it
      * first). Throws when the store cannot be reached.
@@ -248,12 +250,13 @@ export class SharedState {
             let written: boolean;
             try {
                 if (same(before, after) && !events.length) {
-                    // nothing to write, judged on this copy: true only if it is the latest (an
-                    // ack for an alert another instance raised a moment ago finds it there)
+                    // nothing to write, judged on this copy: true only if it is the latest, i.e. no
+                    // revision n+1 (numbers follow each other; a copy this fresh cannot miss a pruned
+                    // one: see the file comment). An ack for an alert another instance raised a
+                    // moment ago finds it in the latest revision, taken here
                     const asked = this.o.clock();
-                    const latest = await this.store.load(device);
-                    written = !latest || latest.rev <= rev;
-                    if (!written) this.adopt(device, latest, asked);
+                    written = !(await this.store.exists(device, rev + 1));
+                    if (!written) this.adopt(device, await this.store.load(device), asked);
                     else { this.counters.noChange++; this.confirm(device, asked); }
                 } else {
                     const asked = this.o.clock();
