@@ -16,14 +16,14 @@
 //        [--devices 1000] [--rounds 1] [--only throughput|outage] [--outage-flows picochain,shipped] [--no-write]
 //        (`npm run bench` runs it too; PICOCHAIN_BENCH_QUICK=1 there means --quick)
 'use strict';
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const services = require('../scripts/lib/services');
 const { startBoards, probePipeline, Store, startNodeRed, isProbe } = require('../test/durability/harness');
-const { cpuOf } = require('../test/durability/harness/node-red');
 const { picochainPipeline, nodeRedMongodb, writeFlows } = require('./lib/flows');
 const { machine, writeSection } = require('./lib/results');
+const { startRaw, measureBurst } = require('./lib/burst');
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
@@ -42,17 +42,6 @@ const OUTAGE_FLOWS = opt('outage-flows', 'picochain,shipped').split(',');
 const OUTAGE_RATE = 1000; // readings/s: 50 boards × 4 sensors × 5 frames/s
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }).replace(/,/g, ' '));
-
-/** The raw subscriber in its own process; resolves once subscribed. */
-async function startRaw(mqttUrl, uri, database) {
-    const child = spawn(process.execPath, [path.join(__dirname, 'lib', 'raw-subscriber.js'), mqttUrl, uri, database], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('raw subscriber not ready in 30 s')), 30000);
-        child.stdout.on('data', (d) => { if (/READY/.test(d)) { clearTimeout(t); resolve(); } });
-        child.once('exit', (code) => reject(new Error(`raw subscriber exited with ${code}`)));
-    });
-    return { pid: child.pid, stop: () => services.stopChild(child) };
-}
 
 /** Node-RED through scripts/start.js on `flows` (null: the shipped flows of a fresh data dir). */
 async function startFlows(flows, mqttUrl, uri, database) {
@@ -92,26 +81,7 @@ async function throughput(name, ferret, round) {
         fleet = await startBoards({ url: mosquitto.url, count: DEVICES, prefix: `${name}-${round}`, site: 'bench', sensors: ['temperature'] });
         const perBoard = Math.ceil(MESSAGES / DEVICES);
         const expected = perBoard * DEVICES;
-        const cpu0 = cpuOf(sub.pid);
-        const db0 = cpuOf(ferret.pid());
-        const t0 = Date.now();
-        await fleet.burst(perBoard);
-        let stored = 0;
-        let lastGrowth = Date.now();
-        let cpu = 0;
-        let dbCpu = 0;
-        for (;;) {
-            const n = ((await store.count()) ?? base) - base;
-            if (n > stored) {
-                // CPU read at the last growth: a run that loses readings then waits 30 s idle
-                [stored, lastGrowth, cpu, dbCpu] = [n, Date.now(), cpuOf(sub.pid) - cpu0, cpuOf(ferret.pid()) - db0];
-            }
-            if (stored >= expected || Date.now() - lastGrowth > 30000 || Date.now() - t0 > 900000) break;
-            // a count scans the collection on FerretDB: often enough to time the end, not so often
-            // that it slows the subscriber being measured
-            await sleep(500);
-        }
-        const seconds = (lastGrowth - t0) / 1000;
+        const { stored, seconds, cpu: [cpu, dbCpu] } = await measureBurst({ fleet, store, perBoard, expected, base, pids: [sub.pid, ferret.pid()] });
         const r = { name, label: v.label, expected, stored, seconds, rate: stored / seconds, cpuPerMsg: cpu / expected, dbCpuPerDoc: stored ? dbCpu / stored : null };
         console.log(`${v.label.padEnd(72)} ${fmt(r.rate).padStart(7)} docs/s (${stored}/${expected} in ${seconds.toFixed(1)} s), `
             + `CPU ${fmt(r.cpuPerMsg)} µs/message, FerretDB ${fmt(r.dbCpuPerDoc)} µs/doc`);

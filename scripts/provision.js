@@ -2,11 +2,12 @@
 // `npm run provision -- ...`: a board's broker identity and its config.json (scripts/lib/provision.js).
 'use strict';
 const path = require('path');
-const { provision, revoke, ProvisionError } = require('./lib/provision');
+const { provision, revoke, provisionServer, revokeServer, ProvisionError } = require('./lib/provision');
 const { parseArgs } = require('./lib/args');
 
 const HELP = `Usage: npm run provision -- --site SITE --device DEVICE --broker-host HOST [options]
        npm run provision -- --revoke --site SITE --device DEVICE [--mosquitto-passwd FILE ...]
+       npm run provision -- --server NAME [--mosquitto-passwd FILE --mosquitto-acl FILE] [--rotate | --revoke]
 
 Creates the board's MQTT identity <site>/<device> with a generated password, adds it to the
 embedded broker's password file (data/mqtt/passwd) and to --mosquitto-passwd, and writes the
@@ -26,13 +27,17 @@ data/boards/<site>/<device>/. Copy it to the board:  mpremote cp <dir>/* :  (see
   --mosquitto-acl FILE      also update this Mosquitto acl_file (only --legacy changes it)
   --template FILE           config.json to start from (default firmware/config.example.json)
   --out DIR                 where to write config.json (default data/boards/<site>/<device>)
-  --data DIR                data directory [PICOCHAIN_DATA] (default ./data)`;
+  --data DIR                data directory [PICOCHAIN_DATA] (default ./data)
+  --server NAME             instead of a board: a Node-RED instance's own identity (e.g. picochain-server-2,
+                            one per instance sharing the stream, docs/SCALING.md) with the server's rules in
+                            the ACL files; its password goes to data/servers/NAME/password (mode 0600),
+                            for that instance's MQTT_PASSWORD`;
 
 const OPTIONS = {
     values: {
         '--site': 'site', '--device': 'device', '--broker-host': 'brokerHost', '--broker-port': 'brokerPort', '--ca': 'ca',
         '--wifi-ssid': 'wifiSsid', '--wifi-password': 'wifiPassword', '--mosquitto-passwd': 'mosquittoPasswd',
-        '--mosquitto-acl': 'mosquittoAcl', '--template': 'template', '--out': 'out', '--data': 'dataDir',
+        '--mosquitto-acl': 'mosquittoAcl', '--template': 'template', '--out': 'out', '--data': 'dataDir', '--server': 'name',
     },
     switches: { '--legacy': { legacy: true }, '--rotate': { rotate: true }, '--revoke': { revoke: true }, '-h': { help: true }, '--help': { help: true } },
 };
@@ -43,6 +48,12 @@ function main() {
         o = parseArgs(process.argv.slice(2), OPTIONS, (m) => new ProvisionError(m));
         if (o.help) { console.log(HELP); return 0; }
         o.dataDir = o.dataDir || process.env.PICOCHAIN_DATA || path.join(__dirname, '..', 'data');
+        if (o.name !== undefined) {
+            const r = o.revoke ? revokeServer(o) : provisionServer(o);
+            console.log(o.revoke ? `picochain provision: server identity ${r.username} revoked`
+                : `picochain provision: server identity ${r.username} ${o.rotate ? 'has a new password' : 'created'}; its password is in ${r.passwordFile} (give it to that instance as MQTT_PASSWORD)${o.mosquittoPasswd ? '\n  then         systemctl reload mosquitto' : ''}`);
+            return 0;
+        }
         if (o.revoke) {
             const r = revoke(o);
             console.log(`picochain provision: ${r.username} revoked: it can no longer connect to the embedded broker${o.mosquittoPasswd ? ` nor, once reloaded, to the Mosquitto of ${o.mosquittoPasswd}` : ''}`);

@@ -25,6 +25,10 @@ Options (environment variable in brackets):
   --speed X           simulated clock speed-up [SIM_SPEED] (default 60: an hour per minute)
   --scenario FILE     simulated fault schedule [SIM_SCENARIO] (default sim/scenarios/default.json)
   --no-sim            no simulated boards: real Pico W boards publish to the broker [SIM=0]
+  --share-group NAME  one of several Node-RED instances splitting the readings through an MQTT 5
+                      shared subscription $share/NAME/... (needs --mqtt-url), alert state in the
+                      database [PICOCHAIN_SHARE_GROUP]; each instance its own broker identity
+                      (MQTT_USERNAME) or MQTT_CLIENT_ID, and its own --data (docs/SCALING.md)
   --reset-flows       deploy the shipped flows again, replacing data/node-red/flows.json
   --host ADDR         listen on ADDR instead of 127.0.0.1 [HOST]; refuses unless the editor
                       password [NODE_RED_PASSWORD or NODE_RED_PASSWORD_HASH, user NODE_RED_USERNAME,
@@ -42,7 +46,7 @@ const OPTIONS = {
     values: {
         '--port': 'port', '--mqtt-port': 'mqttPort', '--db-port': 'dbPort', '--mqtt-url': 'mqttUrl',
         '--mongodb-uri': 'mongodbUri', '--devices': 'devices', '--speed': 'speed', '--scenario': 'scenario',
-        '--host': 'host', '--data': 'dataDir',
+        '--host': 'host', '--data': 'dataDir', '--share-group': 'shareGroup',
     },
     switches: { '-h': { help: true }, '--help': { help: true }, '--no-sim': { sim: false }, '--reset-flows': { resetFlows: true }, '--verbose': { logLevel: 'info' } },
 };

@@ -4,12 +4,13 @@
 // writes (same fields, same `_id`, same index) and stores them with unordered insertMany, batches of 500 (or
 // what arrived in 100 ms), at most 4 batches in flight. No validation, no spool: a floor of the
 // work any subscriber must do. Run by bench/pipeline.js in its own process (its CPU is measured):
-//   node bench/lib/raw-subscriber.js <mqtt url> <mongodb uri> <database>   → prints READY
+//   node bench/lib/raw-subscriber.js <mqtt url> <mongodb uri> <database> [client id] [topic]   → prints READY
+// (bench/scale.js runs two with one `$share/...` topic: a baseline per instance of a share group)
 'use strict';
 const mqtt = require('mqtt');
 const { MongoClient } = require('mongodb');
 
-const [url, uri, database] = process.argv.slice(2);
+const [url, uri, database, clientId = 'bench-raw-subscriber', filter = 'picochain/+/+/stats'] = process.argv.slice(2);
 const BATCH = 500;
 const IN_FLIGHT = 4;
 const FLUSH_MS = 100;
@@ -33,7 +34,7 @@ const FLUSH_MS = 100;
         }
     };
     setInterval(flush, FLUSH_MS);
-    const client = mqtt.connect(url, { clientId: 'bench-raw-subscriber', clean: false });
+    const client = mqtt.connect(url, { clientId, clean: false });
     client.on('message', (topic, payload) => {
         const receivedAt = new Date();
         const f = JSON.parse(payload);
@@ -49,7 +50,7 @@ const FLUSH_MS = 100;
         if (batch.length >= BATCH) flush();
     });
     client.once('connect', () => {
-        client.subscribe('picochain/+/+/stats', { qos: 1 }, (err) => {
+        client.subscribe(filter, { qos: 1 }, (err) => {
             if (err) { process.stderr.write(`subscribe: ${err.message}\n`); process.exit(1); }
             process.stdout.write('READY\n');
         });

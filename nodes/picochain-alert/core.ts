@@ -17,69 +17,43 @@
  */
 import type { Reading } from '../shared/reading';
 import {
-    AckSelector, AlertEvent, AlertInputError, AlertOptions, AlertRecord, AlertStatus, AlertSummary, Band,
-    CabinetInfo, DeviceState, EventName, LEVEL_SEVERITY, Level, RuleKind, SEVERITY_RANK, Severity, UNASSIGNED,
+    AckSelector, AlertEvent, AlertInputError, AlertOptions, AlertRecord, Band,
+    CabinetInfo, EventName, LEVEL_SEVERITY, Level, RuleKind, SEVERITY_RANK, Severity, UNASSIGNED,
 } from './types';
 import { RuleBook, CompiledRule, readingInfo, slopePerMinute } from './rules';
-import { newRecord, summarise, toSummary } from './summary';
+import { newRecord } from './summary';
 import { checkReading } from './input';
 import { ABOVE, BELOW, Bands, candidate, ladderStep, rebase } from './ladder';
-import { DeviceSnapshot, SNAPSHOT_VERSION, copyPoints, copySnapshot } from './persist';
+import type { DeviceSnapshot } from './persist';
+import { Device, EngineState, Series } from './state';
 
 export * from './types';
 export { validateOptions, normUnit, readingInfo, slopePerMinute, FOOD_SAFETY_RULES, OptionProblem } from './rules';
 export { summarise } from './summary';
 export { messageFor } from './messages';
+export { RESTART_GRACE_MS } from './state';
 
 /** Bound on rate history points kept per series, whatever the window (memory guard). */
 export const MAX_RATE_POINTS = 512;
 /** A reading this much older than the newest one, not marked as a replay, means the device's clock jumped back. */
 export const CLOCK_JUMP_MS = 3600e3;
-/** After a restart a device already silent too long gets this long (or the silence time, if shorter) to speak. */
-export const RESTART_GRACE_MS = 60e3;
 
 export const DEFAULT_OPTIONS: AlertOptions = {
     rules: [], defaultProfile: UNASSIGNED, rateWindowS: 600, rateSource: 'readings', renotifyS: 0,
-    keepFiringS: 0, silentS: 0, silentSeverity: 'critical', offlineAlerts: true,
+    keepFiringS: 0, silentS: 0, silentSeverity: 'critical', offlineAlerts: true, skipLate: false,
 };
-
-interface Series {
-    sensor: string;
-    profile: string;
-    unit: string | null;
-    lastTime: number;
-    points: [number, number][];
-    alerts: Map<RuleKind, AlertRecord>;
-}
-
-interface Device {
-    device: string;
-    lastSeen: number;
-    offline: boolean;
-    silent: AlertRecord | null;
-    series: Map<string, Series>;
-}
 
 const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const bandsOf = (c: CompiledRule): Bands => [null, c.rule.warning, c.rule.critical];
 const severityOf = (l: Level): Severity => LEVEL_SEVERITY[l] ?? 'warning';
 
-export class AlertEngine {
+export class AlertEngine extends EngineState {
     readonly options: AlertOptions;
     private readonly clock: () => number;
     private readonly book: RuleBook;
-    private devices = new Map<string, Device>();
-    /** Devices without a silent alert, oldest lastSeen first (a device that speaks moves to the end). */
-    private watch = new Map<string, Device>();
-    /** Every pending or firing alert by id. */
-    private byId = new Map<string, AlertRecord>();
-    /** Firing, unacknowledged alerts, least recently notified first. */
-    private reminders = new Map<string, AlertRecord>();
-    private dirty = new Set<string>();
-    private silenceFrom = 0;
-    private restoredAt = 0;
 
     constructor(options: Partial<AlertOptions> = {}, clock: () => number = Date.now) {
+        super();
         this.options = { ...DEFAULT_OPTIONS, ...options };
         this.clock = clock;
         this.book = new RuleBook(this.options.rules);
@@ -101,8 +75,9 @@ export class AlertEngine {
             s = { sensor, profile: info.profile, unit: info.unit, lastTime: t, points: [], alerts: new Map() };
             d.series.set(sensor, s);
         } else if (t <= s.lastTime) {
-            // a replay or duplicate: already judged. Far older and not a known replay: the clock jumped.
-            if (reading.replay || s.lastTime - t <= CLOCK_JUMP_MS) return events;
+            // a replay or duplicate: already judged. Far older and not a known replay: the clock
+            // jumped, unless late readings are normal (instances sharing a stream, skipLate)
+            if (reading.replay || this.options.skipLate || s.lastTime - t <= CLOCK_JUMP_MS) return events;
             s.points = [];
             for (const a of s.alerts.values()) rebase(a, t);
         }
@@ -152,27 +127,55 @@ export class AlertEngine {
     /** Periodic work on the Node-RED clock: silence and re-notification, only where their time has come. */
     tick(now: number = this.clock()): AlertEvent[] {
         const events: AlertEvent[] = [];
+        for (const id of this.dueDevices(now)) events.push(...this.tickDevice(id, now));
+        return events;
+    }
+
+    /**
+     * The devices a tick at `now` has work for (a silence or a re-notification due), in time
+     * order. Only those are visited: both indexes are kept oldest first.
+     */
+    dueDevices(now: number = this.clock()): string[] {
+        const due = new Set<string>();
         const o = this.options;
         if (o.silentS > 0) {
-            const limit = o.silentS * 1000;
             for (const d of this.watch.values()) {
-                if (now - d.lastSeen < limit) break; // the rest spoke later
-                // already overdue when Node-RED restarted: wait out the grace, it may be speaking now
-                if (now < this.silenceFrom && d.lastSeen + limit <= this.restoredAt) continue;
-                this.fireSilent(d, 'timeout', now, events);
+                if (now - d.lastSeen < o.silentS * 1000) break; // the rest spoke later
+                if (!this.inGrace(d, now)) due.add(d.device);
             }
         }
+        if (o.renotifyS > 0) {
+            for (const a of this.reminders.values()) {
+                if (now - (a.lastNotifiedAt ?? now) < o.renotifyS * 1000) break;
+                due.add(a.device);
+            }
+        }
+        return [...due];
+    }
+
+    /** One device's part of a tick: its silence and the re-notifications it is due. */
+    tickDevice(id: string, now: number = this.clock()): AlertEvent[] {
+        const events: AlertEvent[] = [];
+        const d = this.devices.get(id);
+        if (!d) return events;
+        const o = this.options;
+        if (o.silentS > 0 && !d.silent && now - d.lastSeen >= o.silentS * 1000 && !this.inGrace(d, now)) this.fireSilent(d, 'timeout', now, events);
         const every = o.renotifyS * 1000;
         if (every > 0) {
-            for (const a of this.reminders.values()) {
-                if (now - (a.lastNotifiedAt ?? now) < every) break;
-                if (a.rule === 'silent') a.value = Math.round((now - (this.devices.get(a.device)?.lastSeen ?? now)) / 1000);
+            for (const a of this.alertsOf(id)) {
+                if (!this.reminders.has(a.id) || now - (a.lastNotifiedAt ?? now) < every) continue;
+                if (a.rule === 'silent') a.value = Math.round((now - d.lastSeen) / 1000);
                 this.remind(a, now);
-                this.dirty.add(a.device);
+                this.dirty.add(id);
                 events.push(this.event('renotify', a, now));
             }
         }
         return events;
+    }
+
+    /** Already overdue when Node-RED restarted: it waits out the grace, it may be speaking now. */
+    private inGrace(d: Device, now: number): boolean {
+        return now < this.silenceFrom && d.lastSeen + this.options.silentS * 1000 <= this.restoredAt;
     }
 
     /**
@@ -206,86 +209,9 @@ export class AlertEngine {
     reset(device?: string): void {
         const gone = device === undefined ? [...this.devices.keys()] : this.devices.has(device) ? [device] : [];
         for (const id of gone) {
-            for (const a of this.alertsOf(id)) { this.byId.delete(a.id); this.reminders.delete(a.id); }
-            this.devices.delete(id);
-            this.watch.delete(id);
+            this.forget(id);
             this.dirty.add(id);
         }
-    }
-
-    /** The alert state of a device+sensor, including the device-level silent alert. */
-    statusOf(device: string, sensor: string): AlertStatus {
-        const d = this.devices.get(device);
-        if (!d) return { state: 'normal', severity: null, active: [] };
-        const list = [...(d.series.get(sensor)?.alerts.values() ?? [])];
-        if (d.silent) list.push(d.silent);
-        return summarise(list);
-    }
-
-    /** What the pages show of a device: presence and the worst alert, overall and per sensor. */
-    deviceState(device: string): DeviceState | null {
-        const d = this.devices.get(device);
-        if (!d) return null;
-        const sensors: DeviceState['sensors'] = {};
-        for (const s of d.series.values()) {
-            const st = summarise([...s.alerts.values()]);
-            sensors[s.sensor] = { state: st.state, severity: st.severity, profile: s.profile || null, unit: s.unit };
-        }
-        const all = summarise(this.alertsOf(device));
-        return {
-            device, presence: d.silent && d.silent.level > 0 ? 'silent' : d.offline ? 'offline' : 'online',
-            lastSeen: d.lastSeen, state: all.state, severity: all.severity, sensors,
-        };
-    }
-
-    /** Every device the engine knows, in no particular order. */
-    deviceIds(): string[] {
-        return [...this.devices.keys()];
-    }
-
-    /** Every pending or firing alert. */
-    active(): AlertSummary[] {
-        return [...this.byId.values()].map(toSummary);
-    }
-
-    counts(): { firing: number; pending: number; acknowledged: number } {
-        let firing = 0, pending = 0, acknowledged = 0;
-        for (const a of this.byId.values()) {
-            if (a.level > 0) {
-                firing++;
-                if (a.acknowledged) acknowledged++;
-            } else pending++;
-        }
-        return { firing, pending, acknowledged };
-    }
-
-    /**
-     * Up to `limit` of the devices changed since they were last taken (their snapshot, or null when
-     * forgotten); the rest stay for the next call, so one save never holds the node for long.
-     */
-    takeDirty(limit = Infinity): Map<string, DeviceSnapshot | null> {
-        const out = new Map<string, DeviceSnapshot | null>();
-        for (const id of this.dirty) {
-            if (out.size >= limit) break;
-            out.set(id, this.snapshot(id));
-            this.dirty.delete(id);
-        }
-        return out;
-    }
-
-    /** How many devices wait to be saved. */
-    dirtyCount(): number {
-        return this.dirty.size;
-    }
-
-    /** One device's state as plain JSON (no Dates, no Maps), or null when unknown. */
-    snapshot(device: string): DeviceSnapshot | null {
-        const d = this.devices.get(device);
-        if (!d) return null;
-        return copySnapshot({
-            v: SNAPSHOT_VERSION, device, lastSeen: d.lastSeen, offline: d.offline, silent: d.silent,
-            series: [...d.series.values()].map((s) => ({ sensor: s.sensor, profile: s.profile, unit: s.unit, lastTime: s.lastTime, points: s.points, alerts: [...s.alerts.values()] })),
-        });
     }
 
     /**
@@ -294,28 +220,18 @@ export class AlertEngine {
      * overdue at the restart get RESTART_GRACE_MS (or the silence time, if shorter) to speak first.
      */
     restore(snapshots: readonly DeviceSnapshot[], now: number = this.clock()): void {
-        for (const snap of [...snapshots].sort((a, b) => a.lastSeen - b.lastSeen)) {
-            const s = copySnapshot(snap);
-            const d: Device = { device: s.device, lastSeen: s.lastSeen, offline: s.offline, silent: s.silent, series: new Map() };
-            for (const x of s.series) d.series.set(x.sensor, { sensor: x.sensor, profile: x.profile, unit: x.unit, lastTime: x.lastTime, points: copyPoints(x.points), alerts: new Map(x.alerts.map((a) => [a.rule as RuleKind, a])) });
-            this.devices.set(d.device, d);
-            if (!d.silent) this.watch.set(d.device, d);
-        }
-        const firing = [...this.devices.values()].flatMap((d) => this.alertsOf(d.device));
-        for (const a of firing) this.byId.set(a.id, a);
-        for (const a of firing.filter((x) => x.level > 0 && !x.acknowledged).sort((x, y) => (x.lastNotifiedAt ?? 0) - (y.lastNotifiedAt ?? 0))) this.reminders.set(a.id, a);
-        this.restoredAt = now;
-        this.silenceFrom = now + Math.min(this.options.silentS * 1000, RESTART_GRACE_MS);
+        this.restoreSnapshots(snapshots, now, this.options.silentS);
     }
 
     /**
      * Resolves the alerts no rule judges any more (rules, units or profiles changed, silence turned
      * off) after a restore under another configuration: nothing would ever clear them otherwise.
+     * `only`: that device alone.
      */
-    pruneUnconfigured(now: number = this.clock()): AlertEvent[] {
+    pruneUnconfigured(now: number = this.clock(), only?: string): AlertEvent[] {
         const events: AlertEvent[] = [];
         const o = this.options;
-        for (const d of this.devices.values()) {
+        for (const d of only === undefined ? this.devices.values() : [this.devices.get(only)].filter((x): x is Device => !!x)) {
             if (d.silent && !(d.silent.cause === 'offline' ? o.offlineAlerts || o.silentS > 0 : o.silentS > 0)) this.endAlert(d, null, d.silent, now, events, 'unconfigured');
             for (const s of d.series.values()) {
                 if (!s.profile) continue; // saved before profiles existed: the next reading decides
@@ -458,15 +374,6 @@ export class AlertEngine {
         const e = this.event('resolved', a, now);
         if (reason) e.reason = reason;
         events.push(e);
-    }
-
-    private alertsOf(device: string): AlertRecord[] {
-        const d = this.devices.get(device);
-        if (!d) return [];
-        const out: AlertRecord[] = [];
-        for (const s of d.series.values()) for (const a of s.alerts.values()) out.push(a);
-        if (d.silent) out.push(d.silent);
-        return out;
     }
 
     private event(name: EventName, a: AlertRecord, now: number): AlertEvent {

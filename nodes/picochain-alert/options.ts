@@ -3,7 +3,9 @@
  * The editor stores numbers as text so an empty field can mean "off".
  */
 import { Migration, runMigrations } from '../shared/migrations';
-import { FOOD_SAFETY_RULES } from './rules';
+import { expandEnv } from '../shared/env';
+import { isCollectionName, shareGroupProblem } from '../shared/rules';
+import { FOOD_SAFETY_RULES, OptionProblem } from './rules';
 import { AlertOptions, Band, Rule, RuleKind, Severity, UNASSIGNED, ValueField } from './types';
 
 /** Node context key under which each device's saved state lives (picochain-alert.ts). */
@@ -50,6 +52,13 @@ export interface AlertNodeConfig {
     silentSeverity: Severity;
     offline: boolean;
     store: string;
+    /**
+     * Instances sharing this node's state (their share group; `${VAR}` allowed): empty = this
+     * instance alone (node context); else each device's state in `stateCollection` of `mongo`.
+     */
+    group: string;
+    mongo: string;
+    stateCollection: string;
     version: number;
 }
 
@@ -79,8 +88,35 @@ export const DEFAULT_CONFIG: AlertNodeConfig = {
     silentSeverity: 'critical',
     offline: false,
     store: '',
+    group: '',
+    mongo: '',
+    stateCollection: 'alert_state',
     version: CONFIG_VERSION,
 };
+
+/** How often a node sharing its state reads what other instances wrote (ms). */
+export const SHARED_REFRESH_MS = 2000;
+/**
+ * Superseded revisions of the shared state are removed once this old (ms): refresh() reads them
+ * before, and instances' clocks must agree within a quarter of it (shared.ts).
+ */
+export const SHARED_PRUNE_AGE_MS = 600_000;
+export const SHARED_PRUNE_EVERY_MS = 30_000;
+
+/**
+ * Where the state lives: `group` after `${VAR}` expansion (empty: node context) and its collection,
+ * or the problem (a group needs a picochain-mongo-config node and a collection name).
+ */
+export function sharedSettings(c: AlertNodeConfig, lookup: (name: string) => string | undefined, hasMongo: boolean): { group: string; collection: string; problem?: OptionProblem } {
+    const group = expandEnv(String(c.group ?? ''), lookup).trim();
+    const collection = String(c.stateCollection || 'alert_state').trim();
+    if (!group) return { group, collection };
+    const bad = shareGroupProblem(group);
+    if (bad) return { group, collection, problem: { key: 'shared-group', args: { problem: bad } } };
+    if (!hasMongo) return { group, collection, problem: { key: 'shared-mongo' } };
+    if (!isCollectionName(collection)) return { group, collection, problem: { key: 'shared-collection', args: { collection } } };
+    return { group, collection };
+}
 
 /** Version 1's flat threshold fields, folded into rules by the version 2 migration. */
 const V1_FIELDS = ['value', 'sensors', 'highWarning', 'highWarningClear', 'highCritical', 'highCriticalClear', 'lowWarning', 'lowWarningClear',

@@ -3,11 +3,16 @@
  * context (state across restarts, saved per changed device) and the status. All alert logic lives
  * in core.ts.
  */
+import * as os from 'os';
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { AlertEngine, AlertEvent, AlertStatus, AckSelector, AlertInputError, CabinetInfo, DeviceState, messageFor, summarise, validateOptions } from './core';
 import { migrate, optionsFromConfig, SAVE_BATCH, STATE_KEY, V1_STATE_KEY } from './options';
 import { DeviceSnapshot, fromV1, isSnapshot } from './persist';
 import { readingsOf, deviceStatusOf } from './input';
+import type { MongoConfigNode } from '../picochain-mongo-config/api';
+import { Op, SharedState } from './shared';
+import { MongoSharedStore } from './mongo-state';
+import { sharedSettings, SHARED_PRUNE_AGE_MS, SHARED_PRUNE_EVERY_MS, SHARED_REFRESH_MS } from './options';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
 import { InputGate } from '../shared/input-gate';
 import { toError } from '../shared/errors';
@@ -22,6 +27,8 @@ const SAVE_EVERY_MS = 1000;
 const MAX_QUEUED = 1000;
 /** Bounded wait for the final state save on close (the runtime gives up at 15 s). */
 const CLOSE_SAVE_WAIT_MS = 3000;
+/** Wait before reading the shared state again when the database did not answer at start (ms). */
+const SHARED_RETRY_MS = 5000;
 
 type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 type Done = (err?: Error) => void;
@@ -62,8 +69,16 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
         const config = migrate(def);
-        const options = optionsFromConfig(config);
+        // shared between instances (a group name, ${VAR} allowed): state in MongoDB, late readings skipped
+        const lookup = (name: string): string | undefined => {
+            const v = RED.util.evaluateNodeProperty(name, 'env', node, {} as never);
+            return v === undefined || v === null ? undefined : String(v);
+        };
+        const mongo = config.mongo ? RED.nodes.getNode(config.mongo) as unknown as MongoConfigNode | null : null;
+        const sharing = sharedSettings(config, lookup, !!mongo);
+        const options = { ...optionsFromConfig(config), skipLate: !!sharing.group };
         const problems = validateOptions(options);
+        if (sharing.problem) problems.push(sharing.problem);
         const store = config.store ? String(config.store) : undefined;
         const status = new ThrottledStatus(node);
         const ctx = node.context() as unknown as ContextLike;
@@ -74,6 +89,7 @@ export = function (RED: NodeAPI) {
         let statusDue = true;
         let lastSave = 0;
         let timer: ReturnType<typeof setInterval> | null = null;
+        const timers: ReturnType<typeof setTimeout>[] = [];
 
         if (problems.length) {
             const reason = problems.map((p) => t(`errors.${p.key}`, p.args ?? {})).join('; ');
@@ -88,7 +104,8 @@ export = function (RED: NodeAPI) {
             statusDue = false;
             const c = engine.counts();
             const bad = errors ? t('status.bad', { count: compactCount(errors) }) : '';
-            if (c.firing) status.set({ fill: 'red', shape: 'ring', text: t('status.firing', { count: compactCount(c.firing) }) + bad });
+            if (shared && (shared.isStoreDown || !sharedReady)) status.set({ fill: 'yellow', shape: 'ring', text: t('status.store-down', { count: compactCount(shared.pending) }) + bad });
+            else if (c.firing) status.set({ fill: 'red', shape: 'ring', text: t('status.firing', { count: compactCount(c.firing) }) + bad });
             else if (c.pending) status.set({ fill: 'yellow', shape: 'ring', text: t('status.pending', { count: compactCount(c.pending) }) + bad });
             else status.set({ fill: 'green', shape: 'dot', text: t('status.ok') + bad });
         }
@@ -144,6 +161,7 @@ export = function (RED: NodeAPI) {
         function onTick(): void {
             if (!gate.isOpen || closing) return;
             const now = Date.now();
+            if (shared) return sharedTick(now);
             const events = engine.tick(now);
             if (events.length) emit((m) => node.send(m as NodeMessage[]), events, null, []);
             // more than a batch waiting (a whole fleet changed): the next batch at the next tick
@@ -161,6 +179,8 @@ export = function (RED: NodeAPI) {
         function handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
             const now = Date.now();
             const topic = typeof msg.topic === 'string' ? msg.topic : '';
+            // the status query answers from this copy; everything else changes the shared state
+            if (shared && topic !== 'status') return handleShared(shared, msg, send, done);
             if (topic === 'ack') {
                 const events = engine.ack(ackSelector(msg), now);
                 if (!events.length) node.warn(t('warn.no-match', { selector: JSON.stringify(msg.payload) }));
@@ -194,17 +214,113 @@ export = function (RED: NodeAPI) {
             const events: AlertEvent[] = [];
             // msg.cabinet describes one device: applied only to that device's readings
             for (const r of readings) events.push(...engine.ingest(r, now, info && (!info.device || info.device === r.device) ? info : null));
-            let state: AlertStatus;
-            if (readings.length === 1) {
-                state = engine.statusOf(readings[0].device, readings[0].sensor);
-            } else {
-                const seen = new Map<string, AlertStatus['active'][number]>();
-                for (const r of readings) for (const a of engine.statusOf(r.device, r.sensor).active) seen.set(a.id, a);
-                state = summarise([...seen.values()]);
-            }
-            (msg as NodeMessageInFlow & { alert: AlertStatus }).alert = state;
+            (msg as NodeMessageInFlow & { alert: AlertStatus }).alert = alertState(readings);
             emit(send, events, msg as NodeMessage, readings.map((r) => r.device));
             done();
+        }
+
+        /** The alert state msg.alert carries for these readings (one sensor's, or the worst of several). */
+        function alertState(readings: { device: string; sensor: string }[]): AlertStatus {
+            if (readings.length === 1) return engine.statusOf(readings[0].device, readings[0].sensor);
+            const seen = new Map<string, AlertStatus['active'][number]>();
+            for (const r of readings) for (const a of engine.statusOf(r.device, r.sensor).active) seen.set(a.id, a);
+            return summarise([...seen.values()]);
+        }
+
+        // ---- state shared with other instances (group set): every change is a revision in MongoDB ----
+        const shared = sharing.group && mongo ? new SharedState(engine, new MongoSharedStore(async () => (await mongo.getDb()).collection(sharing.collection), sharing.group), {
+            by: `${os.hostname()}:${process.pid}:${node.id}`,
+            pruneAgeMs: SHARED_PRUNE_AGE_MS,
+            onStoreError: (err) => {
+                if (err) node.warn(t('errors.shared-store', { reason: mongo.redact(toError(err).message) }));
+                statusDue = true;
+            },
+        }) : null;
+        let sharedReady = false;
+        let refreshedAt = 0;
+        let lastPrune = Date.now();
+        if (shared && mongo) mongo.register(node);
+
+        /** Runs the operation on each device's latest shared state; resolves their events in order. */
+        async function judge(state: SharedState, ops: [string, Op][]): Promise<AlertEvent[]> {
+            const out = await Promise.all(ops.map(([device, op]) => state.run(device, op)));
+            return out.flat();
+        }
+
+        function handleShared(state: SharedState, msg: NodeMessageInFlow, send: Send, done: Done): void {
+            const topic = typeof msg.topic === 'string' ? msg.topic : '';
+            const fail = (e: unknown) => { errors++; statusDue = true; done(toError(e)); };
+            if (topic === 'ack') {
+                const sel = ackSelector(msg);
+                // an alert id starts with its device id (summary.ts newRecord)
+                const device = typeof sel.device === 'string' ? sel.device : String(sel.id).split(':')[0];
+                judge(state, [[device, (e) => e.ack(sel, Date.now())]]).then((events) => {
+                    if (!events.length) node.warn(t('warn.no-match', { selector: JSON.stringify(msg.payload) }));
+                    emit(send, events, null, []);
+                    done();
+                }, fail);
+                return;
+            }
+            if (topic === 'reset') {
+                const p = msg.payload as { device?: unknown } | undefined;
+                const device = p && typeof p === 'object' && typeof p.device === 'string' ? p.device : undefined;
+                const gone = device === undefined ? engine.deviceIds() : [device];
+                judge(state, gone.map((id) => [id, (e) => { e.reset(id); return []; }])).then(() => {
+                    for (const id of gone) shown.delete(id);
+                    statusDue = true;
+                    done();
+                }, fail);
+                return;
+            }
+            const ds = deviceStatusOf(msg);
+            if (ds) {
+                judge(state, [[ds.device, (e) => e.deviceStatus(ds.device, ds.online, Date.now())]]).then((events) => { emit(send, events, null, [ds.device]); done(); }, fail);
+                return;
+            }
+            const readings = readingsOf(msg.payload);
+            const cabinet = (msg as { cabinet?: CabinetInfo }).cabinet;
+            const info = cabinet && typeof cabinet === 'object' ? cabinet : null;
+            const byDevice = new Map<string, typeof readings>();
+            for (const r of readings) {
+                const id = r && typeof r === 'object' && typeof r.device === 'string' ? r.device : '';
+                const list = byDevice.get(id);
+                if (list) list.push(r); else byDevice.set(id, [r]);
+            }
+            const ops: [string, Op][] = [...byDevice].map(([id, list]) => [id, (e) => list.flatMap((r) => e.ingest(r, Date.now(), info && (!info.device || info.device === id) ? info : null))]);
+            judge(state, ops).then((events) => {
+                (msg as NodeMessageInFlow & { alert: AlertStatus }).alert = alertState(readings);
+                emit(send, events, msg as NodeMessage, byDevice.keys());
+                done();
+            }, fail);
+        }
+
+        function sharedTick(now: number): void {
+            const state = shared as SharedState;
+            // silences and re-notifications due on this copy; each is judged again on the latest state
+            for (const id of engine.dueDevices(now)) {
+                if (state.busy(id)) continue;
+                state.run(id, (e) => e.tickDevice(id, Date.now())).then((events) => {
+                    if (events.length) emit((m) => node.send(m as NodeMessage[]), events, null, []);
+                }, () => undefined);
+            }
+            if (now - refreshedAt >= SHARED_REFRESH_MS) {
+                // what other instances wrote (with a margin for their clocks): their events go out
+                // marked remote (pages show them; notifications are sent by the instance that wrote them)
+                const since = refreshedAt - SHARED_REFRESH_MS * 5;
+                refreshedAt = now;
+                state.refresh(since).then(({ events, devices }) => {
+                    if (closing || (!events.length && !devices.length)) return;
+                    const remote = eventMessages(events).map((m) => ({ ...m, payload: { ...(m.payload as object), remote: true } }));
+                    const states = deviceStates(devices);
+                    if (remote.length || states.length) node.send([remote.length ? remote : null, null, states.length ? { topic: 'device-states', payload: states } as NodeMessage : null] as never);
+                    statusDue = true;
+                }, () => undefined);
+            }
+            if (now - lastPrune >= SHARED_PRUNE_EVERY_MS) {
+                lastPrune = now;
+                state.prune().catch(() => undefined);
+            }
+            if (statusDue) showStatus();
         }
 
         const gate = new InputGate<NodeMessageInFlow, Send>(handle, MAX_QUEUED, () => new Error(t('errors.queue-full', { count: MAX_QUEUED })), (e, done) => {
@@ -237,17 +353,43 @@ export = function (RED: NodeAPI) {
             });
         }
 
-        load((snaps) => {
-            if (closing) return;
+        function started(): void {
             const now = Date.now();
-            engine.restore(snaps, now);
-            const pruned = engine.pruneUnconfigured(now);
+            const pruned = shared ? [] : engine.pruneUnconfigured(now);
             // the pages learn every known device (presence, last seen, alerts) once at start
             const states = deviceStates(engine.deviceIds(), true);
             if (pruned.length || states.length) node.send([pruned.length ? eventMessages(pruned) : null, null, states.length ? { topic: 'device-states', payload: states } as NodeMessage : null]);
             gate.open();
             showStatus();
-        });
+        }
+
+        if (shared) {
+            // every device's latest revision; while the database is away, tried again (the gate holds messages)
+            const begin = (): void => {
+                shared.start().then(() => {
+                    if (closing) return;
+                    sharedReady = true;
+                    refreshedAt = Date.now();
+                    // alerts no rule judges any more are resolved device by device, on the latest state
+                    for (const id of new Set(engine.active().map((a) => a.device))) {
+                        shared.run(id, (e) => e.pruneUnconfigured(Date.now(), id)).then((ev) => { if (ev.length) node.send([eventMessages(ev), null, null]); }, () => undefined);
+                    }
+                    started();
+                }, (err) => {
+                    if (closing) return;
+                    node.warn(t('errors.shared-store', { reason: (mongo as MongoConfigNode).redact(toError(err).message) }));
+                    showStatus();
+                    timers.push(setTimeout(begin, SHARED_RETRY_MS));
+                });
+            };
+            begin();
+        } else {
+            load((snaps) => {
+                if (closing) return;
+                engine.restore(snaps, Date.now());
+                started();
+            });
+        }
 
         const durations = [options.renotifyS, options.silentS].filter((d) => d > 0).map((d) => (d * 1000) / 4);
         const tickMs = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, ...durations));
@@ -259,6 +401,13 @@ export = function (RED: NodeAPI) {
             timer = null;
             status.close();
             gate.drop();
+            for (const x of timers) clearTimeout(x);
+            if (shared) {
+                // every change is written as it happens: nothing to save
+                shared.close();
+                if (mongo) mongo.deregister(node, () => done()); else done();
+                return;
+            }
             if (!gate.isOpen) return done();
             // save once more, but never let a slow store hold the redeploy
             let finished = false;

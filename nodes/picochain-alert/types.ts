@@ -79,6 +79,12 @@ export interface AlertOptions {
     silentSeverity: Severity;
     /** Fire "silent" at once on the device's last will (status "offline"); else only after silentS. */
     offlineAlerts: boolean;
+    /**
+     * A reading older than its series' newest is skipped, however much older (instances sharing a
+     * stream: one may deliver a backlog after another judged newer readings). Off: more than an
+     * hour older, not a replay, means the device's clock jumped back and it is judged anew.
+     */
+    skipLate?: boolean;
 }
 
 /** What the registry (msg.cabinet) says about a device: kind, and per-sensor unit, kind, state labels. */

@@ -10,6 +10,7 @@ import type { IncomingMessage, Subscription } from '../picochain-broker/connecti
 import { DeliveryTracker, MqttInDefProps, parseMqttInSettings, toMessage } from './core';
 import { compactCount, ThrottledStatus } from '../shared/node-status';
 import { translator } from '../shared/catalog';
+import { expandEnv } from '../shared/env';
 
 type MqttInDef = NodeDef & MqttInDefProps & { broker: string };
 
@@ -23,7 +24,12 @@ export = function (RED: NodeAPI): void {
         const node = this;
         const t = translator(RED._, __dirname, 'picochain-mqtt-in');
         const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
-        const parsed = parseMqttInSettings(def);
+        // `${PICOCHAIN_SHARE_GROUP}` in the shipped flows: unset or empty = no shared subscription
+        const env = (name: string): string | undefined => {
+            const v = RED.util.evaluateNodeProperty(name, 'env', node, {} as never);
+            return v === undefined || v === null ? undefined : String(v);
+        };
+        const parsed = parseMqttInSettings({ ...def, shareGroup: expandEnv(String(def.shareGroup ?? ''), env) });
         const problem = !broker ? t('errors.no-broker') : parsed.error ? t('errors.invalid', { problem: parsed.error })
             : broker.problem || !broker.connection ? t('errors.broker', { problem: broker.problem || '' }) : null;
         if (problem || !parsed.settings || !broker || !broker.connection) {

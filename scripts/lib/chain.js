@@ -22,8 +22,12 @@ const SHIPPED_FLOWS = ['examples/full chain with node-red-dashboard.json', 'exam
  * start put them, named by the environment it sets (step 3 of startChain).
  */
 const FROM_ENV = {
-    'picochain-broker': { broker: '${MQTT_HOST}', port: '${MQTT_PORT}', caFile: '${MQTT_CA_FILE}', clientId: '${MQTT_CLIENT_ID}' },
+    'picochain-broker': { broker: '${MQTT_HOST}', port: '${MQTT_PORT}', tls: '${MQTT_TLS}', caFile: '${MQTT_CA_FILE}', clientId: '${MQTT_CLIENT_ID}' },
     'picochain-mongo-config': { uri: '${MONGODB_URI}', database: '${MONGODB_DB}' },
+    // several instances (--share-group, docs/SCALING.md): the readings split by a shared subscription
+    // (status messages still reach every instance), the alert state kept in the database
+    'picochain-mqtt-in': (n) => (/\/status$/.test(n.topic) ? {} : { shareGroup: '${PICOCHAIN_SHARE_GROUP}' }),
+    'picochain-alert': (n) => (n.mongo ? { group: '${PICOCHAIN_SHARE_GROUP}' } : {}),
 };
 
 /** An error the command line prints as one line, without a stack. */
@@ -72,6 +76,7 @@ function resolveOptions(o = {}, env = process.env) {
         viewerUser: o.viewerUser || env.PICOCHAIN_VIEWER_USERNAME || 'viewer',
         viewerPassword: o.viewerPassword ?? env.PICOCHAIN_VIEWER_PASSWORD ?? null,
         viewerPasswordHash: o.viewerPasswordHash ?? env.PICOCHAIN_VIEWER_PASSWORD_HASH ?? null,
+        shareGroup: String(o.shareGroup ?? env.PICOCHAIN_SHARE_GROUP ?? '').trim(),
         logLevel: o.logLevel || env.NODE_RED_LOG_LEVEL || 'warn',
         log: o.log || ((line) => console.log(line)),
         nodeRedLog: o.nodeRedLog, // optional (level, text) sink for Node-RED's own log
@@ -82,6 +87,11 @@ function resolveOptions(o = {}, env = process.env) {
     if (!Number.isInteger(opts.devices) || opts.devices < 0 || opts.devices > 500) throw new StartError(`--devices must be 0..500, not "${opts.devices}"`);
     if (!(opts.speed > 0 && opts.speed <= 3600)) throw new StartError(`--speed must be > 0 and ≤ 3600, not "${opts.speed}"`);
     if (opts.devices === 0) opts.sim = false;
+    if (opts.shareGroup) {
+        if (!/^[^/#+\0\s]{1,128}$/.test(opts.shareGroup)) throw new StartError(`--share-group "${opts.shareGroup}": 1 to 128 characters, no / # + or space`);
+        // aedes has neither MQTT 5 nor shared subscriptions: each instance would take every message
+        if (!opts.mqttUrl) throw new StartError('--share-group needs a broker with shared subscriptions (Mosquitto, EMQX, HiveMQ): give it with --mqtt-url; the embedded broker has none');
+    }
     if (opts.mqttUrl && !opts.mqttUser) {
         // credentials inside MQTT_URL (mqtt://user:pass@host) count as broker credentials
         try {
@@ -214,7 +224,8 @@ function shippedFlows(files = SHIPPED_FLOWS) {
             // of the same example (Node-RED 4.1's editor fails to replace a global-config node)
             if (n.type === 'global-config') continue;
             const seen = byId.get(n.id);
-            if (!seen) byId.set(n.id, { ...n, ...FROM_ENV[n.type] });
+            const fromEnv = typeof FROM_ENV[n.type] === 'function' ? FROM_ENV[n.type](n) : FROM_ENV[n.type];
+            if (!seen) byId.set(n.id, { ...n, ...fromEnv });
             else if (Array.isArray(n.links)) seen.links = [...new Set([...seen.links, ...n.links])];
         }
     }
@@ -319,7 +330,7 @@ async function startChain(options = {}) {
         const bu = new URL(broker.url);
         bu.username = '';
         bu.password = '';
-        const envKeys = ['MQTT_HOST', 'MQTT_PORT', 'MQTT_TLS', 'MONGODB_URI', 'MONGODB_DB', 'PICOCHAIN_SITE', 'MQTT_USERNAME', 'MQTT_PASSWORD'];
+        const envKeys = ['MQTT_HOST', 'MQTT_PORT', 'MQTT_TLS', 'MONGODB_URI', 'MONGODB_DB', 'PICOCHAIN_SITE', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'PICOCHAIN_SHARE_GROUP'];
         const savedEnv = Object.fromEntries(envKeys.map((k) => [k, process.env[k]]));
         stops.push({ what: 'environment', fn: async () => { for (const k of envKeys) { if (savedEnv[k] === undefined) delete process.env[k]; else process.env[k] = savedEnv[k]; } } });
         Object.assign(process.env, {
@@ -329,6 +340,8 @@ async function startChain(options = {}) {
             MONGODB_URI: db.uri,
             MONGODB_DB: opts.database,
             PICOCHAIN_SITE: process.env.PICOCHAIN_SITE || 'demo',
+            // '' = one instance takes every reading (FROM_ENV: the readings' inputs and the alert node)
+            PICOCHAIN_SHARE_GROUP: opts.shareGroup,
         });
         // no password in the environment: function nodes and child processes can read it there
         delete process.env.MQTT_PASSWORD;

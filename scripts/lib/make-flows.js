@@ -103,6 +103,8 @@ function fullChain(dashboard) {
     const to = (k) => [LINKS[`${k}${dashboard}`]];
 
     P('c-in', 'comment', { name: 'MQTT → decode → store + alerts → pages', info: T.COMMENT_CHAIN }, [], 0, 0);
+    // several instances (docs/SCALING.md): npm start gives the readings' inputs and the alert node the
+    // share group PICOCHAIN_SHARE_GROUP (scripts/lib/chain.js); status messages go to every instance
     P('mqtt-stats', 'picochain-mqtt-in', mqttIn('window frames', 'picochain/+/+/stats'), [['decode']], 0, 1);
     P('mqtt-status', 'picochain-mqtt-in', mqttIn('board status', 'picochain/+/+/status'), [['decode']], 0, 2);
     P('mqtt-legacy', 'picochain-mqtt-in', mqttIn('old boards (TOUCAN)', 'TOUCAN'), [['decode']], 0, 3);
@@ -110,8 +112,9 @@ function fullChain(dashboard) {
     // the writer's output tells the Fleet page what was stored and what conflicted with a stored reading
     P('writer', 'picochain-mongo-ts', { name: '', mongo: SHARED.id('mongo'), collection: 'readings' }, [['model']], 2, 1);
     P('devices', 'picochain-devices', { name: 'cabinets', mongo: SHARED.id('mongo'), collection: 'devices', reload: '60' }, [['alert'], ['model']], 2, 3);
-    // one alert node for every cabinet: the food-safety rules per profile and unit (its editor's defaults)
-    P('alert', 'picochain-alert', { name: 'cabinet alerts', renotify: '1800', silent: '600', silentSeverity: 'critical', offline: false, store: '' }, [['events', 'notify'], ['model', 'live-out'], ['model']], 3, 3);
+    // one alert node for every cabinet: the food-safety rules per profile and unit (its editor's defaults);
+    // instances of one share group (its `group`) keep its state in this database: each crossing fires once
+    P('alert', 'picochain-alert', { name: 'cabinet alerts', renotify: '1800', silent: '600', silentSeverity: 'critical', offline: false, store: '', group: '', mongo: SHARED.id('mongo'), stateCollection: 'alert_state' }, [['events', 'notify'], ['model', 'live-out'], ['model']], 3, 3);
     // who asks (the page's logged-in user; a viewer's request is refused), then where it goes
     P('requests-in', 'link in', { name: 'page requests', links: to('ackOut') }, [['ack-by']], 0, 5);
     P('ack-by', 'function', fn('who asks', T.FN_ACK_BY, 1), [['requests']], 1, 5);
@@ -137,7 +140,8 @@ function fullChain(dashboard) {
     P('other-debug', 'debug', { name: 'chain errors', active: true, tosidebar: true, console: true, tostatus: true, complete: 'error.message', targetType: 'msg', statusVal: 'error.message', statusType: 'auto' }, [], 3, 7);
     // notifications, disabled until configured
     P('c-notify', 'comment', { name: 'notifications (disabled until configured)', info: T.COMMENT_NOTIFY }, [], 0, 9);
-    P('notify', 'switch', { name: 'worth a message?', property: 'payload.event', propertyType: 'msg', rules: [{ t: 'regex', v: '^(fired|escalated|de-escalated|renotify|resolved)$', vt: 'str', case: false }], checkall: 'true', repair: false, outputs: 1 }, [['fmt-mail', 'fmt-telegram', 'fmt-webhook']], 0, 10);
+    // an event another instance announced (remote) was notified by that instance
+    P('notify', 'switch', { name: 'worth a message?', property: 'payload.remote ? "" : payload.event', propertyType: 'jsonata', rules: [{ t: 'regex', v: '^(fired|escalated|de-escalated|renotify|resolved)$', vt: 'str', case: false }], checkall: 'true', repair: false, outputs: 1 }, [['fmt-mail', 'fmt-telegram', 'fmt-webhook']], 0, 10);
     P('fmt-mail', 'function', fn('format e-mail', T.FN_MAIL, 1), [['mail']], 1, 10);
     P('mail', 'debug', { name: 'e-mail (replace me)', d: true, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' }, [], 2, 10);
     P('fmt-telegram', 'function', fn('format for Telegram', T.FN_TELEGRAM, 1), [['telegram']], 1, 11);

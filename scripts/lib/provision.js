@@ -4,7 +4,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { ID, generatePassword, hashPassword, parsePasswd, formatPasswd, brokerFiles, writeSecretFile, ensureAcl } = require('./broker-auth');
+const { ID, generatePassword, hashPassword, parsePasswd, formatPasswd, brokerFiles, writeSecretFile, ensureAcl, serverAcl } = require('./broker-auth');
 
 const ROOT = path.join(__dirname, '..', '..');
 const CA_NAME = 'ca.pem'; // the CA certificate's file name on the board (config.json broker.ca)
@@ -103,4 +103,47 @@ function revoke(o) {
     return { username };
 }
 
-module.exports = { provision, revoke, usernameOf, ProvisionError, CA_NAME };
+/** Adds (or removes) a server identity's rules, the block serverAcl() writes, in an ACL file. */
+function setServerGrant(file, username, on) {
+    let text = readText(file).split(serverAcl(username)).join('');
+    if (on) text = `${text}${text.endsWith('\n') || !text ? '' : '\n'}${serverAcl(username)}`;
+    writeSecretFile(file, text);
+}
+
+/**
+ * A Node-RED instance's own broker identity (several instances sharing one stream each need one:
+ * with use_username_as_clientid, two connections of one identity take each other's session over).
+ * `name` e.g. picochain-server-2: the rules of picochain-server (serverAcl) under that name, the
+ * hash in the password files, the password in <dataDir>/servers/<name>/password (0600) for that
+ * instance's MQTT_PASSWORD. Options: dataDir, name, rotate, mosquittoPasswd, mosquittoAcl.
+ */
+function provisionServer(o) {
+    const username = String(o.name || '');
+    if (!ID.test(username)) throw new ProvisionError(`--server must be 1-32 of A-Z a-z 0-9 _ - (got "${username}")`);
+    if (!o.dataDir) throw new ProvisionError('a data directory is needed (--data, default ./data)');
+    const f = brokerFiles(o.dataDir);
+    const known = [f.passwd, o.mosquittoPasswd].filter(Boolean).some((p) => parsePasswd(readText(p)).has(username));
+    if (known && !o.rotate) throw new ProvisionError(`${username} is already provisioned: --rotate gives it a new password, --revoke removes it`);
+    const password = generatePassword();
+    const hash = hashPassword(password);
+    const passwordFile = path.join(o.dataDir, 'servers', username, 'password');
+    writeSecretFile(passwordFile, `${password}\n`);
+    ensureAcl(o.dataDir);
+    for (const p of [f.passwd, o.mosquittoPasswd].filter(Boolean)) setPasswdEntry(p, username, hash);
+    for (const a of [f.acl, o.mosquittoAcl].filter(Boolean)) setServerGrant(a, username, true);
+    return { username, password, passwordFile };
+}
+
+/** Removes a server identity from the password and ACL files. */
+function revokeServer(o) {
+    const username = String(o.name || '');
+    const f = brokerFiles(o.dataDir);
+    const known = [f.passwd, o.mosquittoPasswd].filter(Boolean).some((p) => parsePasswd(readText(p)).has(username));
+    if (!known) throw new ProvisionError(`${username} is not provisioned`);
+    for (const p of [f.passwd, o.mosquittoPasswd].filter(Boolean)) setPasswdEntry(p, username, null);
+    for (const a of [f.acl, o.mosquittoAcl].filter((x) => x && fs.existsSync(x))) setServerGrant(a, username, false);
+    fs.rmSync(path.join(o.dataDir, 'servers', username), { recursive: true, force: true });
+    return { username };
+}
+
+module.exports = { provision, revoke, provisionServer, revokeServer, usernameOf, ProvisionError, CA_NAME };

@@ -31,7 +31,7 @@ const DIALOGS = [
     },
     {
         type: 'picochain-alert', id: 'alert',
-        fields: { rateWindow: ['abc', '600'], renotify: ['-5', '1800'], keepFiring: ['1 week', '0'], silent: ['x', '600'] },
+        fields: { rateWindow: ['abc', '600'], renotify: ['-5', '1800'], keepFiring: ['1 week', '0'], silent: ['x', '600'], group: ['a/b', ''], stateCollection: ['system.x', 'alert_state'] },
     },
     {
         type: 'picochain-mongo-ts', id: 'writer',

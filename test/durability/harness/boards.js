@@ -20,12 +20,15 @@ const SENSOR_VALUES = { temperature: 4.2, humidity: 61.5, probe1: 3.9, probe2: -
 /** Identity of one reading: device, sensor, time (ms since epoch), as picochain-mongo-ts keys it. */
 const readingKey = (device, sensor, timeMs) => `${device}|${sensor}|${timeMs}`;
 
-/** A JSON frame v1 (firmware/PROTOCOL.md) of `device` with one entry per sensor. */
-function jsonFrame(device, site, seq, sensors) {
+/**
+ * A JSON frame v1 (firmware/PROTOCOL.md) of `device` with one entry per sensor; `value(device,
+ * sensor, seq)` gives a sensor's mean (else a fixed healthy value).
+ */
+function jsonFrame(device, site, seq, sensors, value = null) {
     return {
         v: 1, device, site, seq: seq % 65536, ts: T0_S + seq * WINDOW_S, synced: true, window: WINDOW_S,
         sensors: sensors.map((sensor) => {
-            const m = SENSOR_VALUES[sensor] ?? 4;
+            const m = (value && value(device, sensor, seq)) ?? SENSOR_VALUES[sensor] ?? 4;
             return { sensor, count: 6, min: m - 0.2, max: m + 0.2, mean: m, std: 0.1, slope: 0.01, last: m, state: 0 };
         }),
     };
@@ -49,6 +52,7 @@ class Board {
         this.sensors = o.sensors;
         this.format = o.format;
         this.onAck = o.onAck;
+        this.value = o.value || null;
         this.seq = 0;
         this.pending = 0;
         this.published = 0;
@@ -74,7 +78,7 @@ class Board {
             const m = legacyMessage(this.id, i, this.sensors[0]);
             return { topic: 'TOUCAN', payload: JSON.stringify(m), keys: [readingKey(this.id, this.sensors[0] === 'humidite' ? 'humidity' : this.sensors[0], (T0_S + i * LEGACY_STEP_S) * 1000)] };
         }
-        const f = jsonFrame(this.id, this.site, i, this.sensors);
+        const f = jsonFrame(this.id, this.site, i, this.sensors, this.value);
         return { topic: `picochain/${this.site}/${this.id}/stats`, payload: JSON.stringify(f), keys: this.sensors.map((s) => readingKey(this.id, s, f.ts * 1000)) };
     }
 
@@ -107,6 +111,7 @@ class Board {
  *   await fleet.settle(ms)  // until every frame is PUBACKed; resolves the count still waiting
  *   fleet.acked             // Map: key of every acknowledged reading -> when it was acknowledged (ms)
  *   fleet.counts()          // { boards, frames, readings, ackedFrames, ackedReadings, pending }
+ *   (o.value(device, sensor, seq): a sensor's mean in each frame, e.g. a cabinet warming up)
  */
 async function startBoards(o) {
     const sensors = o.sensors || ['temperature', 'probe1'];
@@ -119,7 +124,7 @@ async function startBoards(o) {
         // o.identity(site, device, format): the board's own broker login, where the broker wants one
         const login = o.identity ? o.identity(site, id, format) : null;
         return new Board({
-            url: o.url, id, site, sensors, format, onAck,
+            url: o.url, id, site, sensors, format, onAck, value: o.value,
             mqttOptions: { ...(login ? { username: login.username, password: login.password } : {}), ...o.mqttOptions },
         });
     });

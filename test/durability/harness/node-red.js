@@ -9,7 +9,7 @@ const path = require('path');
 const START = path.join(__dirname, '..', '..', '..', 'scripts', 'start.js');
 // what the parent's environment must not leak into the child's options (start.js reads them)
 const CLEAR_ENV = ['HOST', 'PORT', 'MQTT_URL', 'MQTT_PORT', 'MONGODB_URI', 'MONGODB_DB', 'DB_PORT', 'NODE_RED_PASSWORD',
-    'NODE_RED_PASSWORD_HASH', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'SIM', 'SIM_DEVICES', 'PICOCHAIN_DATA'];
+    'NODE_RED_PASSWORD_HASH', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'SIM', 'SIM_DEVICES', 'PICOCHAIN_DATA', 'PICOCHAIN_SHARE_GROUP', 'MQTT_CLIENT_ID'];
 const live = new Set();
 // a test process that dies must not leave Node-RED (and its embedded broker) running
 process.once('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });

@@ -1,0 +1,243 @@
+'use strict';
+// Alert state shared by instances that split one stream (issue 14): each device's state is a
+// numbered revision in MongoDB and exactly one instance writes each revision (a unique _id). Two
+// engines on one FerretDB 1.24 stand for two Node-RED instances; then two picochain-alert nodes in
+// the real runtime. A threshold crossing fires once, resolves once, also after the instance that
+// raised it is gone.
+const assert = require('assert');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { MongoClient } = require('mongodb');
+const { startFerretDB } = require('../../scripts/lib/services');
+const { until } = require('../support/wait');
+const { collect } = require('../support/node-red');
+
+const dist = (n) => path.join(__dirname, '..', '..', 'dist', 'nodes', n, `${n}.js`);
+const { AlertEngine } = require('../../dist/nodes/picochain-alert/core');
+const { SharedState } = require('../../dist/nodes/picochain-alert/shared');
+const { MongoSharedStore } = require('../../dist/nodes/picochain-alert/mongo-state');
+const configNode = require(dist('picochain-mongo-config'));
+const alertNode = require(dist('picochain-alert'));
+
+helper.init(require.resolve('node-red'));
+
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+const RULES = [{ profile: '*', sensors: ['probe1'], unit: '°C', kind: 'high', value: 'mean', warning: null, critical: { fire: 8, clear: 7, forS: 300 }, states: [] }];
+/** Reading i of a device (one a minute); `mean` its temperature. */
+const reading = (device, i, mean) => {
+    const time = new Date(T0 + i * 60000);
+    return { device, site: 'test', sensor: 'probe1', unit: '°C', time, deviceTime: time, receivedAt: time, window: 60, count: 6, min: mean, max: mean, mean, std: 0, slope: 0, last: mean, seq: i, state: 0, source: 'json-v1' };
+};
+/** 0..9 at 4 °C, 10..29 at 9 °C (critical after 5 minutes above 8), 30..39 back at 4 °C. */
+const profile = (i) => (i >= 10 && i < 30 ? 9 : 4);
+
+describe('alert state shared between instances (MongoDB revisions)', function () {
+    this.timeout(120000);
+    let fdb;
+    let client;
+    let db;
+    before(async function () {
+        fdb = await startFerretDB();
+        client = await MongoClient.connect(fdb.uri);
+        db = client.db('shared');
+    });
+    after(async function () {
+        if (client) await client.close();
+        if (fdb) await fdb.cleanup();
+    });
+
+    let n = 0;
+    /** An instance: its own engine, the shared store of group `group` in a fresh collection per test. */
+    function instance(name, collection, group = 'g1', o = {}, shared = {}) {
+        const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true, ...o });
+        const store = new MongoSharedStore(async () => db.collection(collection), group);
+        return { name, engine, state: new SharedState(engine, store, { by: name, retryMs: 100, ...shared }) };
+    }
+    /** Runs readings `from`..`to` of a device on an instance, one after the other; resolves their events. */
+    async function feed(inst, device, from, to) {
+        const out = [];
+        for (let i = from; i <= to; i++) out.push(...await inst.state.run(device, (e) => e.ingest(reading(device, i, profile(i)), Date.now())));
+        return out;
+    }
+
+    it('two instances judging one device\'s readings alternately, all at once: one "fired", one "resolved"', async function () {
+        const coll = `s${++n}`;
+        const a = instance('a', coll);
+        const b = instance('b', coll);
+        await Promise.all([a.state.start(), b.state.start()]);
+        const events = [];
+        // every reading of 20 devices goes to a or b in turn, none waiting for the previous one
+        const runs = [];
+        for (let i = 0; i < 40; i++) {
+            for (let d = 0; d < 20; d++) {
+                const inst = (i + d) % 2 ? a : b;
+                const r = reading(`dev-${d}`, i, profile(i));
+                runs.push(inst.state.run(r.device, (e) => e.ingest(r, Date.now())).then((ev) => events.push(...ev.map((e) => ({ ...e, by: inst.name })))));
+            }
+        }
+        await Promise.all(runs);
+        const fired = events.filter((e) => e.event === 'fired');
+        const resolved = events.filter((e) => e.event === 'resolved');
+        console.log(`      shared state: ${events.length} events (${fired.length} fired, ${resolved.length} resolved) for 20 devices; `
+            + `commits a ${a.state.counters.commits} b ${b.state.counters.commits}, refused writes a ${a.state.counters.conflicts} b ${b.state.counters.conflicts}`);
+        for (let d = 0; d < 20; d++) {
+            assert.strictEqual(fired.filter((e) => e.device === `dev-${d}`).length, 1, `dev-${d} fired once`);
+            assert.strictEqual(resolved.filter((e) => e.device === `dev-${d}`).length, 1, `dev-${d} resolved once`);
+        }
+        assert.ok(a.state.counters.conflicts + b.state.counters.conflicts > 0, 'the two instances did compete for revisions');
+        assert.ok(fired.some((e) => e.by === 'a') || resolved.some((e) => e.by === 'a'), 'a announced some');
+        assert.ok(fired.some((e) => e.by === 'b') || resolved.some((e) => e.by === 'b'), 'b announced some');
+    });
+
+    it('the instance that raised an alert stops: the other resolves it, once, and a late backlog is not judged again', async function () {
+        const coll = `s${++n}`;
+        const a = instance('a', coll);
+        await a.state.start();
+        const events = [];
+        for (let i = 0; i < 20; i++) events.push(...await a.state.run('f1', (e) => e.ingest(reading('f1', i, profile(i)), Date.now())));
+        assert.deepStrictEqual(events.map((e) => e.event), ['fired']);
+        a.state.close(); // a dies
+        const b = instance('b', coll);
+        await b.state.start();
+        assert.strictEqual(b.engine.counts().firing, 1, 'b restored the firing alert from the database, without announcing it');
+        const later = [];
+        for (let i = 20; i < 40; i++) later.push(...await b.state.run('f1', (e) => e.ingest(reading('f1', i, profile(i)), Date.now())));
+        assert.deepStrictEqual(later.map((e) => e.event), ['resolved']);
+        // a comes back with readings it took before dying (older than what b judged): skipped
+        const a2 = instance('a', coll);
+        await a2.state.start();
+        const backlog = [];
+        for (let i = 12; i < 20; i++) backlog.push(...await a2.state.run('f1', (e) => e.ingest(reading('f1', i, 9), Date.now())));
+        assert.deepStrictEqual(backlog, []);
+        assert.strictEqual(a2.engine.counts().firing, 0);
+    });
+
+    it('an acknowledgement on one instance of an alert the other raised; revisions of another group are not mixed in', async function () {
+        const coll = `s${++n}`;
+        const a = instance('a', coll);
+        const b = instance('b', coll);
+        const other = instance('x', coll, 'g2');
+        await Promise.all([a.state.start(), b.state.start(), other.state.start()]);
+        for (let i = 0; i < 20; i++) await a.state.run('f2', (e) => e.ingest(reading('f2', i, profile(i)), Date.now()));
+        const id = a.engine.active()[0].id;
+        // b has not seen f2 at all: the ack finds the alert in the latest revision
+        const acked = await b.state.run('f2', (e) => e.ack({ id, by: 'alice' }, Date.now()));
+        assert.deepStrictEqual(acked.map((e) => [e.event, e.by]), [['acknowledged', 'alice']]);
+        const again = await a.state.run('f2', (e) => e.ack({ id, by: 'bob' }, Date.now()));
+        assert.deepStrictEqual(again, [], 'already acknowledged: a reads the latest revision and announces nothing');
+        // a sees b's revision by refresh(), with its event (for pages)
+        const seen = await other.state.refresh(0);
+        assert.deepStrictEqual(seen.devices, [], 'group g2 sees nothing of g1');
+        const fresh = instance('c', coll);
+        await fresh.state.start();
+        assert.strictEqual(fresh.engine.active()[0].acknowledged, true);
+    });
+
+    it('refresh() brings other instances\' changes and their events; prune() keeps the latest revision', async function () {
+        const coll = `s${++n}`;
+        const a = instance('a', coll, 'g1', {}, { pruneAgeMs: 1 });
+        const b = instance('b', coll);
+        await Promise.all([a.state.start(), b.state.start()]);
+        const t = Date.now();
+        for (let i = 0; i < 20; i++) await a.state.run('f3', (e) => e.ingest(reading('f3', i, profile(i)), Date.now()));
+        const r = await b.state.refresh(t - 1000);
+        assert.deepStrictEqual(r.devices, ['f3']);
+        assert.deepStrictEqual(r.events.map((e) => e.event), ['fired']);
+        assert.strictEqual(b.engine.counts().firing, 1);
+        assert.deepStrictEqual((await b.state.refresh(t - 1000)).events, [], 'each revision once');
+        await new Promise((r) => setTimeout(r, 5));
+        await a.state.prune(); // everything superseded and older than 1 ms
+        const docs = await db.collection(coll).find({ d: 'f3' }).toArray();
+        assert.deepStrictEqual(docs.map((d) => d.rev), [20]);
+    });
+
+    it('prune() removes superseded revisions once old enough, also at a later prune with no new revision', async function () {
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const a = instance('a', coll, 'g1', {}, { pruneAgeMs: 60000, clock: () => now });
+        await a.state.start();
+        await feed(a, 'f5', 0, 12);
+        const revs = async () => (await db.collection(coll).find({ d: 'f5' }).toArray()).map((d) => d.rev).sort((x, y) => x - y);
+        const all = await revs();
+        assert.ok(all.length > 1, 'several revisions written');
+        now += 30000;
+        await a.state.prune();
+        assert.deepStrictEqual(await revs(), all, 'younger than the prune age: kept');
+        now += 40000;
+        await a.state.prune();
+        assert.deepStrictEqual(await revs(), [all.at(-1)], 'old enough at the next prune: only the latest left');
+    });
+
+    it('a copy not confirmed for half the prune age is read again before use: no revision number is written twice', async function () {
+        // without it: a's copy (pending) is older than the revisions b pruned, so a could write a
+        // pruned number again, fork the history and announce "fired" a second time
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const clock = () => now;
+        const a = instance('a', coll, 'g1', {}, { pruneAgeMs: 60000, clock });
+        const b = instance('b', coll, 'g1', {}, { pruneAgeMs: 60000, clock });
+        await Promise.all([a.state.start(), b.state.start()]);
+        const events = [...await feed(a, 'f4', 0, 9), ...await feed(b, 'f4', 10, 36)];
+        now += 120000;
+        await b.state.prune();
+        const left = (await db.collection(coll).find({ d: 'f4' }).toArray()).map((d) => d.rev);
+        assert.strictEqual(left.length, 1, 'b pruned every superseded revision');
+        events.push(...await feed(a, 'f4', 37, 44));
+        assert.deepStrictEqual(events.map((e) => e.event), ['fired', 'resolved']);
+        const revs = (await db.collection(coll).find({ d: 'f4' }).toArray()).map((d) => d.rev).sort((x, y) => x - y);
+        assert.deepStrictEqual(revs, Array.from({ length: 9 }, (_, i) => left[0] + i), 'one history, continued from the latest');
+    });
+});
+
+describe('picochain-alert nodes sharing their state (runtime, FerretDB)', function () {
+    this.timeout(120000);
+    let fdb;
+    let client;
+    before(async function () {
+        fdb = await startFerretDB();
+        client = await MongoClient.connect(fdb.uri);
+    });
+    after(async function () {
+        await helper.unload();
+        if (client) await client.close();
+        if (fdb) await fdb.cleanup();
+    });
+
+    const cfg = () => ({ id: 'cfg', type: 'picochain-mongo-config', name: 'db', uri: fdb.uri, database: 'shared' });
+    const rule = { profile: '*', sensors: 'probe1', unit: '°C', kind: 'high', value: 'mean', warning: '', warningClear: '', warningFor: '', critical: '8', criticalClear: '7', criticalFor: '300', states: '', severity: 'warning' };
+    const alertDef = (id, wires, group = '${TEST_SHARE_GROUP}') => ({ id, type: 'picochain-alert', rules: [rule], silent: '0', group, mongo: 'cfg', stateCollection: 'alert_state', version: 2, wires });
+
+    it('two nodes of one group (${VAR} expanded) split a fleet\'s readings: each crossing fires once, remote events marked', async function () {
+        process.env.TEST_SHARE_GROUP = 'picochain-test';
+        await new Promise((resolve) => helper.load([configNode, alertNode], [cfg(),
+            alertDef('a', [['ev-a'], [], ['st-a']]), alertDef('b', [['ev-b'], [], ['st-b']]),
+            { id: 'ev-a', type: 'helper' }, { id: 'ev-b', type: 'helper' }, { id: 'st-a', type: 'helper' }, { id: 'st-b', type: 'helper' },
+        ], { cfg: { user: '', password: '' } }, resolve));
+        const out = collect({ a: 'ev-a', b: 'ev-b', sa: 'st-a', sb: 'st-b' });
+        const nodes = [helper.getNode('a'), helper.getNode('b')];
+        for (let i = 0; i < 40; i++) for (let d = 0; d < 10; d++) nodes[(i + d) % 2].receive({ payload: reading(`n-${d}`, i, profile(i)) });
+        const own = () => [...out.a, ...out.b].map((m) => m.payload).filter((e) => !e.remote);
+        await until(() => own().filter((e) => e.event === 'resolved').length >= 10, 'ten resolutions', 60000);
+        await new Promise((r) => setTimeout(r, 3000)); // one refresh more: late duplicates would show
+        const mine = own();
+        for (let d = 0; d < 10; d++) {
+            assert.deepStrictEqual(mine.filter((e) => e.device === `n-${d}`).map((e) => e.event), ['fired', 'resolved'], `n-${d}`);
+        }
+        // what the other instance announced reaches this one's pages, marked remote
+        const remote = [...out.a, ...out.b].map((m) => m.payload).filter((e) => e.remote);
+        assert.ok(remote.some((e) => e.event === 'fired'), 'remote events are passed on for pages');
+        const docs = await client.db('shared').collection('alert_state').countDocuments({ g: 'picochain-test' });
+        assert.ok(docs > 0, 'the state is in the collection');
+        delete process.env.TEST_SHARE_GROUP;
+    });
+
+    it('a group without a database is refused with a clear error', async function () {
+        await helper.unload();
+        await new Promise((resolve) => helper.load([configNode, alertNode], [
+            { id: 'a', type: 'picochain-alert', rules: [rule], group: 'g', mongo: '', version: 2, wires: [[], [], []] },
+        ], resolve));
+        const a = helper.getNode('a');
+        await until(() => a.error.called, 'an error at start', 5000);
+        assert.match(String(a.error.firstCall.args[0]), /database/);
+    });
+});
