@@ -132,7 +132,7 @@ describe('the chain in a browser (Chromium)', function () {
             return r && r.querySelector('[data-pc=alert-state]').textContent.trim();
         }, id, { timeout: 20000 });
         assert.strictEqual(await shown.jsonValue(), 'acknowledged');
-        // the answer is in the food-safety log, attached to that alert, with who gave it
+        // the answer is in the food-safety log, attached to that alert
         const client = await MongoClient.connect(chain.info.mongodbUri);
         try {
             const log = client.db(chain.info.database).collection('foodlog');
@@ -141,7 +141,6 @@ describe('the chain in a browser (Chromium)', function () {
             while (!(entry = await log.findOne({ type: 'action', 'body.alert.id': id })) && Date.now() - t0 < 20000) await sleep(250);
             assert.ok(entry, `no action entry for alert ${id} in the food-safety log`);
             assert.strictEqual(entry.body.text, 'moved stock to another cabinet');
-            assert.ok(entry.by, 'the entry records who');
         } finally {
             await client.close();
         }
