@@ -11,7 +11,7 @@ const { MongoClient } = require('mongodb');
 const { startChainProcess } = require('./support/chain');
 const { chainSkipReason, launch, shot, watchChartFrames } = require('./support/browser');
 const services = require('../../scripts/lib/services');
-const { sleep } = require('../support/wait');
+const { sleep, until } = require('../support/wait');
 const { layoutProblems, frame, texts } = require('./support/pages');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -136,11 +136,9 @@ describe('the chain in a browser (Chromium)', function () {
         const client = await MongoClient.connect(chain.info.mongodbUri);
         try {
             const log = client.db(chain.info.database).collection('foodlog');
-            const t0 = Date.now();
-            let entry = null;
-            while (!(entry = await log.findOne({ type: 'action', 'body.alert.id': id })) && Date.now() - t0 < 20000) await sleep(250);
-            assert.ok(entry, `no action entry for alert ${id} in the food-safety log`);
+            const entry = await until(() => log.findOne({ type: 'action', 'body.alert.id': id }), `an action entry for alert ${id} in the food-safety log`, 20000, { every: 250 });
             assert.strictEqual(entry.body.text, 'moved stock to another cabinet');
+            assert.ok(!entry.by, 'a page without a login names no one (README: the food-safety record)');
         } finally {
             await client.close();
         }
