@@ -160,15 +160,21 @@ function linearSlope(points) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
 
+/**
+ * The results as RESULTS.md sections: `pipeline` (throughput) and `pipeline-outage`, each with how
+ * it was produced; a run with --only writes its own and leaves the other as it was.
+ */
 function report(results, outages, ferret, started) {
-    const lines = [];
     let commit = 'unknown';
     try { commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
-    lines.push('## Pipeline: MQTT → database (`bench/pipeline.js`)', '');
-    lines.push(`Produced by \`node ${path.relative(path.join(__dirname, '..'), __filename)}${argv.length ? ` ${argv.join(' ')}` : ''}\`${QUICK && !flag('quick') ? ' (PICOCHAIN_BENCH_QUICK=1)' : ''} `
-        + `on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}, in ${((Date.now() - started) / 60000).toFixed(1)} min.`, '');
-    lines.push(...machine({ ferretdb: ferret.version }).map((l) => `- ${l}`), '');
+    const produced = () => [
+        `Produced by \`node ${path.relative(path.join(__dirname, '..'), __filename)}${argv.length ? ` ${argv.join(' ')}` : ''}\`${QUICK && !flag('quick') ? ' (PICOCHAIN_BENCH_QUICK=1)' : ''} `
+        + `on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}, in ${((Date.now() - started) / 60000).toFixed(1)} min.`, '',
+        ...machine({ ferretdb: ferret.version }).map((l) => `- ${l}`), ''];
+    const sections = {};
+    let lines = [];
     if (results.length) {
+        lines.push('## Pipeline: MQTT → database (`bench/pipeline.js`)', '', ...produced());
         const by = (name) => median(results.filter((r) => r.name === name).map((r) => r.rate));
         const raw = by('raw');
         const nrm = by('nr-mongodb');
@@ -193,9 +199,11 @@ function report(results, outages, ferret, started) {
                 + `≥ 5× node-red-node-mongodb: **${fmt(pc / nrm, 1)}×** (${verdict(pc / nrm >= 5)}). A run that lost readings shows the rate of what it stored.`);
         }
         lines.push('');
+        sections.pipeline = lines.join('\n');
     }
     if (outages.length) {
-        lines.push(`### Node-RED's memory through a database outage`, '',
+        lines = [];
+        lines.push(`### Node-RED's memory through a database outage (\`bench/pipeline.js\`)`, '', ...produced(),
             `50 boards × 4 sensors at ${fmt(OUTAGE_RATE)} readings/s into Mosquitto; FerretDB killed for ${fmt(OUTAGE_S)} s; RSS of the Node-RED `
             + 'process (scripts/start.js) sampled every 5 s; growth = least-squares slope over the outage\'s second half. Then the database '
             + 'returns, the boards stop, and the readings Mosquitto acknowledged are looked for.', '',
@@ -205,8 +213,9 @@ function report(results, outages, ferret, started) {
                 + `| missing ${fmt(o.missing)}, duplicates ${fmt(o.duplicates)} of ${fmt(o.acked)} (${o.complete ? 'all stored' : 'storing stopped'} after ${fmt(o.drainS)} s) |`);
         }
         lines.push('');
+        sections['pipeline-outage'] = lines.join('\n');
     }
-    return lines.join('\n');
+    return sections;
 }
 
 (async () => {
@@ -225,9 +234,11 @@ function report(results, outages, ferret, started) {
     } finally {
         await ferret.cleanup();
     }
-    const md = report(results, outages, ferret, started);
-    console.log(`\n${md}`);
-    if (!flag('no-write')) console.log(`written to ${writeSection('pipeline', md)}`);
+    const sections = report(results, outages, ferret, started);
+    for (const [name, md] of Object.entries(sections)) {
+        console.log(`\n${md}`);
+        if (!flag('no-write')) console.log(`written to ${writeSection(name, md)} (${name})`);
+    }
     process.exit(0);
 })().catch((err) => {
     console.error(err);

@@ -153,8 +153,10 @@ async function alerts(ferret) {
             const seconds = (Date.now() - start) / 1000;
             const commits = states.reduce((n, s) => n + s.counters.commits, 0);
             const conflicts = states.reduce((n, s) => n + s.counters.conflicts, 0);
-            const r = { mode, rate: readings.length / seconds, seconds, events, commits, conflicts };
-            console.log(`alerts ${mode === 'alone' ? 'engine alone' : `shared by ${mode}`}: ${fmt(r.rate)} readings/s, ${events} events, ${commits} revisions written, ${conflicts} refused`);
+            // round trips for the operations (reads, checks, writes; each call takes up to 500 devices)
+            const calls = states.reduce((n, s) => n + s.storeCalls.loads + s.storeCalls.follows + s.storeCalls.checks + s.storeCalls.writes, 0);
+            const r = { mode, rate: readings.length / seconds, seconds, events, commits, conflicts, calls };
+            console.log(`alerts ${mode === 'alone' ? 'engine alone' : `shared by ${mode}`}: ${fmt(r.rate)} readings/s, ${events} events, ${commits} revisions written, ${conflicts} refused, ${calls} store calls`);
             out.push(r);
         }
     } finally {
@@ -191,8 +193,8 @@ function report(res, ferret, started) {
     if (res.alerts && res.alerts.length) {
         const alone = res.alerts.find((r) => r.mode === 'alone');
         L.push(`**Shared alert state** (nodes/picochain-alert/shared.ts on FerretDB): ${fmt(Math.ceil(MESSAGES / DEVICES) * DEVICES)} readings of ${DEVICES} fridges (a tenth warming up: one "fired" each), handed to the instances in turn without waiting; readings judged/s.`, '');
-        L.push('| alert state | readings/s | × engine alone | revisions written | refused (another instance first) | events |', '|---|---:|---:|---:|---:|---:|');
-        for (const r of res.alerts) L.push(`| ${r.mode === 'alone' ? 'engine alone, in memory' : `shared by ${r.mode} instance${r.mode > 1 ? 's' : ''}`} | ${fmt(r.rate)} | ${alone ? (r.rate / alone.rate).toFixed(3) : '–'} | ${fmt(r.commits)} | ${fmt(r.conflicts)} | ${r.events} |`);
+        L.push('| alert state | readings/s | × engine alone | revisions written | refused (another instance first) | store calls (round trips) | events |', '|---|---:|---:|---:|---:|---:|---:|');
+        for (const r of res.alerts) L.push(`| ${r.mode === 'alone' ? 'engine alone, in memory' : `shared by ${r.mode} instance${r.mode > 1 ? 's' : ''}`} | ${fmt(r.rate)} | ${alone ? (r.rate / alone.rate).toFixed(3) : '–'} | ${fmt(r.commits)} | ${fmt(r.conflicts)} | ${fmt(r.calls)} | ${r.events} |`);
         L.push('');
     }
     return L.join('\n');

@@ -26,13 +26,19 @@ class Store {
     }
 
     /**
-     * Documents in the collection, or null while the database cannot be reached. The `count`
-     * command, not countDocuments: FerretDB answers it in ~20 ms where countDocuments reads every
-     * document (1.4 s for 30 000); a native time-series collection may refuse it (a view).
+     * Documents in the collection, or null while the database cannot be reached. `$collStats`
+     * count first: FerretDB 1.24 answers it from SQLite's row count in ~20 ms for 30 000 documents,
+     * where both the `count` command and countDocuments read every document (1.2 s), which a
+     * benchmark polling every 100 ms would spend most of the database's time on. A native
+     * time-series collection may refuse the first two (a view).
      */
     async count() {
         let c;
         try { c = await this.coll(); } catch { return null; }
+        try {
+            const [s] = await c.aggregate([{ $collStats: { count: {} } }]).toArray();
+            if (s && typeof s.count === 'number') return s.count;
+        } catch { /* below */ }
         try { return await c.estimatedDocumentCount(); } catch { /* below */ }
         try { return await c.countDocuments({}); } catch { return null; }
     }
