@@ -188,7 +188,15 @@ export class SharedState {
         this.loads = new Batcher((devices) => store.loadLatest(devices), b, 2);
         this.follows = new Batcher((keys) => store.follow(keys), b, 2);
         this.checks = new Batcher((keys) => store.existing(keys), b, 2);
-        this.writes = new Batcher((list) => store.commitMany(list), b, 2);
+        // `at` is when a revision leaves for the store, not when it was judged: refresh() looks back
+        // a few seconds by `at`, and a revision that waited behind others must still fall in that
+        // window. Sent again after a lost answer, it keeps its first `at` (it identifies the write)
+        const stamped = new WeakSet<StoredState>();
+        this.writes = new Batcher((list) => {
+            const now = this.o.clock();
+            for (const st of list) if (!stamped.has(st)) { stamped.add(st); st.at = now; }
+            return store.commitMany(list);
+        }, b, 2);
     }
 
     /** Store calls made for operations (reads, checks, writes; refresh and prune aside). */

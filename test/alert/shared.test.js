@@ -197,6 +197,43 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         state.close();
     });
 
+    it('a revision that waited behind slow writes carries the time it left for the store: refresh() looking back a few seconds finds it', async function () {
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const t0 = now;
+        const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
+        let hold = null;
+        let release;
+        // the database answers the first two writes only when released (two calls in flight at most)
+        const store = new Proxy(real, {
+            get(target, key) {
+                const v = target[key];
+                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
+                return async (list) => { if (hold) await hold; return target.commitMany(list); };
+            },
+        });
+        hold = new Promise((r) => { release = r; });
+        const a = new SharedState(new AlertEngine({ rules: RULES, silentS: 0, skipLate: true }), store, { by: 'a', clock: () => now });
+        const b = instance('b', coll);
+        await Promise.all([a.start(), b.state.start()]);
+        const tick = () => new Promise((r) => setImmediate(r));
+        const runs = [];
+        for (const d of ['q1', 'q2', 'q3']) {
+            runs.push(a.run(d, (e) => e.ingest(reading(d, 0, 4), now)));
+            await tick();
+            await tick();
+        }
+        now += 60000; // q3 judged at t0, still waiting behind q1 and q2 a minute later
+        hold = null;
+        release();
+        await Promise.all(runs);
+        const docs = await db.collection(coll).find({}, { projection: { d: 1, at: 1 } }).toArray();
+        assert.deepStrictEqual(docs.map((d) => [d.d, d.at.getTime() - t0]).sort(), [['q1', 0], ['q2', 0], ['q3', 60000]]);
+        const seen = await b.state.refresh(now - 5000);
+        assert.deepStrictEqual(seen.devices, ['q3'], 'the late one is in the window of a refresh after it was written');
+        a.close();
+    });
+
     it('the instance that raised an alert stops: the other resolves it, once, and a late backlog is not judged again', async function () {
         const coll = `s${++n}`;
         const a = instance('a', coll);
