@@ -188,9 +188,8 @@ async function alertStream(ferret) {
             const states = [0, 1].map((i) => new SharedState(new AlertEngine({ rules: FOOD_SAFETY_RULES, skipLate: true }), new MongoSharedStore(async () => client.db('bench').collection(coll), 'bench'), { by: `i${i}` }));
             await Promise.all(states.map((st) => st.start()));
             // as picochain-alert runs them: refresh with a margin of 5 intervals, prune now and then
-            let refreshedAt = Date.now();
             const timers = [
-                setInterval(() => { const since = refreshedAt - SHARED_REFRESH_MS * 5; refreshedAt = Date.now(); for (const st of states) st.refresh(since).catch(() => undefined); }, SHARED_REFRESH_MS),
+                setInterval(() => { for (const st of states) st.refreshDue(SHARED_REFRESH_MS * 5).catch(() => undefined); }, SHARED_REFRESH_MS),
                 setInterval(() => { for (const st of states) st.prune().catch(() => undefined); }, SHARED_PRUNE_EVERY_MS),
             ];
             const total = rate * STREAM_S;

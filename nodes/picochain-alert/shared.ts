@@ -175,6 +175,10 @@ export class SharedState {
     private readonly written = new Map<string, { rev: number; last: number }>();
     private closed = false;
     private storeDown = false;
+    private refreshing = false;
+    private pruning = false;
+    /** When the last refreshDue() that ran began (its clock, ms): the next looks back from there. */
+    private lookedFrom = 0;
     private readonly o: Required<Omit<SharedOptions, 'onStoreError'>> & Pick<SharedOptions, 'onStoreError'>;
     readonly counters = { commits: 0, conflicts: 0, noChange: 0, storeErrors: 0, remote: 0 };
     private readonly loads: Batcher<string, StoredState | null>;
@@ -212,6 +216,7 @@ export class SharedState {
     /** Reads every device's latest revision into the engine (a restore: nothing is announced). */
     async start(): Promise<void> {
         const now = this.o.clock();
+        this.lookedFrom = now;
         const all = await this.store.loadAll();
         const snaps: DeviceSnapshot[] = [];
         for (const s of all) {
@@ -274,8 +279,32 @@ export class SharedState {
         return { events: events.map((x) => x.e), devices: [...latest.keys()] };
     }
 
-    /** Removes the revisions this instance superseded once older than `pruneAgeMs`. */
+    /**
+     * refresh() as a timer calls it: one at a time (a call while one runs resolves null: on a slow
+     * database, stacked look-backs would only slow it further), each looking back from where the
+     * last one that ran began, minus `marginMs` (clocks and writes still on their way).
+     */
+    async refreshDue(marginMs: number): Promise<{ events: AlertEvent[]; devices: string[] } | null> {
+        if (this.refreshing) return null;
+        this.refreshing = true;
+        const asked = this.o.clock();
+        try {
+            const r = await this.refresh(this.lookedFrom - marginMs);
+            this.lookedFrom = asked;
+            return r;
+        } finally {
+            this.refreshing = false;
+        }
+    }
+
+    /** Removes the revisions this instance superseded once older than `pruneAgeMs` (one prune at a time). */
     async prune(): Promise<void> {
+        if (this.pruning) return;
+        this.pruning = true;
+        try { await this.pruneNow(); } finally { this.pruning = false; }
+    }
+
+    private async pruneNow(): Promise<void> {
         if (!this.written.size) return;
         const before = this.o.clock() - this.o.pruneAgeMs;
         await this.store.prune([...this.written].map(([device, w]) => ({ device, below: w.rev })), before);

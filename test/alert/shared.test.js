@@ -296,6 +296,24 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         assert.deepStrictEqual(docs.map((d) => d.rev), [20]);
     });
 
+    it('refreshDue(): one at a time, each looking back from where the last one that ran began', async function () {
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const a = instance('a', coll, 'g1', {}, { clock: () => now });
+        const b = instance('b', coll, 'g1', {}, { clock: () => now });
+        await Promise.all([a.state.start(), b.state.start()]);
+        await a.state.run('r1', (e) => e.ingest(reading('r1', 0, 4), now));
+        const [first, second] = await Promise.all([b.state.refreshDue(1000), b.state.refreshDue(1000)]);
+        assert.deepStrictEqual(first.devices, ['r1']);
+        assert.strictEqual(second, null, 'called while one runs: nothing asked of the database');
+        now += 10000;
+        await a.state.run('r2', (e) => e.ingest(reading('r2', 0, 4), now));
+        now += 50000; // no refresh for a minute (a slow database): the next one still looks back to the last
+        const later = await b.state.refreshDue(1000);
+        assert.deepStrictEqual(later.devices, ['r2']);
+        assert.deepStrictEqual((await b.state.refreshDue(1000)).devices, [], 'each change once');
+    });
+
     it('prune() removes superseded revisions once old enough, also at a later prune with no new revision', async function () {
         const coll = `s${++n}`;
         let now = Date.now();
