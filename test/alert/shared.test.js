@@ -204,24 +204,25 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
         let hold = null;
         let release;
+        let sent = 0;
         // the database answers the first two writes only when released (two calls in flight at most)
         const store = new Proxy(real, {
             get(target, key) {
                 const v = target[key];
                 if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
-                return async (list) => { if (hold) await hold; return target.commitMany(list); };
+                return async (list) => { sent++; if (hold) await hold; return target.commitMany(list); };
             },
         });
         hold = new Promise((r) => { release = r; });
         const a = new SharedState(new AlertEngine({ rules: RULES, silentS: 0, skipLate: true }), store, { by: 'a', clock: () => now });
         const b = instance('b', coll);
         await Promise.all([a.start(), b.state.start()]);
-        const tick = () => new Promise((r) => setImmediate(r));
         const runs = [];
-        for (const d of ['q1', 'q2', 'q3']) {
-            runs.push(a.run(d, (e) => e.ingest(reading(d, 0, 4), now)));
-            await tick();
-            await tick();
+        let judged = 0;
+        for (const [k, d] of ['q1', 'q2', 'q3'].entries()) {
+            runs.push(a.run(d, (e) => { judged++; return e.ingest(reading(d, 0, 4), now); }));
+            // q1 and q2 in the two calls the database holds; q3 judged, waiting for a free call
+            await until(() => judged > k && sent >= Math.min(k + 1, 2), `${d} judged and sent`, 30000);
         }
         now += 60000; // q3 judged at t0, still waiting behind q1 and q2 a minute later
         hold = null;
