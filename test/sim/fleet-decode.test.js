@@ -149,7 +149,8 @@ describe('simulated fleet → Mosquitto → mqtt in → picochain-decode', funct
         const seqs = firsts.map((r) => r.seq);
         assert.deepStrictEqual(seqs, seqs.map((_, i) => seqs[0] + i), `fridge-1 seqs ${all.map((r) => r.seq).join(',')}`);
         const times = firsts.map((r) => new Date(r.time).getTime());
-        assert.ok(times.every((t, i) => i === 0 || t - times[i - 1] === 60000), 'original window timestamps, 60 s apart');
+        assert.ok(times.every((t, i) => i === 0 || t - times[i - 1] === 60000),
+            `original window timestamps, 60 s apart: gaps ${times.slice(1).map((t, i) => (t - times[i]) / 1000).join(',')} s (seqs ${seqs.join(',')})`);
         const st = fleet.status().find((d) => d.id === 'fridge-1');
         assert.ok(st.pico.replayed >= 5, `fridge-1 replayed ${st.pico.replayed} frames`);
         // the unplugged probe: windows without samples, with a fault, then samples again
