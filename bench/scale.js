@@ -9,10 +9,14 @@
 //              publish → last reading stored), 2 sensors a frame, and per instance
 //   alerts     the alert engine alone (no store), then its state shared in FerretDB by 1 and by 2
 //              instances (nodes/picochain-alert/shared.ts): readings judged/s, 1 000 devices
+//   stream     the shared state as a stream gives it work: readings at a steady rate (33/s, 67/s: a region
+//              of docs/SCALING.md; 133/s) for 2 minutes from 201 devices, handed to 2 instances in turn (so a
+//              device's readings alternate between them, as a shared subscription does), with their
+//              refresh and prune running: whether they keep up, and how long a judgement waits
 // Ratios are against baselines of the same run (the raw subscriber, one instance, the engine
 // alone). Not pass/fail.
 // Writes its section of bench/RESULTS.md. Usage: node scripts/build.js && node bench/scale.js
-//   [--messages 20000] [--devices 1000] [--only broker|instances|alerts] [--no-write]
+//   [--messages 20000] [--devices 1000] [--only broker|instances|alerts|stream] [--no-write]
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -153,9 +157,78 @@ async function alerts(ferret) {
             const seconds = (Date.now() - start) / 1000;
             const commits = states.reduce((n, s) => n + s.counters.commits, 0);
             const conflicts = states.reduce((n, s) => n + s.counters.conflicts, 0);
-            const r = { mode, rate: readings.length / seconds, seconds, events, commits, conflicts };
-            console.log(`alerts ${mode === 'alone' ? 'engine alone' : `shared by ${mode}`}: ${fmt(r.rate)} readings/s, ${events} events, ${commits} revisions written, ${conflicts} refused`);
+            // round trips for the operations (reads, checks, writes; each call takes up to 500 devices)
+            const calls = states.reduce((n, s) => n + s.storeCalls.loads + s.storeCalls.follows + s.storeCalls.checks + s.storeCalls.writes, 0);
+            const r = { mode, rate: readings.length / seconds, seconds, events, commits, conflicts, calls };
+            console.log(`alerts ${mode === 'alone' ? 'engine alone' : `shared by ${mode}`}: ${fmt(r.rate)} readings/s, ${events} events, ${commits} revisions written, ${conflicts} refused, ${calls} store calls`);
             out.push(r);
+        }
+    } finally {
+        await client.close();
+    }
+    return out;
+}
+
+const STREAM_RATES = [33, 67, 133];
+const STREAM_S = 120;
+const STREAM_DEVICES = 201; // odd: a device's readings alternate between the two instances
+
+/** Two instances sharing alert state judge a steady stream; per rate: kept up? latency percentiles. */
+async function alertStream(ferret) {
+    const { AlertEngine, FOOD_SAFETY_RULES } = require('../dist/nodes/picochain-alert/core');
+    const { SharedState } = require('../dist/nodes/picochain-alert/shared');
+    const { MongoSharedStore } = require('../dist/nodes/picochain-alert/mongo-state');
+    const { SHARED_REFRESH_MS, SHARED_PRUNE_EVERY_MS } = require('../dist/nodes/picochain-alert/options');
+    const { MongoClient } = require('mongodb');
+    const client = await MongoClient.connect(ferret.uri);
+    const out = [];
+    try {
+        for (const rate of STREAM_RATES) {
+            const coll = `bench_stream_${rate}`;
+            const states = [0, 1].map((i) => new SharedState(new AlertEngine({ rules: FOOD_SAFETY_RULES, skipLate: true }), new MongoSharedStore(async () => client.db('bench').collection(coll), 'bench'), { by: `i${i}` }));
+            await Promise.all(states.map((st) => st.start()));
+            // as picochain-alert runs them: refresh with a margin of 5 intervals, prune now and then
+            const timers = [
+                setInterval(() => { for (const st of states) st.refreshDue(SHARED_REFRESH_MS * 5).catch(() => undefined); }, SHARED_REFRESH_MS),
+                setInterval(() => { for (const st of states) st.prune().catch(() => undefined); }, SHARED_PRUNE_EVERY_MS),
+            ];
+            const total = rate * STREAM_S;
+            const waits = [];
+            let sent = 0;
+            let failed = 0;
+            const t0 = Date.UTC(2026, 0, 5);
+            const start = Date.now();
+            await new Promise((resolve) => {
+                let settled = 0;
+                const settle = () => { if (++settled === total) resolve(); };
+                const pace = setInterval(() => {
+                    const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * rate));
+                    for (; sent < due; sent++) {
+                        const d = sent % STREAM_DEVICES;
+                        const i = Math.floor(sent / STREAM_DEVICES);
+                        const time = new Date(t0 + i * 60000);
+                        const r = { device: `s-${d}`, site: 'bench', sensor: 'probe1', unit: '°C', time, deviceTime: time, receivedAt: time, window: 60, count: 6, min: 4, max: 4, mean: 4, std: 0, slope: 0, last: 4, seq: i, state: 0, source: 'json-v1' };
+                        const asked = Date.now();
+                        states[sent % 2].run(r.device, (e) => e.ingest(r, Date.now(), { kind: 'fridge' }))
+                            .then(() => waits.push(Date.now() - asked), () => { failed++; })
+                            .finally(settle);
+                    }
+                    if (sent >= total) clearInterval(pace);
+                }, 10);
+            });
+            const seconds = (Date.now() - start) / 1000;
+            timers.forEach(clearInterval);
+            waits.sort((a, b) => a - b);
+            const q = (p) => waits[Math.floor(p * (waits.length - 1))];
+            const r = {
+                rate, seconds, refreshS: SHARED_REFRESH_MS / 1000, judged: waits.length, failed, p50: q(0.5), p99: q(0.99), max: q(1),
+                commits: states.reduce((n, st) => n + st.counters.commits, 0), conflicts: states.reduce((n, st) => n + st.counters.conflicts, 0),
+            };
+            r.keptUp = seconds <= STREAM_S * 1.1;
+            console.log(`stream ${rate}/s: ${total} readings judged in ${seconds.toFixed(1)} s (stream ${STREAM_S} s), wait p50 ${r.p50} ms p99 ${r.p99} ms max ${r.max} ms, ${r.commits} revisions, ${r.conflicts} refused, ${failed} failed`);
+            out.push(r);
+            for (const st of states) st.close();
+            if (!r.keptUp) break; // higher rates only fall further behind
         }
     } finally {
         await client.close();
@@ -191,8 +264,14 @@ function report(res, ferret, started) {
     if (res.alerts && res.alerts.length) {
         const alone = res.alerts.find((r) => r.mode === 'alone');
         L.push(`**Shared alert state** (nodes/picochain-alert/shared.ts on FerretDB): ${fmt(Math.ceil(MESSAGES / DEVICES) * DEVICES)} readings of ${DEVICES} fridges (a tenth warming up: one "fired" each), handed to the instances in turn without waiting; readings judged/s.`, '');
-        L.push('| alert state | readings/s | × engine alone | revisions written | refused (another instance first) | events |', '|---|---:|---:|---:|---:|---:|');
-        for (const r of res.alerts) L.push(`| ${r.mode === 'alone' ? 'engine alone, in memory' : `shared by ${r.mode} instance${r.mode > 1 ? 's' : ''}`} | ${fmt(r.rate)} | ${alone ? (r.rate / alone.rate).toFixed(3) : '–'} | ${fmt(r.commits)} | ${fmt(r.conflicts)} | ${r.events} |`);
+        L.push('| alert state | readings/s | × engine alone | revisions written | refused (another instance first) | store calls (round trips) | events |', '|---|---:|---:|---:|---:|---:|---:|');
+        for (const r of res.alerts) L.push(`| ${r.mode === 'alone' ? 'engine alone, in memory' : `shared by ${r.mode} instance${r.mode > 1 ? 's' : ''}`} | ${fmt(r.rate)} | ${alone ? (r.rate / alone.rate).toFixed(3) : '–'} | ${fmt(r.commits)} | ${fmt(r.conflicts)} | ${fmt(r.calls)} | ${r.events} |`);
+        L.push('');
+    }
+    if (res.stream && res.stream.length) {
+        L.push(`**Shared alert state under a steady stream** (2 instances, FerretDB): readings from ${STREAM_DEVICES} devices at a steady rate for ${STREAM_S} s, handed to the instances in turn (each device's readings alternate between them, as a shared subscription delivers them), refresh every ${res.stream[0].refreshS} s and prune running as in picochain-alert; wait = from handing a reading over to its judgement being written. Kept up: all judged within 10 % of the stream's duration. A rate that falls behind ends the series.`, '');
+        L.push('| readings/s | judged in | kept up | wait p50 | wait p99 | wait max | revisions written | refused (the other instance first) |', '|---:|---:|---|---:|---:|---:|---:|---:|');
+        for (const r of res.stream) L.push(`| ${r.rate} | ${r.seconds.toFixed(1)} s | ${r.keptUp ? 'yes' : '**no**'} | ${fmt(r.p50)} ms | ${fmt(r.p99)} ms | ${fmt(r.max)} ms | ${fmt(r.commits)} | ${fmt(r.conflicts)} |`);
         L.push('');
     }
     return L.join('\n');
@@ -209,6 +288,7 @@ async function main() {
             for (const n of [1, 2]) for (const kind of ['raw', 'picochain']) res.instances.push(await instances(ferret, kind, n));
         }
         if (!ONLY || ONLY === 'alerts') res.alerts = await alerts(ferret);
+        if (!ONLY || ONLY === 'stream') res.stream = await alertStream(ferret);
     } finally {
         await ferret.cleanup();
     }

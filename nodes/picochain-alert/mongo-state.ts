@@ -4,7 +4,10 @@
  * unique `_id` lets exactly one instance write it: the compare-and-set is the database's own
  * duplicate-key refusal, atomic on MongoDB and on FerretDB alike (FerretDB 1.24 runs an update's
  * filter and its write as two steps, so `updateOne({_id, rev: n})` could let two writers through;
- * an insert cannot). Superseded revisions are removed after a while (prune).
+ * an insert cannot). Superseded revisions are removed after a while (prune). Calls take many
+ * devices at once (shared.ts batches them): one unordered insertMany reports each refused revision
+ * by its index (MongoDB and FerretDB 1.24 alike), the others being written. Checks and reads of
+ * recent revisions are lookups by `_id` (the only lookup FerretDB 1.24 answers from an index).
  */
 import type { Collection, Document } from 'mongodb';
 import type { AlertEvent } from './types';
@@ -14,6 +17,22 @@ import type { SharedStore, StoredState } from './shared';
 const DUPLICATE_KEY = 11000;
 /** Revisions read at once by loadAll (devices of a group, with a few superseded ones each). */
 const BATCH = 5000;
+/** Lookups by key in flight at once per call. */
+const LOOKUPS = 32;
+
+/** `fn` on each item, at most `limit` at once; results in the items' order. */
+async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return out;
+}
 
 interface RevisionDoc {
     _id: string;
@@ -80,27 +99,65 @@ export class MongoSharedStore implements SharedStore {
         return [...latest.values()];
     }
 
-    async load(device: string): Promise<StoredState | null> {
+    async loadLatest(devices: string[]): Promise<(StoredState | null)[]> {
+        if (!devices.length) return [];
         const c = await this.c();
-        const [doc] = await c.find({ g: this.group, d: device }).sort({ rev: -1 }).limit(1).toArray();
-        return doc ? toState(doc as unknown as RevisionDoc) : null;
-    }
-
-    async exists(device: string, rev: number): Promise<boolean> {
-        const c = await this.c();
-        return (await c.findOne({ _id: this.idOf(device, rev) } as Document, { projection: { _id: 1 } })) !== null;
-    }
-
-    async commit(s: StoredState): Promise<boolean> {
-        const c = await this.c();
-        const doc: RevisionDoc = { _id: this.idOf(s.device, s.rev), g: this.group, d: s.device, rev: s.rev, snap: s.snap, events: s.events, by: s.by, at: new Date(s.at) };
-        try {
-            await c.insertOne(doc as unknown as Document);
-            return true;
-        } catch (err) {
-            if ((err as { code?: unknown }).code === DUPLICATE_KEY) return false;
-            throw err;
+        const latest = new Map<string, StoredState>();
+        // every revision kept of these devices (superseded ones until pruned): the newest wins
+        const cursor = c.find({ g: this.group, d: { $in: devices } }, { batchSize: BATCH, projection: { events: 0 } });
+        for await (const doc of cursor) {
+            const s = toState({ ...(doc as unknown as RevisionDoc), events: [] });
+            if (!s) continue;
+            const l = latest.get(s.device);
+            if (!l || s.rev > l.rev) latest.set(s.device, s);
         }
+        return devices.map((d) => latest.get(d) ?? null);
+    }
+
+    async follow(keys: { device: string; rev: number }[]): Promise<(StoredState | null)[]> {
+        const c = await this.c();
+        return inParallel(keys, LOOKUPS, async ({ device, rev }) => {
+            // revision `rev` is known to exist: count up by key to the last one
+            let found: StoredState | null = null;
+            for (let r = rev; ; r++) {
+                const doc = await c.findOne({ _id: this.idOf(device, r) } as Document);
+                const s = doc ? toState(doc as unknown as RevisionDoc) : null;
+                if (!s) return found;
+                found = s;
+            }
+        });
+    }
+
+    async existing(keys: { device: string; rev: number }[]): Promise<boolean[]> {
+        const c = await this.c();
+        // one lookup by key each: FerretDB 1.24 answers `_id` equality from its primary key, but
+        // scans the collection for `_id: {$in}` (about 15× slower on 5 000 revisions)
+        return inParallel(keys, LOOKUPS, async (k) => (await c.findOne({ _id: this.idOf(k.device, k.rev) } as Document, { projection: { _id: 1 } })) !== null);
+    }
+
+    async commitMany(list: StoredState[]): Promise<(boolean | Error)[]> {
+        if (!list.length) return [];
+        const c = await this.c();
+        const docs: RevisionDoc[] = list.map((s) => ({ _id: this.idOf(s.device, s.rev), g: this.group, d: s.device, rev: s.rev, snap: s.snap, events: s.events, by: s.by, at: new Date(s.at) }));
+        const out: (boolean | Error)[] = list.map(() => true);
+        try {
+            // unordered: every document is tried; each refusal is reported with its index
+            await c.insertMany(docs as unknown as Document[], { ordered: false });
+        } catch (err) {
+            const raw = (err as { writeErrors?: unknown }).writeErrors;
+            const failed = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: unknown; code?: unknown; errmsg?: unknown }[];
+            // no per-document report: which were written is unknown, so all wait and retry
+            if (!failed.length || failed.some((w) => typeof w.index !== 'number' || !(w.index in out))) throw err;
+            for (const w of failed) out[w.index as number] = w.code === DUPLICATE_KEY ? false : new Error(String(w.errmsg ?? `write error ${String(w.code)}`));
+            // a refused revision written by this very call before (its answer lost): written
+            const refused = out.map((r, i) => (r === false ? i : -1)).filter((i) => i >= 0);
+            const mine = await inParallel(refused, LOOKUPS, async (i) => {
+                const had = await c.findOne({ _id: docs[i]._id } as Document, { projection: { by: 1, at: 1 } });
+                return !!had && had.by === docs[i].by && had.at instanceof Date && had.at.getTime() === docs[i].at.getTime();
+            });
+            refused.forEach((i, k) => { if (mine[k]) out[i] = true; });
+        }
+        return out;
     }
 
     async changedSince(since: number): Promise<StoredState[]> {

@@ -306,9 +306,10 @@ export = function (RED: NodeAPI) {
             if (now - refreshedAt >= SHARED_REFRESH_MS) {
                 // what other instances wrote (with a margin for their clocks): their events go out
                 // marked remote (pages show them; notifications are sent by the instance that wrote them)
-                const since = refreshedAt - SHARED_REFRESH_MS * 5;
                 refreshedAt = now;
-                state.refresh(since).then(({ events, devices }) => {
+                state.refreshDue(SHARED_REFRESH_MS * 5).then((r) => {
+                    if (!r) return; // the last one still runs
+                    const { events, devices } = r;
                     if (closing || (!events.length && !devices.length)) return;
                     const remote = eventMessages(events).map((m) => ({ ...m, payload: { ...(m.payload as object), remote: true } }));
                     const states = deviceStates(devices);

@@ -12,6 +12,12 @@
  * so a threshold crossing fires once whichever instance sees it, and a firing alert resolves once
  * whichever instance sees the value come back, also after the instance that raised it died.
  *
+ * Round trips: the devices being handled at once (up to `concurrency`) share them. Their checks
+ * (no change: is revision n+1 absent?), reads and writes are each collected and sent as one store
+ * call per `batchSize` devices (Batcher); every device keeps its own outcome (one refused write
+ * in a batch reruns that device only). A device's operations that wait while it is being written
+ * go together into its next revision, judged in arrival order.
+ *
  * Superseded revisions are deleted once older than `pruneAgeMs` (prune()). A deleted number could
  * be written again by an instance whose copy is older still, forking the history; so a copy not
  * confirmed as the latest for half that time is read again before it is used (`confirmed`): with
@@ -35,24 +41,83 @@ export interface StoredState {
 }
 
 export interface SharedStore {
-    /** The latest revision of every device. */
+    /** The latest revision of every device (events left out). */
     loadAll(): Promise<StoredState[]>;
-    /** The latest revision of one device, or null when it has none. */
-    load(device: string): Promise<StoredState | null>;
-    /** Whether revision `rev` of `device` exists: a lookup by key, cheaper than load(). */
-    exists(device: string, rev: number): Promise<boolean>;
     /**
-     * Writes revision `s.rev`; resolves false when that revision exists (another instance wrote it
-     * first). Throws when the store cannot be reached.
+     * The latest revision of each device (events left out), null for one with none: a search by
+     * device, for copies not known to be recent.
      */
-    commit(s: StoredState): Promise<boolean>;
+    loadLatest(devices: string[]): Promise<(StoredState | null)[]>;
+    /**
+     * The latest revision of each device counting up from revision `rev`, known to exist (lookups
+     * by key, cheaper than loadLatest); null for one whose revision `rev` is gone.
+     */
+    follow(keys: { device: string; rev: number }[]): Promise<(StoredState | null)[]>;
+    /** Whether each revision exists: lookups by key. */
+    existing(keys: { device: string; rev: number }[]): Promise<boolean[]>;
+    /**
+     * Writes each revision `s.rev`, one round trip: true written (also when that very revision,
+     * same `by` and `at`, was written before: a retry after a lost answer), false when another
+     * revision of that number exists (another instance wrote it first), an Error when that one
+     * failed otherwise (the others are written). Throws when the store cannot be reached.
+     */
+    commitMany(list: StoredState[]): Promise<(boolean | Error)[]>;
     /** Revisions written at or after `since` (ms), any device, any order. */
     changedSince(since: number): Promise<StoredState[]>;
     /** Removes revisions of `device` below `below` written before `before` (ms). */
     prune(list: { device: string; below: number }[], before: number): Promise<void>;
 }
 
+/**
+ * Store calls asked for meanwhile, answered together: what waits is sent at the next turn of the
+ * event loop, `max` at a time, at most `parallel` calls at once; what is asked while they run
+ * goes with the next one. So devices being written at once cost a round trip per `max` of them.
+ */
+class Batcher<I, R> {
+    private waiting: { item: I; resolve: (r: R) => void; reject: (err: unknown) => void }[] = [];
+    private active = 0;
+    private scheduled = false;
+    /** Store calls made. */
+    calls = 0;
+
+    constructor(private readonly call: (items: I[]) => Promise<(R | Error)[]>, private readonly max: number, private readonly parallel: number) {}
+
+    ask(item: I): Promise<R> {
+        return new Promise((resolve, reject) => {
+            this.waiting.push({ item, resolve, reject });
+            this.schedule();
+        });
+    }
+
+    private schedule(): void {
+        if (this.scheduled || this.active >= this.parallel || !this.waiting.length) return;
+        this.scheduled = true;
+        setImmediate(() => { this.scheduled = false; this.send(); });
+    }
+
+    private send(): void {
+        while (this.active < this.parallel && this.waiting.length) {
+            const part = this.waiting.splice(0, this.max);
+            this.active++;
+            this.calls++;
+            Promise.resolve().then(() => this.call(part.map((w) => w.item))).then((results) => {
+                part.forEach((w, i) => {
+                    const r = results[i];
+                    if (r instanceof Error) w.reject(r);
+                    else if (r === undefined) w.reject(new Error('the store gave no answer for this item'));
+                    else w.resolve(r);
+                });
+            }, (err) => { for (const w of part) w.reject(err); }).finally(() => {
+                this.active--;
+                this.schedule();
+            });
+        }
+    }
+}
+
 export type Op = (engine: AlertEngine) => AlertEvent[];
+
+type Outcome = { events: AlertEvent[]; err?: undefined } | { err: unknown; events?: undefined };
 
 interface Waiting {
     op: Op;
@@ -65,6 +130,8 @@ export interface SharedOptions {
     by: string;
     /** Devices being written at once, at most. */
     concurrency?: number;
+    /** Devices per store call (their checks, reads or writes), at most. */
+    batchSize?: number;
     /** Operations waiting at once, at most; more are refused (SharedBusyError). */
     maxWaiting?: number;
     /** Refused writes in a row before the operations fail (another instance keeps winning). */
@@ -108,11 +175,37 @@ export class SharedState {
     private readonly written = new Map<string, { rev: number; last: number }>();
     private closed = false;
     private storeDown = false;
+    private refreshing = false;
+    private pruning = false;
+    /** When the last refreshDue() that ran began (its clock, ms): the next looks back from there. */
+    private lookedFrom = 0;
     private readonly o: Required<Omit<SharedOptions, 'onStoreError'>> & Pick<SharedOptions, 'onStoreError'>;
     readonly counters = { commits: 0, conflicts: 0, noChange: 0, storeErrors: 0, remote: 0 };
+    private readonly loads: Batcher<string, StoredState | null>;
+    private readonly follows: Batcher<{ device: string; rev: number }, StoredState | null>;
+    private readonly checks: Batcher<{ device: string; rev: number }, boolean>;
+    private readonly writes: Batcher<StoredState, boolean>;
 
     constructor(private readonly engine: AlertEngine, private readonly store: SharedStore, options: SharedOptions) {
-        this.o = { concurrency: 16, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, pruneAgeMs: 600_000, clock: Date.now, ...options };
+        this.o = { concurrency: 1000, batchSize: 500, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, pruneAgeMs: 600_000, clock: Date.now, ...options };
+        const b = this.o.batchSize;
+        this.loads = new Batcher((devices) => store.loadLatest(devices), b, 2);
+        this.follows = new Batcher((keys) => store.follow(keys), b, 2);
+        this.checks = new Batcher((keys) => store.existing(keys), b, 2);
+        // `at` is when a revision leaves for the store, not when it was judged: refresh() looks back
+        // a few seconds by `at`, and a revision that waited behind others must still fall in that
+        // window. Sent again after a lost answer, it keeps its first `at` (it identifies the write)
+        const stamped = new WeakSet<StoredState>();
+        this.writes = new Batcher((list) => {
+            const now = this.o.clock();
+            for (const st of list) if (!stamped.has(st)) { stamped.add(st); st.at = now; }
+            return store.commitMany(list);
+        }, b, 2);
+    }
+
+    /** Store calls made for operations (reads, checks, writes; refresh and prune aside). */
+    get storeCalls(): { loads: number; follows: number; checks: number; writes: number } {
+        return { loads: this.loads.calls, follows: this.follows.calls, checks: this.checks.calls, writes: this.writes.calls };
     }
 
     /** Operations waiting or being written. */
@@ -123,6 +216,7 @@ export class SharedState {
     /** Reads every device's latest revision into the engine (a restore: nothing is announced). */
     async start(): Promise<void> {
         const now = this.o.clock();
+        this.lookedFrom = now;
         const all = await this.store.loadAll();
         const snaps: DeviceSnapshot[] = [];
         for (const s of all) {
@@ -185,8 +279,32 @@ export class SharedState {
         return { events: events.map((x) => x.e), devices: [...latest.keys()] };
     }
 
-    /** Removes the revisions this instance superseded once older than `pruneAgeMs`. */
+    /**
+     * refresh() as a timer calls it: one at a time (a call while one runs resolves null: on a slow
+     * database, stacked look-backs would only slow it further), each looking back from where the
+     * last one that ran began, minus `marginMs` (clocks and writes still on their way).
+     */
+    async refreshDue(marginMs: number): Promise<{ events: AlertEvent[]; devices: string[] } | null> {
+        if (this.refreshing) return null;
+        this.refreshing = true;
+        const asked = this.o.clock();
+        try {
+            const r = await this.refresh(this.lookedFrom - marginMs);
+            this.lookedFrom = asked;
+            return r;
+        } finally {
+            this.refreshing = false;
+        }
+    }
+
+    /** Removes the revisions this instance superseded once older than `pruneAgeMs` (one prune at a time). */
     async prune(): Promise<void> {
+        if (this.pruning) return;
+        this.pruning = true;
+        try { await this.pruneNow(); } finally { this.pruning = false; }
+    }
+
+    private async pruneNow(): Promise<void> {
         if (!this.written.size) return;
         const before = this.o.clock() - this.o.pruneAgeMs;
         await this.store.prune([...this.written].map(([device, w]) => ({ device, below: w.rev })), before);
@@ -225,54 +343,74 @@ export class SharedState {
     /** Writes one device's waiting operations (all of them, as one revision). */
     private async flush(device: string): Promise<void> {
         let conflicts = 0;
+        /**
+         * A revision whose write failed without an answer: it may be stored. It is sent again as it
+         * is (same `by` and `at`), so a write that did land counts as written and its events are
+         * sent, instead of being refused as another instance's and its events lost.
+         */
+        let inDoubt: { doc: StoredState; before: DeviceSnapshot | null; results: Outcome[] } | null = null;
         for (;;) {
             if (this.closed) return;
             const batch = this.queues.get(device) ?? [];
             if (!batch.length) return;
-            if (this.o.clock() - (this.confirmed.get(device) ?? -Infinity) > this.o.pruneAgeMs / 2) {
-                // not known to be the latest for a while: read it (see the file comment)
-                try {
-                    const asked = this.o.clock();
-                    this.adopt(device, await this.store.load(device), asked);
-                } catch (err) {
-                    this.storeFailed(err);
-                    await new Promise((r) => setTimeout(r, this.o.retryMs));
-                    continue;
+            let before: DeviceSnapshot | null;
+            let results: Outcome[];
+            let doc: StoredState | null;
+            const resent = inDoubt !== null;
+            if (inDoubt) {
+                ({ doc, before, results } = inDoubt);
+            } else {
+                if (this.o.clock() - (this.confirmed.get(device) ?? -Infinity) > this.o.pruneAgeMs / 2) {
+                    // not known to be the latest for a while: read it (see the file comment)
+                    try {
+                        const asked = this.o.clock();
+                        this.adopt(device, await this.loads.ask(device), asked);
+                    } catch (err) {
+                        this.storeFailed(err);
+                        await new Promise((r) => setTimeout(r, this.o.retryMs));
+                        continue;
+                    }
                 }
+                const rev = this.revs.get(device) ?? 0;
+                before = this.engine.snapshot(device);
+                results = batch.map((w) => {
+                    try { return { events: w.op(this.engine) }; } catch (err) { return { err }; }
+                });
+                const after = this.engine.snapshot(device);
+                const events = results.flatMap((r) => r.events ?? []);
+                doc = same(before, after) && !events.length ? null : { device, rev: rev + 1, snap: after, events, by: this.o.by, at: this.o.clock() };
             }
-            const rev = this.revs.get(device) ?? 0;
-            const before = this.engine.snapshot(device);
-            const results = batch.map((w) => {
-                try { return { events: w.op(this.engine) }; } catch (err) { return { err }; }
-            });
-            const after = this.engine.snapshot(device);
-            const events = results.flatMap((r) => r.events ?? []);
+            const rev = doc ? doc.rev - 1 : this.revs.get(device) ?? 0;
             let written: boolean;
+            let sending = false;
             try {
-                if (same(before, after) && !events.length) {
+                if (!doc) {
                     // nothing to write, judged on this copy: true only if it is the latest, i.e. no
                     // revision n+1 (numbers follow each other; a copy this fresh cannot miss a pruned
                     // one: see the file comment). An ack for an alert another instance raised a
                     // moment ago finds it in the latest revision, taken here
                     const asked = this.o.clock();
-                    written = !(await this.store.exists(device, rev + 1));
-                    if (!written) this.adopt(device, await this.store.load(device), asked);
+                    written = !(await this.checks.ask({ device, rev: rev + 1 }));
+                    if (!written) this.adopt(device, await this.latestFrom(device, rev + 1), asked);
                     else { this.counters.noChange++; this.confirm(device, asked); }
                 } else {
-                    const asked = this.o.clock();
-                    written = await this.store.commit({ device, rev: rev + 1, snap: after, events, by: this.o.by, at: asked });
+                    sending = true;
+                    written = await this.writes.ask(doc);
+                    sending = false;
+                    inDoubt = null;
                     if (written) {
-                        this.revs.set(device, rev + 1);
+                        if (resent) this.engine.replaceDevice(device, doc.snap);
+                        this.revs.set(device, doc.rev);
                         const w = this.written.get(device);
-                        if (w) [w.rev, w.last] = [rev + 1, asked];
-                        else this.written.set(device, { rev: rev + 1, last: asked });
-                        this.confirm(device, asked);
+                        if (w) [w.rev, w.last] = [doc.rev, doc.at];
+                        else this.written.set(device, { rev: doc.rev, last: doc.at });
+                        this.confirm(device, doc.at);
                         this.counters.commits++;
                     } else {
                         // another instance wrote this revision first: its state, and the same operations again
                         this.counters.conflicts++;
                         const again = this.o.clock();
-                        this.adopt(device, await this.store.load(device), again);
+                        this.adopt(device, await this.latestFrom(device, doc.rev), again);
                         if (++conflicts >= this.o.maxConflicts) {
                             const failed = batch.splice(0, results.length);
                             this.waitingOps -= failed.length;
@@ -283,8 +421,9 @@ export class SharedState {
                 }
                 if (this.storeDown) { this.storeDown = false; this.o.onStoreError?.(null); }
             } catch (err) {
-                // nothing was written: the copy goes back, and the same operations wait
+                // the copy goes back, and the same operations wait; a write without an answer is sent again
                 this.engine.replaceDevice(device, before);
+                if (sending && doc) inDoubt = { doc, before, results };
                 this.storeFailed(err);
                 await new Promise((r) => setTimeout(r, this.o.retryMs));
                 continue;
@@ -300,6 +439,13 @@ export class SharedState {
             });
             return;
         }
+    }
+
+    /** The latest revision of a device whose revision `rev` exists (written by another instance). */
+    private async latestFrom(device: string, rev: number): Promise<StoredState | null> {
+        // counted up by key from a revision this recent (it cannot be pruned yet: see the file
+        // comment); searched by device only if it is gone all the same
+        return (await this.follows.ask({ device, rev })) ?? await this.loads.ask(device);
     }
 
     /** This instance's copy of a device becomes the store's latest revision (read at `asked`). */

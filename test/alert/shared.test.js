@@ -50,9 +50,22 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
     /** An instance: its own engine, the shared store of group `group` in a fresh collection per test. */
     function instance(name, collection, group = 'g1', o = {}, shared = {}) {
         const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true, ...o });
-        const store = new MongoSharedStore(async () => db.collection(collection), group);
-        return { name, engine, state: new SharedState(engine, store, { by: name, retryMs: 100, ...shared }) };
+        const { store, calls } = counted(new MongoSharedStore(async () => db.collection(collection), group));
+        return { name, engine, calls, state: new SharedState(engine, store, { by: name, retryMs: 100, ...shared }) };
     }
+    /** The store with each call counted by method (a call is one round trip to the database). */
+    function counted(store) {
+        const calls = {};
+        const proxy = new Proxy(store, {
+            get(target, key) {
+                const v = target[key];
+                if (typeof v !== 'function') return v;
+                return (...args) => { calls[key] = (calls[key] || 0) + 1; return v.apply(target, args); };
+            },
+        });
+        return { store: proxy, calls };
+    }
+    const total = (calls) => Object.values(calls).reduce((a, b) => a + b, 0);
     /** Runs readings `from`..`to` of a device on an instance, one after the other; resolves their events. */
     async function feed(inst, device, from, to) {
         const out = [];
@@ -62,8 +75,10 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     it('two instances judging one device\'s readings alternately, all at once: one "fired", one "resolved"', async function () {
         const coll = `s${++n}`;
-        const a = instance('a', coll);
-        const b = instance('b', coll);
+        // batches of 5 devices: each instance's first batches name devices the other's do not, so
+        // each writes some devices first and loses the others (refused, read again, run again)
+        const a = instance('a', coll, 'g1', {}, { batchSize: 5 });
+        const b = instance('b', coll, 'g1', {}, { batchSize: 5 });
         await Promise.all([a.state.start(), b.state.start()]);
         const events = [];
         // every reading of 20 devices goes to a or b in turn, none waiting for the previous one
@@ -87,6 +102,137 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         assert.ok(a.state.counters.conflicts + b.state.counters.conflicts > 0, 'the two instances did compete for revisions');
         assert.ok(fired.some((e) => e.by === 'a') || resolved.some((e) => e.by === 'a'), 'a announced some');
         assert.ok(fired.some((e) => e.by === 'b') || resolved.some((e) => e.by === 'b'), 'b announced some');
+    });
+
+    it('1 000 devices handled at once cost a few store calls, not one per device', async function () {
+        const coll = `s${++n}`;
+        const a = instance('a', coll);
+        await a.state.start();
+        const devices = Array.from({ length: 1000 }, (_, d) => `r-${d}`);
+        const before = total(a.calls);
+        // a reading each: first seen (read), then a new revision each (written)
+        const first = await Promise.all(devices.map((d) => a.state.run(d, (e) => e.ingest(reading(d, 0, 4), Date.now()))));
+        const writeCalls = total(a.calls) - before;
+        assert.deepStrictEqual(first.flat(), []);
+        assert.strictEqual(await db.collection(coll).countDocuments({ rev: 1 }), 1000, 'one revision 1 per device');
+        // an operation that changes nothing (an ack matching no alert): checks that no newer revision exists
+        const mark = { ...a.calls };
+        const none = await Promise.all(devices.map((d) => a.state.run(d, (e) => e.ack({ id: `${d}:none`, by: 'x' }, Date.now()))));
+        const checkCalls = Object.fromEntries(Object.entries(a.calls).map(([k, v]) => [k, v - (mark[k] || 0)]).filter(([, v]) => v));
+        console.log(`      1 000 devices: new readings ${writeCalls} store calls (${JSON.stringify(a.calls)} in all), then no-change operations ${JSON.stringify(checkCalls)}`);
+        assert.deepStrictEqual(none.flat(), []);
+        assert.strictEqual(a.state.counters.commits, 1000);
+        assert.strictEqual(a.state.counters.noChange, 1000);
+        assert.ok(writeCalls <= 6, `new readings of 1 000 devices: ${writeCalls} store calls (reads and writes, 500 devices a call)`);
+        assert.deepStrictEqual(Object.keys(checkCalls), ['existing'], 'no change: checks only, nothing read or written');
+        assert.ok(checkCalls.existing <= 3, `no-change operations of 1 000 devices: ${checkCalls.existing} checks`);
+    });
+
+    it('refused writes inside one batch: those devices are read again and run again, the others written', async function () {
+        const coll = `s${++n}`;
+        const a = instance('a', coll);
+        const b = instance('b', coll);
+        await Promise.all([a.state.start(), b.state.start()]);
+        const devices = Array.from({ length: 100 }, (_, d) => `c-${d}`);
+        const events = [];
+        const runAll = (inst, list, from, to) => Promise.all(list.map(async (d) => {
+            for (const ev of await feed(inst, d, from, to)) events.push({ ...ev, by: inst.name });
+        }));
+        await runAll(a, devices, 0, 9); // a's copies: revision 10 of every device, all at 4 °C
+        // b takes the warm readings of half the devices first (a's copies of those are now stale)
+        await runAll(b, devices.slice(0, 50), 10, 19);
+        const mark = { ...a.calls };
+        const conflictsBefore = a.state.counters.conflicts;
+        // a gets the same warm readings of every device, all at once: one batch of 100 writes, 50 refused
+        await Promise.all(devices.map((d) => Promise.all(Array.from({ length: 10 }, (_, k) => a.state.run(d, (e) => e.ingest(reading(d, 10 + k, profile(10 + k)), Date.now()))))
+            .then((r) => { for (const ev of r.flat()) events.push({ ...ev, by: 'a' }); })));
+        const calls = Object.fromEntries(Object.entries(a.calls).map(([k, v]) => [k, v - (mark[k] || 0)]));
+        console.log(`      100 devices, 50 written first by the other instance: store calls ${JSON.stringify(calls)}, refused ${a.state.counters.conflicts - conflictsBefore}`);
+        assert.strictEqual(a.state.counters.conflicts - conflictsBefore, 50, 'exactly the 50 devices b wrote were refused');
+        for (const [i, d] of devices.entries()) {
+            const fired = events.filter((e) => e.device === d && e.event === 'fired');
+            assert.deepStrictEqual(fired.map((e) => e.by), [i < 50 ? 'b' : 'a'], `${d} fired once, by the instance that judged it first`);
+        }
+        assert.ok(calls.commitMany <= 3 && (calls.follow || 0) <= 2, `one batch: ${JSON.stringify(calls)}`);
+        assert.strictEqual(calls.loadLatest || 0, 0, 'the refused devices are read by key from the revision that refused them, not searched');
+        // one history per device: revisions 1..n, each once
+        const docs = await db.collection(coll).find({}, { projection: { d: 1, rev: 1 } }).toArray();
+        for (const d of devices) {
+            const revs = docs.filter((x) => x.d === d).map((x) => x.rev).sort((x, y) => x - y);
+            assert.deepStrictEqual(revs, Array.from({ length: revs.length }, (_, k) => k + 1), d);
+        }
+    });
+
+    it('a write whose answer is lost (the store failed after writing it): sent again as it was, counted written, its "fired" sent once', async function () {
+        const coll = `s${++n}`;
+        const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
+        let lose = 0;
+        // the connection drops after the database wrote the revisions, before the answer came back
+        const store = new Proxy(real, {
+            get(target, key) {
+                const v = target[key];
+                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
+                return async (list) => {
+                    const r = await target.commitMany(list);
+                    if (lose > 0) { lose--; throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' }); }
+                    return r;
+                };
+            },
+        });
+        const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true });
+        const state = new SharedState(engine, store, { by: 'a', retryMs: 50 });
+        await state.start();
+        const events = [];
+        for (let i = 0; i < 15; i++) events.push(...await state.run('f6', (e) => e.ingest(reading('f6', i, profile(i)), Date.now())));
+        assert.deepStrictEqual(events, [], 'nothing yet: 5 minutes above 8 °C are reached at reading 15');
+        lose = 1;
+        const crossing = await state.run('f6', (e) => e.ingest(reading('f6', 15, profile(15)), Date.now()));
+        assert.deepStrictEqual(crossing.map((e) => e.event), ['fired'], 'the crossing announced once, by the write that landed');
+        assert.strictEqual(state.counters.storeErrors, 1);
+        assert.strictEqual(state.counters.conflicts, 0, 'its own revision is not taken for another instance\'s');
+        const docs = await db.collection(coll).find({ d: 'f6' }, { projection: { rev: 1, events: 1 } }).toArray();
+        assert.deepStrictEqual(docs.map((d) => d.rev).sort((x, y) => x - y), Array.from({ length: 16 }, (_, k) => k + 1), 'one revision per reading, none twice');
+        assert.deepStrictEqual(docs.filter((d) => d.events.length).map((d) => [d.rev, d.events.map((e) => e.event)]), [[16, ['fired']]]);
+        assert.strictEqual(engine.counts().firing, 1);
+        state.close();
+    });
+
+    it('a revision that waited behind slow writes carries the time it left for the store: refresh() looking back a few seconds finds it', async function () {
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const t0 = now;
+        const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
+        let hold = null;
+        let release;
+        let sent = 0;
+        // the database answers the first two writes only when released (two calls in flight at most)
+        const store = new Proxy(real, {
+            get(target, key) {
+                const v = target[key];
+                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
+                return async (list) => { sent++; if (hold) await hold; return target.commitMany(list); };
+            },
+        });
+        hold = new Promise((r) => { release = r; });
+        const a = new SharedState(new AlertEngine({ rules: RULES, silentS: 0, skipLate: true }), store, { by: 'a', clock: () => now });
+        const b = instance('b', coll);
+        await Promise.all([a.start(), b.state.start()]);
+        const runs = [];
+        let judged = 0;
+        for (const [k, d] of ['q1', 'q2', 'q3'].entries()) {
+            runs.push(a.run(d, (e) => { judged++; return e.ingest(reading(d, 0, 4), now); }));
+            // q1 and q2 in the two calls the database holds; q3 judged, waiting for a free call
+            await until(() => judged > k && sent >= Math.min(k + 1, 2), `${d} judged and sent`, 30000);
+        }
+        now += 60000; // q3 judged at t0, still waiting behind q1 and q2 a minute later
+        hold = null;
+        release();
+        await Promise.all(runs);
+        const docs = await db.collection(coll).find({}, { projection: { d: 1, at: 1 } }).toArray();
+        assert.deepStrictEqual(docs.map((d) => [d.d, d.at.getTime() - t0]).sort(), [['q1', 0], ['q2', 0], ['q3', 60000]]);
+        const seen = await b.state.refresh(now - 5000);
+        assert.deepStrictEqual(seen.devices, ['q3'], 'the late one is in the window of a refresh after it was written');
+        a.close();
     });
 
     it('the instance that raised an alert stops: the other resolves it, once, and a late backlog is not judged again', async function () {
@@ -149,6 +295,24 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         await a.state.prune(); // everything superseded and older than 1 ms
         const docs = await db.collection(coll).find({ d: 'f3' }).toArray();
         assert.deepStrictEqual(docs.map((d) => d.rev), [20]);
+    });
+
+    it('refreshDue(): one at a time, each looking back from where the last one that ran began', async function () {
+        const coll = `s${++n}`;
+        let now = Date.now();
+        const a = instance('a', coll, 'g1', {}, { clock: () => now });
+        const b = instance('b', coll, 'g1', {}, { clock: () => now });
+        await Promise.all([a.state.start(), b.state.start()]);
+        await a.state.run('r1', (e) => e.ingest(reading('r1', 0, 4), now));
+        const [first, second] = await Promise.all([b.state.refreshDue(1000), b.state.refreshDue(1000)]);
+        assert.deepStrictEqual(first.devices, ['r1']);
+        assert.strictEqual(second, null, 'called while one runs: nothing asked of the database');
+        now += 10000;
+        await a.state.run('r2', (e) => e.ingest(reading('r2', 0, 4), now));
+        now += 50000; // no refresh for a minute (a slow database): the next one still looks back to the last
+        const later = await b.state.refreshDue(1000);
+        assert.deepStrictEqual(later.devices, ['r2']);
+        assert.deepStrictEqual((await b.state.refreshDue(1000)).devices, [], 'each change once');
     });
 
     it('prune() removes superseded revisions once old enough, also at a later prune with no new revision', async function () {
