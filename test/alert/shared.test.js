@@ -100,8 +100,9 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
             assert.strictEqual(resolved.filter((e) => e.device === `dev-${d}`).length, 1, `dev-${d} resolved once`);
         }
         assert.ok(a.state.counters.conflicts + b.state.counters.conflicts > 0, 'the two instances did compete for revisions');
-        assert.ok(fired.some((e) => e.by === 'a') || resolved.some((e) => e.by === 'a'), 'a announced some');
-        assert.ok(fired.some((e) => e.by === 'b') || resolved.some((e) => e.by === 'b'), 'b announced some');
+        // which instance announces a crossing depends on which wrote that revision first: under load
+        // one may win them all, but both must have written revisions
+        assert.ok(a.state.counters.commits > 0 && b.state.counters.commits > 0, 'both instances wrote revisions');
     });
 
     it('1 000 devices handled at once cost a few store calls, not one per device', async function () {

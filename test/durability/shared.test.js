@@ -185,10 +185,39 @@ describe('two Node-RED instances sharing one stream (Mosquitto shared subscripti
         }
         const wrong = fleet.boards.filter((b) => ['fired', 'resolved'].some((name) => (per.get(`${b.id}|${name}`) || 0) !== (warms(b.id) ? 1 : 0)));
         const show = (e) => `${e.event} ${e.severity} ${e.sensor} value ${e.value} started ${e.startedAt} at ${e.at} id ${e.id}${e.reason ? ` (${e.reason})` : ''}`;
+        if (wrong.length) console.log(await history(s, wrong.slice(0, 3).map((b) => b.id)));
         assert.deepStrictEqual(wrong.map((b) => b.id), [], `one "fired" and one "resolved" for each warming cabinet, none for the others:\n${wrong.slice(0, 5).map((b) => `${b.id}: ${s.events().filter((e) => e.device === b.id).map((e) => `${e.remote ? 'remote ' : ''}${show(e)}`).join('; ')}`).join('\n')}`);
         assert.deepStrictEqual(events.filter((e) => e.event !== 'fired' && e.event !== 'resolved').map((e) => `${e.device} ${e.event}`), []);
         assert.ok(by('fired').every((e) => e.rule === 'high' && e.severity === 'critical' && e.sensor === 'probe1'));
         return r;
+    }
+
+    /**
+     * For a failure: each device's kept revisions of its alert state (who wrote which, what they
+     * announced, the probe's newest judged reading and its alert) and the probe readings stored.
+     */
+    async function history(s, devices) {
+        const client = await MongoClient.connect(ferret.uri);
+        try {
+            const db = client.db(s.database);
+            const out = [];
+            for (const device of devices) {
+                const revs = await db.collection('alert_state').find({ d: device }).sort({ rev: 1 }).toArray();
+                out.push(`--- ${device}: ${revs.length} revisions kept`);
+                for (const r of revs) {
+                    const probe = ((r.snap && r.snap.series) || []).find((x) => x.sensor === 'probe1');
+                    const alerts = probe ? probe.alerts.map((a) => `${a.rule} level ${a.level} enter ${a.enterSince.slice(1).map((t) => (t ? new Date(t).toISOString().slice(11, 19) : '-')).join('/')}`).join(', ') : '';
+                    out.push(`  rev ${r.rev} by ${String(r.by).split(':').slice(1, 2)} at ${r.at.toISOString().slice(11, 23)}: probe1 last ${probe ? new Date(probe.lastTime).toISOString().slice(11, 19) : '-'} [${alerts}] events [${r.events.map((e) => e.event).join(', ')}]`);
+                }
+                const readings = await db.collection('readings').find({ 'meta.device': device, 'meta.sensor': 'probe1' }, { projection: { time: 1, mean: 1, _id: 0 } }).sort({ time: 1 }).toArray();
+                out.push(`  probe1 stored: ${readings.map((x) => `${x.time.toISOString().slice(11, 16)}=${x.mean}`).join(' ')}`);
+            }
+            return out.join('\n');
+        } catch (e) {
+            return `(history unavailable: ${e.message})`;
+        } finally {
+            await client.close();
+        }
     }
 
     const boards = () => startBoards({
