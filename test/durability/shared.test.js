@@ -51,9 +51,13 @@ function flowsWithTaps(dataDir) {
         { id: `${id}-fn`, type: 'function', z, name: id, func: `msg.payload = JSON.stringify(${expr}); return msg;`, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 900, y: 900, wires: [[`${id}-file`]] },
         { id: `${id}-file`, type: 'file', z, name: id, filename: path.join(dataDir, file), filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 1100, y: 900, wires: [[]] },
     ];
+    // what reaches the alert node: the registry node's first output
+    const registry = flows.find((n) => n.type === 'picochain-devices' && n.wires[0].includes(alert.id));
     alert.wires[0].push('tap-events-fn');
     writer.wires[0].push('tap-stored-fn');
-    return [...flows, ...tap('tap-events', 'events.jsonl', 'msg.payload'), ...tap('tap-stored', 'stored.jsonl', '{ written: msg.payload.written, duplicates: msg.payload.duplicates }')];
+    registry.wires[0].push('tap-judged-fn');
+    return [...flows, ...tap('tap-events', 'events.jsonl', 'msg.payload'), ...tap('tap-stored', 'stored.jsonl', '{ written: msg.payload.written, duplicates: msg.payload.duplicates }'),
+        ...tap('tap-judged', 'judged.jsonl', '(Array.isArray(msg.payload) ? msg.payload : [msg.payload]).filter((r) => r && r.sensor === "probe1").map((r) => [r.device, r.time, Date.now()])')];
 }
 
 describe('two Node-RED instances sharing one stream (Mosquitto shared subscription, alert state in the database)', function () {
@@ -166,6 +170,8 @@ describe('two Node-RED instances sharing one stream (Mosquitto shared subscripti
         await sleep(3000);
         const events = own();
         const stored = [0, 1].map((i) => s.stored(i) - s.base[i]);
+        const late = s.nodeReds.map((n) => (n.output().match(/did not answer/g) || []).length);
+        if (late.some((x) => x)) console.log(`      shared state store calls without an answer in time: ${late.map((x, i) => `instance ${i + 1} ${x}`).join(', ')}`);
         const by = (name) => events.filter((e) => e.event === name);
         // readings each writer took (stored or found already stored: a spool replayed after the kill)
         const total = stored[0] + stored[1];
@@ -211,6 +217,10 @@ describe('two Node-RED instances sharing one stream (Mosquitto shared subscripti
                 }
                 const readings = await db.collection('readings').find({ 'meta.device': device, 'meta.sensor': 'probe1' }, { projection: { time: 1, mean: 1, _id: 0 } }).sort({ time: 1 }).toArray();
                 out.push(`  probe1 stored: ${readings.map((x) => `${x.time.toISOString().slice(11, 16)}=${x.mean}`).join(' ')}`);
+                for (const i of [0, 1]) {
+                    const got = readLines(path.join(s.dirs[i], 'judged.jsonl')).flat().filter((r) => r[0] === device);
+                    out.push(`  probe1 given to instance ${i + 1}'s alert node: ${got.map((r) => `${new Date(r[1]).toISOString().slice(11, 16)}@${new Date(r[2]).toISOString().slice(11, 19)}`).join(' ')}`);
+                }
             }
             return out.join('\n');
         } catch (e) {
