@@ -68,6 +68,22 @@ export interface SharedStore {
     prune(list: { device: string; below: number }[], before: number): Promise<void>;
 }
 
+/** A store call that gave no answer in time (it may still land: a write is then sent again as it was). */
+export class StoreTimeoutError extends Error {
+    constructor(what: string, ms: number) { super(`the shared state store did not answer ${what} within ${Math.round(ms / 1000)} s`); this.name = 'StoreTimeoutError'; }
+}
+
+/**
+ * `p`, or a StoreTimeoutError after `ms`: the driver waits for an answer without limit, and a
+ * call that never answers must not hold a device (or the refresh) for good.
+ */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    if (!(ms > 0) || !Number.isFinite(ms)) return p;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new StoreTimeoutError(what, ms)), ms); });
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Store calls asked for meanwhile, answered together: what waits is sent at the next turn of the
  * event loop, `max` at a time, at most `parallel` calls at once; what is asked while they run
@@ -80,7 +96,8 @@ class Batcher<I, R> {
     /** Store calls made. */
     calls = 0;
 
-    constructor(private readonly call: (items: I[]) => Promise<(R | Error)[]>, private readonly max: number, private readonly parallel: number) {}
+    constructor(private readonly call: (items: I[]) => Promise<(R | Error)[]>, private readonly max: number, private readonly parallel: number,
+        private readonly timeoutMs: number, private readonly what: string) {}
 
     ask(item: I): Promise<R> {
         return new Promise((resolve, reject) => {
@@ -100,7 +117,8 @@ class Batcher<I, R> {
             const part = this.waiting.splice(0, this.max);
             this.active++;
             this.calls++;
-            Promise.resolve().then(() => this.call(part.map((w) => w.item))).then((results) => {
+            // a call without an answer in time fails its items and frees its place (it may still land)
+            within(Promise.resolve().then(() => this.call(part.map((w) => w.item))), this.timeoutMs, this.what).then((results) => {
                 part.forEach((w, i) => {
                     const r = results[i];
                     if (r instanceof Error) w.reject(r);
@@ -138,6 +156,8 @@ export interface SharedOptions {
     maxConflicts?: number;
     /** Wait before trying again while the store is unreachable, ms. */
     retryMs?: number;
+    /** A store call without an answer after this long fails (and is tried again), ms. */
+    callTimeoutMs?: number;
     /** Superseded revisions older than this are deleted by prune(), ms; copies older than half are read again. */
     pruneAgeMs?: number;
     clock?: () => number;
@@ -187,11 +207,12 @@ export class SharedState {
     private readonly writes: Batcher<StoredState, boolean>;
 
     constructor(private readonly engine: AlertEngine, private readonly store: SharedStore, options: SharedOptions) {
-        this.o = { concurrency: 1000, batchSize: 500, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, pruneAgeMs: 600_000, clock: Date.now, ...options };
+        this.o = { concurrency: 1000, batchSize: 500, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, callTimeoutMs: 30_000, pruneAgeMs: 600_000, clock: Date.now, ...options };
         const b = this.o.batchSize;
-        this.loads = new Batcher((devices) => store.loadLatest(devices), b, 2);
-        this.follows = new Batcher((keys) => store.follow(keys), b, 2);
-        this.checks = new Batcher((keys) => store.existing(keys), b, 2);
+        const t = this.o.callTimeoutMs;
+        this.loads = new Batcher((devices) => store.loadLatest(devices), b, 2, t, 'a read');
+        this.follows = new Batcher((keys) => store.follow(keys), b, 2, t, 'a read');
+        this.checks = new Batcher((keys) => store.existing(keys), b, 2, t, 'a check');
         // `at` is when a revision leaves for the store, not when it was judged: refresh() looks back
         // a few seconds by `at`, and a revision that waited behind others must still fall in that
         // window. Sent again after a lost answer, it keeps its first `at` (it identifies the write)
@@ -200,7 +221,7 @@ export class SharedState {
             const now = this.o.clock();
             for (const st of list) if (!stamped.has(st)) { stamped.add(st); st.at = now; }
             return store.commitMany(list);
-        }, b, 2);
+        }, b, 2, t, 'a write');
     }
 
     /** Store calls made for operations (reads, checks, writes; refresh and prune aside). */
@@ -217,7 +238,7 @@ export class SharedState {
     async start(): Promise<void> {
         const now = this.o.clock();
         this.lookedFrom = now;
-        const all = await this.store.loadAll();
+        const all = await within(this.store.loadAll(), this.o.callTimeoutMs, 'the first read');
         const snaps: DeviceSnapshot[] = [];
         for (const s of all) {
             this.revs.set(s.device, s.rev);
@@ -254,7 +275,7 @@ export class SharedState {
      */
     async refresh(since: number): Promise<{ events: AlertEvent[]; devices: string[] }> {
         const asked = this.o.clock();
-        const changed = (await this.store.changedSince(since)).sort((x, y) => x.rev - y.rev);
+        const changed = (await within(this.store.changedSince(since), this.o.callTimeoutMs, 'a refresh')).sort((x, y) => x.rev - y.rev);
         const latest = new Map<string, StoredState>();
         const events: { rev: number; e: AlertEvent }[] = [];
         for (const s of changed) {
@@ -307,7 +328,7 @@ export class SharedState {
     private async pruneNow(): Promise<void> {
         if (!this.written.size) return;
         const before = this.o.clock() - this.o.pruneAgeMs;
-        await this.store.prune([...this.written].map(([device, w]) => ({ device, below: w.rev })), before);
+        await within(this.store.prune([...this.written].map(([device, w]) => ({ device, below: w.rev })), before), this.o.callTimeoutMs * 4, 'a prune');
         // what was younger than `before` goes at a later prune, also with no new revision here; once
         // the last revision written here is older, nothing it superseded is left
         for (const [device, w] of this.written) if (w.last < before) this.written.delete(device);

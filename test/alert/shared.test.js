@@ -198,6 +198,44 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         state.close();
     });
 
+    it('a store call that never answers (the driver waits without limit) fails after callTimeoutMs: the device is not held, the write sent again counts once', async function () {
+        const coll = `s${++n}`;
+        const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
+        let hang = 0;
+        // the database writes the revisions, and its answer never comes back
+        const store = new Proxy(real, {
+            get(target, key) {
+                const v = target[key];
+                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
+                return async (list) => {
+                    const r = await target.commitMany(list);
+                    if (hang > 0) { hang--; return new Promise(() => {}); }
+                    return r;
+                };
+            },
+        });
+        const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true });
+        const errors = [];
+        const state = new SharedState(engine, store, { by: 'a', retryMs: 50, callTimeoutMs: 300, onStoreError: (e) => errors.push(e) });
+        await state.start();
+        const events = [];
+        for (let i = 0; i < 15; i++) events.push(...await state.run('f7', (e) => e.ingest(reading('f7', i, profile(i)), Date.now())));
+        hang = 1;
+        const crossing = state.run('f7', (e) => e.ingest(reading('f7', 15, profile(15)), Date.now()));
+        const next = state.run('f7', (e) => e.ingest(reading('f7', 16, profile(16)), Date.now()));
+        const settled = await Promise.race([Promise.all([crossing, next]), new Promise((r) => setTimeout(() => r('held'), 5000))]);
+        assert.notStrictEqual(settled, 'held', 'a call without an answer held the device');
+        assert.deepStrictEqual(settled.flat().map((e) => e.event), ['fired'], 'the crossing announced once');
+        assert.strictEqual(state.counters.storeErrors, 1);
+        assert.strictEqual(errors[0] && errors[0].name, 'StoreTimeoutError');
+        assert.match(errors[0].message, /did not answer a write within/);
+        assert.strictEqual(state.counters.conflicts, 0, 'its own revision is not taken for another instance\'s');
+        const docs = await db.collection(coll).find({ d: 'f7' }, { projection: { rev: 1, events: 1 } }).toArray();
+        // readings 15 and 16 waited together: one revision
+        assert.deepStrictEqual(docs.map((d) => d.rev).sort((x, y) => x - y), Array.from({ length: 16 }, (_, k) => k + 1), 'no revision written twice');
+        state.close();
+    });
+
     it('a revision that waited behind slow writes carries the time it left for the store: refresh() looking back a few seconds finds it', async function () {
         const coll = `s${++n}`;
         let now = Date.now();
