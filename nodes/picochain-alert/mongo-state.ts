@@ -86,31 +86,28 @@ export class MongoSharedStore implements SharedStore {
         return `${this.group}/${rev}/${device}`;
     }
 
-    async loadAll(): Promise<StoredState[]> {
+    /** The newest revision of each device among the revisions `filter` finds (events left out). */
+    private async newest(filter: Document): Promise<Map<string, StoredState>> {
         const c = await this.c();
         const latest = new Map<string, StoredState>();
-        const cursor = c.find({ g: this.group }, { batchSize: BATCH, projection: { events: 0 } });
+        // every revision kept (superseded ones until pruned): the newest wins
+        const cursor = c.find({ g: this.group, ...filter }, { batchSize: BATCH, projection: { events: 0 } });
         for await (const doc of cursor) {
             const s = toState({ ...(doc as unknown as RevisionDoc), events: [] });
             if (!s) continue;
             const l = latest.get(s.device);
             if (!l || s.rev > l.rev) latest.set(s.device, s);
         }
-        return [...latest.values()];
+        return latest;
+    }
+
+    async loadAll(): Promise<StoredState[]> {
+        return [...(await this.newest({})).values()];
     }
 
     async loadLatest(devices: string[]): Promise<(StoredState | null)[]> {
         if (!devices.length) return [];
-        const c = await this.c();
-        const latest = new Map<string, StoredState>();
-        // every revision kept of these devices (superseded ones until pruned): the newest wins
-        const cursor = c.find({ g: this.group, d: { $in: devices } }, { batchSize: BATCH, projection: { events: 0 } });
-        for await (const doc of cursor) {
-            const s = toState({ ...(doc as unknown as RevisionDoc), events: [] });
-            if (!s) continue;
-            const l = latest.get(s.device);
-            if (!l || s.rev > l.rev) latest.set(s.device, s);
-        }
+        const latest = await this.newest({ d: { $in: devices } });
         return devices.map((d) => latest.get(d) ?? null);
     }
 
