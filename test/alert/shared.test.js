@@ -48,9 +48,9 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     let n = 0;
     /** An instance: its own engine, the shared store of group `group` in a fresh collection per test. */
-    function instance(name, collection, group = 'g1', o = {}, shared = {}) {
+    function instance(name, collection, group = 'g1', o = {}, shared = {}, wrap = (store) => store) {
         const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true, ...o });
-        const { store, calls } = counted(new MongoSharedStore(async () => db.collection(collection), group));
+        const { store, calls } = counted(wrap(new MongoSharedStore(async () => db.collection(collection), group)));
         return { name, engine, calls, state: new SharedState(engine, store, { by: name, retryMs: 100, ...shared }) };
     }
     /** The store with each call counted by method (a call is one round trip to the database). */
@@ -75,10 +75,27 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     it('two instances judging one device\'s readings alternately, all at once: one "fired", one "resolved"', async function () {
         const coll = `s${++n}`;
-        // batches of 5 devices: each instance's first batches name devices the other's do not, so
-        // each writes some devices first and loses the others (refused, read again, run again)
-        const a = instance('a', coll, 'g1', {}, { batchSize: 5 });
-        const b = instance('b', coll, 'g1', {}, { batchSize: 5 });
+        // both read the 20 devices (none stored yet) before either writes: each then writes
+        // revision 1 of every device and, device by device, one of the two is refused (read again,
+        // run again), whichever the machine's timing favours. Batches of 10 devices (two calls in
+        // flight each): refusals come per device inside a batch
+        let read = 0;
+        let open;
+        const bothRead = new Promise((r) => { open = r; });
+        const readTogether = (store) => new Proxy(store, {
+            get(target, key) {
+                const v = target[key];
+                if (key !== 'loadLatest') return typeof v === 'function' ? v.bind(target) : v;
+                return async (devices) => {
+                    const r = await target.loadLatest(devices);
+                    if ((read += devices.length) >= 40) open();
+                    await bothRead;
+                    return r;
+                };
+            },
+        });
+        const a = instance('a', coll, 'g1', {}, { batchSize: 10 }, readTogether);
+        const b = instance('b', coll, 'g1', {}, { batchSize: 10 }, readTogether);
         await Promise.all([a.state.start(), b.state.start()]);
         const events = [];
         // every reading of 20 devices goes to a or b in turn, none waiting for the previous one
@@ -99,7 +116,7 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
             assert.strictEqual(fired.filter((e) => e.device === `dev-${d}`).length, 1, `dev-${d} fired once`);
             assert.strictEqual(resolved.filter((e) => e.device === `dev-${d}`).length, 1, `dev-${d} resolved once`);
         }
-        assert.ok(a.state.counters.conflicts + b.state.counters.conflicts > 0, 'the two instances did compete for revisions');
+        assert.strictEqual(a.state.counters.conflicts + b.state.counters.conflicts, 20, 'the two instances competed for each device\'s first revision');
         // which instance announces a crossing depends on which wrote that revision first: under load
         // one may win them all, but both must have written revisions
         assert.ok(a.state.counters.commits > 0 && b.state.counters.commits > 0, 'both instances wrote revisions');
