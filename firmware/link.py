@@ -328,7 +328,7 @@ class Link:
             ntptime.settime()
             if not clock.synced:
                 self.log("clock set by NTP")
-            clock.synced = True
+            clock.set_synced()  # every time: the stamps' Unix offset follows the new setting
             self._ntp_at = clock.ticks_add(clock.ticks_ms(), self.cfg["ntp"]["interval_s"] * 1000)
         except Exception as e:
             self.log("ntp failed: %r" % e)

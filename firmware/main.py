@@ -112,8 +112,8 @@ class App:
             return encode_binary(fr)
         return encode_json(fr).encode()
 
-    def _frame(self, seq, window, sensors, ago_ms=0):
-        ts, synced = clock.stamp(ago_ms)
+    def _frame(self, seq, window, sensors, at_ms=None):
+        ts, synced = clock.stamp(at_ms)
         return {"device": self.cfg["device"], "site": self.cfg["site"], "seq": seq, "ts": ts,
                 "synced": synced, "window": window, "sensors": sensors}
 
@@ -129,7 +129,8 @@ class App:
             if v is not None:
                 self.ring.push(LEGACY_TOPIC, encode_legacy(dt, self.cfg["device"], name, metric, v).encode(), 0)
 
-    def on_sample(self, t_s, values, ago_ms=0):
+    def on_sample(self, t_s, values, at_ms=None):
+        """One sample of every sensor; at_ms = the uptime it was scheduled at (its raw frame's ts)."""
         for name in self.names:
             self.windows[name].add(t_s, values.get(name))
         if self.cfg["send"] in ("raw", "both"):
@@ -143,16 +144,17 @@ class App:
                 if v is None:
                     d["fault"] = self.sensors.faults.get(name, "no-samples")
                 out.append(d)
-            self.ring.push(self.t_raw, self._encode(self._frame(self.raw_seq, 0, out, ago_ms)), 1)
+            self.ring.push(self.t_raw, self._encode(self._frame(self.raw_seq, 0, out, at_ms)), 1)
             self.raw_seq = (self.raw_seq + 1) & 0xFFFF
         if self.cfg["legacy"] == "raw":
             self._legacy("brute", [(n, values.get(n)) for n in self.names])
         self.link.kick.set()
 
-    def close_window(self, ago_ms=0, window_s=None):
-        """Closes every sensor's window; ago_ms = how long ago the window's scheduled end was
-        (sensor reads take time): ts is the scheduled end, so windows are exactly window_s apart.
-        window_s: the length it covered (shorter when a new schedule cuts it)."""
+    def close_window(self, end_ms=None, window_s=None):
+        """Closes every sensor's window; end_ms = the uptime of its scheduled end (default now):
+        ts is stamped from it, not from when the window closes (sensor reads take time), so
+        windows are exactly window_s apart. window_s: the length it covered (shorter when a new
+        schedule cuts it)."""
         if window_s is None:
             window_s = self.cfg["window_s"]
         out = []
@@ -169,7 +171,7 @@ class App:
             out.append(d)
             means.append((name, d["mean"]))
             w.reset()
-        fr = self._frame(self.seq, window_s, out, ago_ms)
+        fr = self._frame(self.seq, window_s, out, end_ms)
         if self.cfg["send"] in ("stats", "both"):
             self.ring.push(self.t_stats, self._encode(fr), 1)
         if self.cfg["legacy"] == "mean":
@@ -184,7 +186,10 @@ class App:
         gc.collect()
 
     async def sampler(self):
-        start = clock.ticks_ms()
+        # the schedule runs on uptime (ms since boot, monotonic): no ticks wrap-around, no limit on
+        # how far ahead of its start a sample can be (ticks_add refuses 2**29 ms and more), and a
+        # window's scheduled end is an exact uptime that clock.stamp() turns into its ts
+        start = clock.uptime_ms()
         while True:
             # one schedule per (sample_s, window_s); apply() asks for a new one
             sample_s = self.cfg["sample_s"]
@@ -197,25 +202,23 @@ class App:
             while True:
                 k += 1
                 # sample k is due at start + k * sample_ms: no drift from the time reads take
-                due = clock.ticks_add(start, k * sample_ms)
-                wait = clock.ticks_diff(due, clock.ticks_ms())
+                due = start + k * sample_ms
+                wait = due - clock.uptime_ms()
                 if wait > 0:
                     await asyncio.sleep_ms(wait)
                 values = await self.sensors.read()
                 self.samples += 1
                 # sample time within the window, s (slope), from the schedule rather than the clock
-                self.on_sample(((k - 1) % per_window) * sample_s, values,
-                               max(0, clock.ticks_diff(clock.ticks_ms(), due)))
-                if k % per_window == 0:
-                    self.close_window(max(0, clock.ticks_diff(clock.ticks_ms(), due)), window_s)
+                self.on_sample(((k - 1) % per_window) * sample_s, values, due)
+                if k % per_window == 0:  # the window ends at this sample's scheduled time
+                    self.close_window(due, window_s)
                 elif self.retime:  # cut short: it covers the samples taken so far
-                    self.close_window(max(0, clock.ticks_diff(clock.ticks_ms(), due)),
-                                      max(1, int((k % per_window) * sample_s + 0.5)))
+                    self.close_window(due, max(1, int((k % per_window) * sample_s + 0.5)))
                 if self.retime:  # the new schedule starts at this sample
                     start = due
                     break
                 if k >= per_window * 1000:  # keep k small; schedule restarts from this window's end
-                    start = clock.ticks_add(start, k * sample_ms)
+                    start = due
                     k = 0
 
     async def watchdog(self):

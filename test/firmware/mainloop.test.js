@@ -96,10 +96,10 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         assert.deepStrictEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), `each window once, in order: ${seqs}`);
         assert.ok(seqs.length >= lastSeq);
         assert.ok(lastSeq >= cutAt + 8, `windows kept closing during the outages (${cutAt} -> ${lastSeq})`);
-        // original timestamps: the board's window ends, 60 s apart, whenever they were delivered
+        // original timestamps: the board's window ends, exactly 60 s apart, whenever they were delivered
         for (let i = 1; i < frames.length; i++) {
             const d = frames[i].ts - frames[i - 1].ts;
-            assert.ok(Math.abs(d - 60) <= 1, `ts step ${d} s between seq ${i - 1} and ${i}`);
+            assert.strictEqual(d, 60, `ts step ${d} s between seq ${i - 1} and ${i}`);
         }
         assert.ok(frames.every((f) => f.synced === true && f.window === 60), 'synced 60 s windows');
         assert.ok(bootS >= t0 / 1000, 'the board clock starts at wallStartMs');
@@ -250,13 +250,14 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
             ntp: false,
         });
         await pico.start();
-        const stats = () => sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => JSON.parse(m.text));
+        // distinct frames: a QoS 1 frame whose PUBACK was late (a loaded host at 60×) comes again as it was
+        const stats = () => [...new Set(sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => m.text))].map((t) => JSON.parse(t));
         await until(() => stats().length >= 2, 'two windows', 15000);
         const [a, b] = stats();
         assert.strictEqual(a.synced, false);
         assert.ok(a.ts >= 60 && a.ts <= 120, `ts ${a.ts} = seconds since boot`);
-        // one window later; at 60× a busy host delays a timer by tens of ms, i.e. simulated seconds
-        assert.ok(Math.abs(b.ts - a.ts - 60) <= 5, `windows ${a.ts} → ${b.ts}`);
+        // one window later: stamped from the schedule, so however late a busy host ran the board at 60×
+        assert.strictEqual(b.ts - a.ts, 60, `windows ${a.ts} → ${b.ts}`);
         const birth = JSON.parse(sub.got.find((m) => m.topic.endsWith('/status')).text);
         assert.strictEqual(birth.synced, false);
     });
