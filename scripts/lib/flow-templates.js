@@ -146,6 +146,9 @@ return { topic: 'model', payload: { cards, devices, bad: m.bad, lastBad: m.lastB
 const FN_ALERTS = `
 // Active and recent alerts for the Alerts pages, from picochain-alert's events. An event carries
 // the severity and threshold that hold now (de-escalations included) and who acknowledged.
+// Every change goes to every page; a page that opens asks (topic "refresh" from its socket) and
+// the current alerts go back to that page only: msg.socketid on node-red-dashboard, msg._client on
+// Dashboard 2.0 (its ui-base lists ui-template among the nodes that accept client constraints).
 const a = flow.get('alerts') || { active: {}, recent: [] };
 const e = msg.payload || {};
 if (e.id && e.event) {
@@ -164,7 +167,12 @@ if (e.id && e.event) {
 }
 const rank = { critical: 0, warning: 1 };
 const active = Object.values(a.active).sort((x, y) => (rank[x.severity] - rank[y.severity]) || String(x.startedAt).localeCompare(String(y.startedAt)));
-return { topic: 'alerts', payload: { active, recent: a.recent, at: Date.now() } };
+const out = { topic: 'alerts', payload: { active, recent: a.recent, at: Date.now() } };
+if (!(e.id && e.event)) {
+    if (msg.socketid) out.socketid = msg.socketid;
+    if (msg._client && msg._client.socketId) out._client = msg._client;
+}
+return out;
 `;
 
 const FN_ACK_BY = `

@@ -87,7 +87,10 @@ const DASHBOARD_MODULE = { 1: 'node-red-dashboard', 2: '@flowfuse/node-red-dashb
 
 // the dashboards' config nodes, shared by the flows and the examples
 const ui1Base = (b) => b.add('base', 'ui_base', { id: SHARED.id('ui1-base'), theme: T.UI1_THEME, site: { name: 'picochain', hideToolbar: 'false', allowSwipe: 'false', lockMenu: 'false', allowTempTheme: 'true', dateFormat: 'DD/MM/YYYY', sizes: { sx: 48, sy: 48, gx: 6, gy: 6, cx: 6, cy: 6, px: 0, py: 0 } } });
-const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'icon', titleBarStyle: 'default' });
+// acceptsClientConfig: a message carrying msg._client.socketId (a page's own request, an answer to
+// one page) reaches that page only and is not kept as the widget's last message: a page opened
+// later is shown the last model sent to every page, not someone's acknowledgement
+const ui2Base = (b) => b.add('base', 'ui-base', { id: SHARED.id('ui2-base'), name: 'picochain', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, showPageTitle: true, navigationStyle: 'icon', titleBarStyle: 'default' });
 const ui2Theme = (b) => b.add('theme', 'ui-theme', { id: SHARED.id('ui2-theme'), name: 'picochain', colors: { surface: '#1f4e79', primary: '#2a7ab0', bgPage: '#eef2f5', groupBg: '#ffffff', groupOutline: '#d0d7de' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '6px', widgetGap: '12px' } });
 
 // ---- examples/full chain with <dashboard>.json: the whole chain + one dashboard's pages -------
@@ -115,10 +118,12 @@ function fullChain(dashboard) {
     // one alert node for every cabinet: the food-safety rules per profile and unit (its editor's defaults);
     // instances of one share group (its `group`) keep its state in this database: each crossing fires once
     P('alert', 'picochain-alert', { name: 'cabinet alerts', renotify: '1800', silent: '600', silentSeverity: 'critical', offline: false, store: '', group: '', mongo: SHARED.id('mongo'), stateCollection: 'alert_state' }, [['events', 'notify'], ['model', 'live-out'], ['model']], 3, 3);
-    // who asks (the page's logged-in user; a viewer's request is refused), then where it goes
-    P('requests-in', 'link in', { name: 'page requests', links: to('ackOut') }, [['ack-by']], 0, 5);
-    P('ack-by', 'function', fn('who asks', T.FN_ACK_BY, 1), [['requests']], 1, 5);
-    P('requests', 'switch', { name: 'ack or assign?', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'ack', vt: 'str' }, { t: 'eq', v: 'assign', vt: 'str' }], checkall: 'false', repair: false, outputs: 2 }, [['alert'], ['devices']], 2, 5);
+    // an Alerts page that opens asks for the current alerts (answered to that page, any login);
+    // otherwise who asks (the page's logged-in user; a viewer's request is refused), then where it goes
+    P('requests-in', 'link in', { name: 'page requests', links: to('ackOut') }, [['asks']], 0, 5);
+    P('asks', 'switch', { name: 'page asks for alerts?', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'refresh', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2 }, [['events'], ['ack-by']], 1, 5);
+    P('ack-by', 'function', fn('who asks', T.FN_ACK_BY, 1), [['requests']], 2, 5);
+    P('requests', 'switch', { name: 'ack or assign?', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'ack', vt: 'str' }, { t: 'eq', v: 'assign', vt: 'str' }], checkall: 'false', repair: false, outputs: 2 }, [['alert'], ['devices']], 3, 5);
     // at start: every device's state and the registry, so the pages know them before the next reading
     P('start', 'inject', { name: 'refresh pages', props: [{ p: 'topic', vt: 'str' }], topic: 'refresh', once: true, onceDelay: '1', repeat: '' }, [['model', 'events', 'ask-alert', 'ask-devices']], 3, 0);
     P('ask-alert', 'change', { name: 'ask: device states', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'status', tot: 'str' }] }, [['alert']], 4, 0);
@@ -189,15 +194,17 @@ function dashboard1(prefix, linked) {
     const gAlerts = group('alerts', 'Alerts', 'Alerts', W);
     const gFleet = group('fleet', 'Fleet', 'Fleet', W);
     // fixed sizes (grid units; the content scrolls): node-red-dashboard sizes an "auto" template
-    // once, on its first (empty) render
-    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: String(W), height: '15', format, storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
+    // once, on its first (empty) render. storeOutMessages off: what a page sends (an acknowledgement,
+    // an assignment, a request) is not kept as the template's message, else it would be shown on
+    // every open page and replayed to every page opened later in place of the model
+    const tpl = (name, g, format, order, extra = {}) => ({ name, group: g.id, order, width: String(W), height: '15', format, storeOutMessages: false, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', ...extra });
 
     P('c', 'comment', { name: 'node-red-dashboard pages: /ui (Overview, History, Alerts, Fleet)', info: T.UI1_INFO }, [], 0, 0);
     P('model-in', 'link in', { name: 'fleet model', links: linked ? [LINKS.modelOut] : [] }, [['overview', 'fleet', 'devices']], 0, 1);
     P('overview', 'ui_template', tpl('Overview cards', gOverview, T.ui1Overview(), 1), [[]], 1, 1);
     P('fleet', 'ui_template', tpl('Fleet table', gFleet, T.ui1Fleet(), 1, { height: '10' }), [['ack-out']], 1, 2);
     P('alerts-in', 'link in', { name: 'alerts model', links: linked ? [LINKS.alertsOut] : [] }, [['alerts']], 0, 3);
-    P('alerts', 'ui_template', tpl('Alerts + ack', gAlerts, T.ui1Alerts(), 1, { fwdInMessages: false }), [['ack-out']], 1, 3);
+    P('alerts', 'ui_template', tpl('Alerts + ack', gAlerts, T.ui1Alerts(), 1), [['ack-out']], 1, 3);
     P('ack-out', 'link out', { name: 'ack, assign', mode: 'link', links: linked ? [LINKS.ackIn] : [] }, [], 2, 3);
     // History: device and range pickers, chart loaded from the database, continued live
     P('devices', 'function', fn('device list', T.FN_DEVICE_OPTIONS_UI1, 2), [['device-pick'], ['range-pick']], 1, 5);

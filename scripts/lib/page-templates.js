@@ -156,9 +156,17 @@ function ui1Fleet() {
 </div>`;
 }
 
+// What the Alerts page asks for when it opens (both dashboards): the flow answers this page alone
+// with the current alerts (make-flows.js: the "page asks" switch, FN_ALERTS). The last model kept by
+// the dashboard is shown meanwhile; the answer does not depend on it having been kept or replayed.
+const ASK_ALERTS = '{ topic: "refresh", payload: "alerts" }';
+
 function ui1Alerts() {
-    // acknowledging asks what was done: the text goes with the acknowledgement to the food-safety log
-    return `${ui1Script('scope.ack = { id: null, text: "" }; scope.ackAlert = function (a) { var t = (scope.ack.text || "").trim(); if (!t) return; scope.send({ topic: "ack", payload: { id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, startedAt: a.startedAt, action: t } }); scope.ack = { id: null, text: "" }; };')}
+    // acknowledging asks what was done: the text goes with the acknowledgement to the food-safety log.
+    // The script runs when the page is drawn, after the dashboard knows its widgets: the answer
+    // (msg.socketid) reaches this template.
+    return `${ui1Script(`scope.ack = { id: null, text: "" }; scope.ackAlert = function (a) { var t = (scope.ack.text || "").trim(); if (!t) return; scope.send({ topic: "ack", payload: { id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, startedAt: a.startedAt, action: t } }); scope.ack = { id: null, text: "" }; };
+    scope.send(${ASK_ALERTS});`)}
 <div class="pc-page">
 <datalist id="pc-presets"><option ng-repeat="p in L.presets" value="{{p}}"></option></datalist>
 <h3 class="pc-h">{{L.active}}</h3>
@@ -199,10 +207,10 @@ function ui1Hourly() {
 
 // ---- Dashboard 2.0 (Vue) templates -------------------------------------------------------------
 // Dashboard 2.0 runs the <script> as a Vue component: everything lives inside `export default`.
-const ui2Script = (extraMethods = '') => `<script>
+const ui2Script = (extraMethods = '', onMounted = '') => `<script>
 export default {
     data() { return { tick: 0, I18N: ${JSON.stringify(I18N)}, kinds: ${KINDS_JSON}, ack: { id: null, text: '' } }; },
-    mounted() { this.timer = setInterval(() => { this.tick++; }, 5000); },
+    mounted() { this.timer = setInterval(() => { this.tick++; }, 5000);${onMounted ? ` ${onMounted}` : ''} },
     unmounted() { clearInterval(this.timer); },
     computed: { p() { return (this.msg && this.msg.payload) || {}; } },
     methods: {${HELPERS}
@@ -292,7 +300,7 @@ function ui2Alerts() {
   </div>
 </div>
 </template>
-${ui2Script('        ackAlert(a) { const t = this.ack.text.trim(); if (!t) return; this.send({ topic: "ack", payload: { id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, startedAt: a.startedAt, action: t } }); this.ack = { id: null, text: "" }; },')}`;
+${ui2Script('        ackAlert(a) { const t = this.ack.text.trim(); if (!t) return; this.send({ topic: "ack", payload: { id: a.id, device: a.device, sensor: a.sensor, rule: a.rule, startedAt: a.startedAt, action: t } }); this.ack = { id: null, text: "" }; },', `this.send(${ASK_ALERTS});`)}`;
 }
 
 module.exports = { I18N, HELPERS, PROFILE_KINDS, ui1Overview, ui1Fleet, ui1Alerts, ui1Hourly, ui2Overview, ui2Fleet, ui2Alerts };

@@ -53,6 +53,29 @@ describe('shipped flows and examples', function () {
         for (const n of flows.filter((x) => x.type === 'picochain-mongo-config')) assert.deepStrictEqual([n.uri, n.database], ['${MONGODB_URI}', '${MONGODB_DB}']);
     });
 
+    it('the pages keep no message a page sent, and an Alerts page that opens is answered by the flow, to it alone', function () {
+        const { shippedFlows } = require('../../scripts/lib/chain');
+        const flows = shippedFlows();
+        const byId = new Map(flows.map((n) => [n.id, n]));
+        // node-red-dashboard: a template whose page sends does not keep what it sent (else every
+        // page shows it, and a page opened later is replayed it instead of the model)
+        const sending = flows.filter((n) => n.type === 'ui_template' && /scope\.send\(/.test(n.format));
+        assert.ok(sending.length >= 3, sending.map((n) => n.name).join());
+        for (const n of sending) assert.strictEqual(n.storeOutMessages, false, `${n.name}: storeOutMessages`);
+        // Dashboard 2.0: messages from or to one page (msg._client) are neither kept nor sent to every page
+        for (const n of flows.filter((x) => x.type === 'ui-base')) assert.ok(n.acceptsClientConfig.includes('ui-template'), 'ui-base accepts client constraints for ui-template');
+        // both Alerts pages ask when they open; the request reaches the alerts model, before any login check
+        for (const n of flows.filter((x) => /^ui[-_]template$/.test(x.type) && x.name === 'Alerts + ack')) {
+            assert.ok(/send\(\{ topic: "refresh", payload: "alerts" \}\)/.test(n.format), `${n.type}: asks when it opens`);
+            const out = byId.get(n.wires[0][0]);
+            const inn = flows.find((x) => x.type === 'link in' && x.links.includes(out.id));
+            const asks = byId.get(inn.wires[0][0]);
+            assert.deepStrictEqual([asks.type, asks.rules[0]], ['switch', { t: 'eq', v: 'refresh', vt: 'str' }]);
+            assert.strictEqual(byId.get(asks.wires[0][0]).name, 'alerts model');
+            assert.strictEqual(byId.get(asks.wires[1][0]).name, 'who asks');
+        }
+    });
+
     for (const file of FILES) {
         describe(file, function () {
             const nodes = read(file);

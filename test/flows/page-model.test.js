@@ -100,6 +100,22 @@ describe('page model (the shipped flows\' functions)', function () {
         assert.deepStrictEqual([end.active.length, end.recent[0].state], [0, 'resolved']);
     });
 
+    it('a page that opens and asks gets the current alerts, addressed to it alone; every change goes to every page', function () {
+        const alerts = fnNode(T.FN_ALERTS, flow);
+        // an acknowledgement from a page (its socket on it) changes the list: that goes to every page
+        const fired = alerts({ payload: { id: 'a1', event: 'fired', device: 'fridge-1', sensor: 'probe1', rule: 'high', severity: 'warning', acknowledged: false, startedAt: 'x' }, socketid: 's0', _client: { socketId: 's0' } });
+        assert.deepStrictEqual([fired.socketid, fired._client], [undefined, undefined]);
+        // node-red-dashboard: msg.socketid (set by the page, or by npm start's guard with msg._client)
+        const ui1 = alerts({ topic: 'refresh', payload: 'alerts', socketid: 's1', _client: { socketId: 's1', user: { username: 'viewer', role: 'viewer' } } });
+        assert.deepStrictEqual([ui1.topic, ui1.socketid, ui1._client.socketId, ui1.payload.active.map((a) => [a.id, a.state])], ['alerts', 's1', 's1', [['a1', 'firing']]]);
+        // Dashboard 2.0: msg._client
+        const ui2 = alerts({ topic: 'refresh', payload: 'alerts', _client: { socketId: 's2' } });
+        assert.deepStrictEqual([ui2.socketid, ui2._client, ui2.payload.active.length], [undefined, { socketId: 's2' }, 1]);
+        // the flow's own refresh at start: to every page
+        const start = alerts({ topic: 'refresh' });
+        assert.deepStrictEqual([start.socketid, start._client, start.payload.active.length], [undefined, undefined, 1]);
+    });
+
     it('the history chart\'s series and the hourly table get their sensor\'s unit', function () {
         const dash = flowContext();
         fnNode(T.FN_DEVICE_OPTIONS_UI2, dash)({ payload: { cards: [{ device: 'fridge-1', sensor: 'probe1', unit: '°C', t: 1 }] } });

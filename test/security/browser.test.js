@@ -2,13 +2,16 @@
 // The guard in a real browser (Chromium): one login (HTTP Basic) for the editor, both dashboards
 // and their websockets; the viewer sees the dashboards but its acknowledgements are refused; an
 // admin's acknowledgement carries who made it (msg.payload.by), from the server, on both dashboards.
+// An Alerts page opened later shows the active alerts at once, whatever another page sent, and
+// without the dashboard's replay of its last messages (the page asks the flow for them).
 const assert = require('assert');
 const fs = require('fs');
 const WebSocket = require('ws');
 const services = require('../../scripts/lib/services');
 const { startChainProcess } = require('../browser/support/chain');
 const { browserSkipReason, launch } = require('../browser/support/browser');
-const { until } = require('../support/wait');
+const { until, sleep } = require('../support/wait');
+const { id: flowId } = require('../../scripts/lib/make-flows');
 
 const ADMIN = { username: 'admin', password: 'Editor pass' };
 const VIEWER = { username: 'viewer', password: 'Viewer pass' };
@@ -48,21 +51,74 @@ describe('logins in a browser: editor, dashboards, websockets, viewer, who ackno
         if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    /** Opens the Alerts page at `url` and clicks Acknowledge on a firing alert of `device`; returns its id. */
-    async function clickAck(page, url, device) {
-        await page.goto(url);
-        const row = `[data-pc=alert][data-device="${device}"][data-state=firing]:not([data-rule=silent])`;
-        await page.waitForSelector(`${row} [data-pc=ack]`, { timeout: 90000 }).catch(async (e) => {
+    const firingRow = (device) => `[data-pc=alert][data-device="${device}"][data-state=firing]:not([data-rule=silent])`;
+
+    /** Waits until the Alerts page in `page` lists a firing alert of `device` that can be acknowledged. */
+    async function waitFiring(page, device, timeout) {
+        await page.waitForSelector(`${firingRow(device)} [data-pc=ack]`, { timeout }).catch(async (e) => {
             const rows = await page.$$eval('[data-pc=alert]', (rs) => rs.map((r) => JSON.stringify(r.dataset) + ' ' + r.textContent.replace(/\s+/g, ' ').slice(0, 120)));
             const info = await page.evaluate(() => ({ url: location.href, pcs: [...document.querySelectorAll('[data-pc]')].map((x) => x.dataset.pc).slice(0, 30), title: document.title, body: document.body.innerText.slice(0, 400) }));
             throw new Error(`${e.message}\nrows: ${rows.join('\n')}\n${JSON.stringify(info)}\nlog: ${chain.log().slice(-2500)}`);
         });
-        const id = await page.$eval(row, (r) => r.dataset.id);
+    }
+
+    /** Clicks Acknowledge on the firing alert of `device` in the Alerts page `page` and says what was done; returns its id. */
+    async function ackOn(page, device) {
+        const id = await page.$eval(firingRow(device), (r) => r.dataset.id);
         await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack]`);
         // acknowledging asks what was done (recorded in the food-safety log)
         await page.fill(`[data-pc=alert][data-id="${id}"] [data-pc=ack-action]`, 'moved stock to another cabinet');
         await page.click(`[data-pc=alert][data-id="${id}"] [data-pc=ack-save]`);
         return id;
+    }
+
+    /** Opens the Alerts page at `url` and clicks Acknowledge on a firing alert of `device` (it may still be pending); returns its id. */
+    async function clickAck(page, url, device) {
+        await page.goto(url);
+        await waitFiring(page, device, 90000);
+        return ackOn(page, device);
+    }
+
+    /**
+     * Keeps from the Alerts page in `page` every message of its template but those addressed to
+     * this page alone: neither the dashboards' replay of their last message to a page that connects
+     * (node-red-dashboard: after "ui-replay-state"; Dashboard 2.0: the answer to "widget-load") nor
+     * what goes to every page reaches it, as when the replay is lost, late or stale. Returns what
+     * was kept away. Both dashboards use their websocket from the start (no long-polling first) so
+     * that it all passes here.
+     */
+    async function onlyAnswers(page) {
+        const ids = [flowId('picochain-ui1:alerts'), flowId('picochain-ui2:alerts')];
+        await page.addInitScript(() => {
+            let io;
+            Object.defineProperty(window, 'io', {
+                configurable: true,
+                get() { return io; },
+                set(v) { io = Object.assign((o) => v(Object.assign({}, o, { transports: ['websocket'] })), v); },
+            });
+        });
+        await page.route('**/dashboard/_setup', async (route) => {
+            const res = await route.fetch();
+            const setup = await res.json();
+            await route.fulfill({ response: res, json: { ...setup, socketio: { ...setup.socketio, transports: ['websocket'] } } });
+        });
+        const withheld = [];
+        await page.routeWebSocket(/socket\.io/, (ws) => {
+            const server = ws.connectToServer();
+            let sid = null;
+            server.onMessage((m) => {
+                if (typeof m === 'string' && m.startsWith('40{')) sid = JSON.parse(m.slice(2)).sid;
+                if (typeof m === 'string' && m.startsWith('42[')) {
+                    const [event, a] = JSON.parse(m.slice(2));
+                    // node-red-dashboard: ["update-value", {id, msg}]; Dashboard 2.0: ["widget-load:<id>", msg] and ["msg-input:<id>", msg]
+                    const [id, msg] = event === 'update-value' ? [a && a.id, a && a.msg] : [String(event).split(':')[1], a];
+                    const to = msg && (msg.socketid || (msg._client && msg._client.socketId));
+                    if (ids.includes(id) && (String(event).startsWith('widget-load:') || to !== sid)) { withheld.push(event); return; }
+                }
+                ws.send(m);
+            });
+        });
+        return withheld;
     }
 
     it('the viewer: both dashboards live over their websockets, the editor refused, its acknowledgements refused', async function () {
@@ -85,6 +141,40 @@ describe('logins in a browser: editor, dashboards, websockets, viewer, who ackno
             await clickAck(page, `${chain.info.dashboard2Url}alerts`, fridges[1]);
             await until(() => (chain.log().slice(before).match(/acknowledgement refused: viewer/g) || []).length >= 2, 'the second refusal', 20000, { every: 100 });
             assert.deepStrictEqual(acks, [], 'no acknowledgement went on to the alert nodes');
+        } finally {
+            await b.close();
+        }
+    });
+
+    it('an Alerts page opened later shows the active alerts at once, on both dashboards: not what another page sent, nor only from a replay', async function () {
+        const b = await launch({ httpCredentials: VIEWER });
+        try {
+            const refused = () => (chain.log().match(/acknowledgement refused: viewer/g) || []).length;
+            for (const url of [`${chain.info.dashboardUrl}#!/2`, `${chain.info.dashboard2Url}alerts`]) {
+                const device = fridges[0];
+                const first = await b.context.newPage();
+                await first.goto(url);
+                await waitFiring(first, device, 90000);
+                const other = await b.context.newPage();
+                await other.goto(url);
+                await waitFiring(other, device, 15000);
+                // an acknowledgement that changes nothing (refused: a viewer's)
+                const before = refused();
+                await ackOn(first, device);
+                await until(() => refused() > before, () => `the refusal in the log:\n${chain.log().slice(-1500)}`, 20000, { every: 100 });
+                await sleep(1000);
+                assert.ok(await other.$(firingRow(device)), `${url}: the page open meanwhile still lists the alert`);
+                // opened afterwards: the alert at once, with and without the dashboard's replay
+                const fresh = await b.context.newPage();
+                await fresh.goto(url);
+                await waitFiring(fresh, device, 15000);
+                const bare = await b.context.newPage();
+                const withheld = await onlyAnswers(bare);
+                await bare.goto(url);
+                await waitFiring(bare, device, 15000);
+                assert.ok(withheld.length >= 1, `${url}: the replay was kept away`);
+                for (const p of [first, other, fresh, bare]) await p.close();
+            }
         } finally {
             await b.close();
         }
