@@ -19,8 +19,8 @@ DEFAULTS = {
         "keepalive_s": 120,  # > window_s/0.75 means the frames alone keep the link alive (no pings)
         "puback_timeout_s": 10,
     },
-    "sample_s": 10,  # seconds between samples of every sensor
-    "window_s": 60,  # seconds per statistics window, at most 3600
+    "sample_s": 10,  # seconds between samples of every sensor (kept to the millisecond)
+    "window_s": 60,  # seconds per statistics window, at most 3600; a whole multiple of sample_s
     "send": "stats",  # "stats" | "raw" | "both"
     "format": "json",  # "json" | "binary" (stats frames; raw frames are always JSON)
     "legacy": "off",  # "off" | "raw" | "mean": also publish the original TOUCAN messages
@@ -87,6 +87,12 @@ def _int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def sample_ms(sample_s):
+    """The sample period the sampler keeps, in whole milliseconds (sample_s >= 1); mirrored by
+    nodes/shared/board-config.ts sampleMs."""
+    return int(sample_s * 1000 + 0.5)
+
+
 def _text(v, n):
     return isinstance(v, str) and len(v) <= n
 
@@ -145,6 +151,11 @@ def validate(cfg):
         raise ConfigError("sample_s must be a number from 1 to 3600")
     if not _int(w) or not s <= w <= 3600:
         raise ConfigError("window_s must be an integer from sample_s to 3600")
+    # a window is a whole number of samples: sample_s must divide window_s (to the millisecond
+    # the sampler keeps), or the window closed after them would not cover the window_s it is
+    # labelled with (sample_s 7, window_s 60: 9 samples, 63 s)
+    if (w * 1000) % sample_ms(s):
+        raise ConfigError("window_s must be a whole multiple of sample_s")
     if cfg["send"] not in ("stats", "raw", "both"):
         raise ConfigError("send must be stats, raw or both")
     if cfg["format"] not in ("json", "binary"):

@@ -194,8 +194,10 @@ class App:
             # one schedule per (sample_s, window_s); apply() asks for a new one
             sample_s = self.cfg["sample_s"]
             window_s = self.cfg["window_s"]
-            sample_ms = int(sample_s * 1000)
-            per_window = max(1, int(window_s / sample_s + 0.5))
+            sample_ms = config.sample_ms(sample_s)
+            # config.validate makes window_s a whole multiple of sample_ms: per_window samples
+            # cover exactly window_s
+            per_window = max(1, window_s * 1000 // sample_ms)
             self.period_ms = sample_ms
             self.retime = False
             k = 0

@@ -45,6 +45,9 @@ const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
 const isText = (v: unknown, n: number): v is string => typeof v === 'string' && v.length <= n;
 const copy = (o: Obj): Obj => Object.assign({}, o);
 
+/** config.py sample_ms: the sample period a board keeps, in whole milliseconds (sample_s >= 1). */
+export const sampleMs = (sampleS: number): number => Math.floor(sampleS * 1000 + 0.5);
+
 /** config.py _merge: base's keys, then over's (each must exist in base); objects merged one level down. */
 function merge(base: Obj, over: Obj, path: string): Obj {
     const out = copy(base);
@@ -124,6 +127,8 @@ function validate(cfg: Obj): Obj {
     const w = cfg.window_s;
     if (!isNum(s) || s < 1 || s > 3600) bad('sample_s must be a number from 1 to 3600');
     if (!isInt(w) || w < s || w > 3600) bad('window_s must be an integer from sample_s to 3600');
+    // a window is a whole number of samples, which must cover exactly window_s
+    if ((w * 1000) % sampleMs(s) !== 0) bad('window_s must be a whole multiple of sample_s');
     if (!['stats', 'raw', 'both'].includes(cfg.send)) bad('send must be stats, raw or both');
     if (!['json', 'binary'].includes(cfg.format)) bad('format must be json or binary');
     if (!['off', 'raw', 'mean'].includes(cfg.legacy)) bad('legacy must be off, raw or mean');

@@ -68,6 +68,10 @@ describe('picochain-board-config core: registry', () => {
         const refused = (target, cfg, tls, key, re) => assert.throws(() => reg.prepare(target, cfg, tls), (e) => e instanceof BoardConfigError && e.key === key && (!re || re.test(e.params.reason || e.params.secret || '')));
         refused({ device: 'fridge-3' }, { window_s: 7200 }, false, 'refused', /^window_s must be an integer from sample_s to 3600$/);
         refused({ device: 'fridge-3' }, { sample_s: 120 }, false, 'refused', /window_s/); // over the reported window of 60 s
+        // 7 s samples do not make a 60 s window (the board would close it after 63 s)
+        refused({ device: 'fridge-3' }, { sample_s: 7 }, false, 'refused', /^window_s must be a whole multiple of sample_s$/);
+        refused({ device: 'fridge-3' }, { sample_s: 2.5, window_s: 61 }, false, 'refused', /^window_s must be a whole multiple of sample_s$/);
+        assert.strictEqual(reg.prepare({ device: 'fridge-3' }, { sample_s: 7, window_s: 63 }, false).length, 1, 'a whole number of samples is fine');
         refused({ device: 'fridge-3' }, { device: 'x' }, false, 'refused', /identity/);
         refused({ device: 'fridge-3' }, { wifi: { ssid: 'x', password: 'y' } }, false, 'secret-server', /wifi.password/);
         // our connection is TLS but the board's is not: the board would refuse it

@@ -206,6 +206,8 @@ describe('remote configuration: the real main loop against Mosquitto (60x)', fun
         await until(() => lastReport('fridge-2').applied === 6, 'version 6 applied');
         await refusedAs(5, { window_s: 300 }, 'version 5 is older than the applied version 6');
         await refusedAs(6, { window_s: 300 }, 'version 6 was applied with other settings');
+        // 7 s samples: a 120 s window would really cover 126 s
+        await refusedAs(7, { sample_s: 7, window_s: 120 }, 'window_s must be a whole multiple of sample_s');
         await until(() => frames('fridge-2').filter((f) => f.window === 120).length >= 2, 'the good settings run on');
         const n = frames('fridge-2').length;
         await until(() => frames('fridge-2').length >= n + 2, 'more windows');

@@ -263,6 +263,9 @@ st = state.SensorState(th)`);
             ['{"device":"a b","broker":{"host":"h"}}', /device/],
             ['{"device":"d"}', /broker.host/],
             ['{"device":"d","broker":{"host":"h"},"window_s":7200}', /window_s/],
+            // 9 samples of 7 s would make a 63 s window labelled 60 s
+            ['{"device":"d","broker":{"host":"h"},"sample_s":7}', /window_s must be a whole multiple of sample_s/],
+            ['{"device":"d","broker":{"host":"h"},"sample_s":2.5,"window_s":61}', /window_s must be a whole multiple of sample_s/],
             ['{"device":"d","broker":{"host":"h"},"format":"xml"}', /format/],
             ['{"device":"d","broker":{"host":"h"},"wifi_ssid":"x"}', /unknown key wifi_ssid/],
             ['{"device":"d",', /not valid JSON/],
