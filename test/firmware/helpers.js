@@ -53,4 +53,20 @@ async function tcpProxy(targetPort) {
     };
 }
 
-module.exports = { firmwarePython, rng, tcpProxy };
+/**
+ * MQTT messages ({topic, text, bytes?}) without exact repeats, each kept at its first arrival. A
+ * QoS 1 frame whose PUBACK was lost or came late is sent again byte for byte (same seq, same ts):
+ * that is one delivery. A different message under a seq already seen is kept, so checks on the
+ * seqs still catch it, and a missing one stays missing.
+ */
+function withoutRepeats(messages) {
+    const seen = new Set();
+    return messages.filter((m) => {
+        const key = `${m.topic}\n${m.bytes ? Buffer.from(m.bytes).toString('base64') : m.text}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}
+
+module.exports = { firmwarePython, rng, tcpProxy, withoutRepeats };

@@ -9,7 +9,7 @@ const mqtt = require('mqtt');
 const { createPico } = require('../../sim/pico-host');
 const { startMosquitto, freePort } = require('../../scripts/lib/services');
 const { sleep, untilWith } = require('../support/wait');
-const { firmwarePython, tcpProxy } = require('./helpers');
+const { firmwarePython, tcpProxy, withoutRepeats } = require('./helpers');
 const VECTORS = require('../vectors/config.json');
 
 const until = untilWith({ ms: 15000, every: 25 });
@@ -129,11 +129,7 @@ describe('remote configuration: the real main loop against Mosquitto (60x)', fun
     const frames = (device) => got.filter((m) => m.topic === `picochain/${SITE}/${device}/stats`).map((m) => JSON.parse(m.text));
     // frames without exact repeats: a QoS 1 frame whose PUBACK a dropped connection lost is sent
     // again, byte for byte (same seq and ts); a different frame under a seen seq still shows
-    const delivered = (device) => {
-        const seen = new Set();
-        return got.filter((m) => m.topic === `picochain/${SITE}/${device}/stats` && !seen.has(m.text) && seen.add(m.text))
-            .map((m) => JSON.parse(m.text));
-    };
+    const delivered = (device) => withoutRepeats(got.filter((m) => m.topic === `picochain/${SITE}/${device}/stats`)).map((m) => JSON.parse(m.text));
     const reports = (device) => got.filter((m) => m.topic === `picochain/${SITE}/${device}/status` && m.text.startsWith('{')).map((m) => JSON.parse(m.text).config).filter(Boolean);
     const lastReport = (device) => reports(device).slice(-1)[0] || {};
 
