@@ -207,7 +207,7 @@ export class SharedState {
     private readonly writes: Batcher<StoredState, boolean>;
 
     constructor(private readonly engine: AlertEngine, private readonly store: SharedStore, options: SharedOptions) {
-        this.o = { concurrency: 1000, batchSize: 500, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, callTimeoutMs: 30_000, pruneAgeMs: 600_000, clock: Date.now, ...options };
+        this.o = { concurrency: 1000, batchSize: 500, maxWaiting: 50000, maxConflicts: 50, retryMs: 2000, callTimeoutMs: 120_000, pruneAgeMs: 600_000, clock: Date.now, ...options };
         const b = this.o.batchSize;
         const t = this.o.callTimeoutMs;
         this.loads = new Batcher((devices) => store.loadLatest(devices), b, 2, t, 'a read');
