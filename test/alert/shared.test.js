@@ -65,6 +65,16 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
         });
         return { store: proxy, calls };
     }
+    /** The store of a collection whose writes land, then give what `answer(result)` gives. */
+    function afterWrite(coll, answer) {
+        return new Proxy(new MongoSharedStore(async () => db.collection(coll), 'g1'), {
+            get(target, key) {
+                const v = target[key];
+                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
+                return async (list) => answer(await target.commitMany(list));
+            },
+        });
+    }
     const total = (calls) => Object.values(calls).reduce((a, b) => a + b, 0);
     /** Runs readings `from`..`to` of a device on an instance, one after the other; resolves their events. */
     async function feed(inst, device, from, to) {
@@ -183,19 +193,11 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     it('a write whose answer is lost (the store failed after writing it): sent again as it was, counted written, its "fired" sent once', async function () {
         const coll = `s${++n}`;
-        const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
         let lose = 0;
         // the connection drops after the database wrote the revisions, before the answer came back
-        const store = new Proxy(real, {
-            get(target, key) {
-                const v = target[key];
-                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
-                return async (list) => {
-                    const r = await target.commitMany(list);
-                    if (lose > 0) { lose--; throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' }); }
-                    return r;
-                };
-            },
+        const store = afterWrite(coll, (r) => {
+            if (lose > 0) { lose--; throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' }); }
+            return r;
         });
         const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true });
         const state = new SharedState(engine, store, { by: 'a', retryMs: 50 });
@@ -217,19 +219,11 @@ describe('alert state shared between instances (MongoDB revisions)', function ()
 
     it('a store call that never answers (the driver waits without limit) fails after callTimeoutMs: the device is not held, the write sent again counts once', async function () {
         const coll = `s${++n}`;
-        const real = new MongoSharedStore(async () => db.collection(coll), 'g1');
         let hang = 0;
         // the database writes the revisions, and its answer never comes back
-        const store = new Proxy(real, {
-            get(target, key) {
-                const v = target[key];
-                if (key !== 'commitMany') return typeof v === 'function' ? v.bind(target) : v;
-                return async (list) => {
-                    const r = await target.commitMany(list);
-                    if (hang > 0) { hang--; return new Promise(() => {}); }
-                    return r;
-                };
-            },
+        const store = afterWrite(coll, (r) => {
+            if (hang > 0) { hang--; return new Promise(() => {}); }
+            return r;
         });
         const engine = new AlertEngine({ rules: RULES, silentS: 0, skipLate: true });
         const errors = [];
