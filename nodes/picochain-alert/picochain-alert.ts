@@ -14,7 +14,7 @@ import { Op, SharedState } from './shared';
 import { MongoSharedStore } from './mongo-state';
 import { sharedSettings, SHARED_PRUNE_AGE_MS, SHARED_PRUNE_EVERY_MS, SHARED_REFRESH_MS } from './options';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
-import { InputGate } from '../shared/input-gate';
+import { GATE_MAX_QUEUED, InputGate } from '../shared/input-gate';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 
@@ -23,8 +23,6 @@ const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 50;
 /** Changed devices are written to the context store at most this often (ms), SAVE_BATCH per tick. */
 const SAVE_EVERY_MS = 1000;
-/** Messages held while the saved state is being read from the context store. */
-const MAX_QUEUED = 1000;
 /** Bounded wait for the final state save on close (the runtime gives up at 15 s). */
 const CLOSE_SAVE_WAIT_MS = 3000;
 /** Wait before reading the shared state again when the database did not answer at start (ms). */
@@ -324,7 +322,7 @@ export = function (RED: NodeAPI) {
             if (statusDue) showStatus();
         }
 
-        const gate = new InputGate<NodeMessageInFlow, Send>(handle, MAX_QUEUED, () => new Error(t('errors.queue-full', { count: MAX_QUEUED })), (e, done) => {
+        const gate = new InputGate<NodeMessageInFlow, Send>(handle, GATE_MAX_QUEUED, () => new Error(t('errors.queue-full', { count: GATE_MAX_QUEUED })), (e, done) => {
             errors++;
             statusDue = true;
             done(toError(e));

@@ -9,7 +9,7 @@ import type { Collection, Document } from 'mongodb';
 import { Assignment, Change, Registry, RegistryError, listed, toDoc } from './core';
 import type { MongoConfigNode } from '../picochain-mongo-config/api';
 import { ThrottledStatus, compactCount } from '../shared/node-status';
-import { InputGate } from '../shared/input-gate';
+import { GATE_MAX_QUEUED, InputGate } from '../shared/input-gate';
 import { toError } from '../shared/errors';
 import { translator } from '../shared/catalog';
 
@@ -21,7 +21,6 @@ const PENDING_KEY = 'picochainDevicesPending';
 const DATE_FIELDS = ['firstSeen', 'updatedAt', 'assignedAt'];
 /** Readings held until the registry is known; after this wait they go on unannotated (ms). */
 const READY_WAIT_MS = 10000;
-const MAX_QUEUED = 1000;
 /** Writes waiting for the database, at most (the oldest learned-sensor writes are dropped first). */
 const MAX_PENDING = 10000;
 const RETRY_MS = 5000;
@@ -188,7 +187,7 @@ export = function (RED: NodeAPI) {
             done();
         }
 
-        const gate = new InputGate<NodeMessageInFlow, Send>(handle, MAX_QUEUED, () => new Error(t('errors.queue-full', { count: MAX_QUEUED })), (e, done) => {
+        const gate = new InputGate<NodeMessageInFlow, Send>(handle, GATE_MAX_QUEUED, () => new Error(t('errors.queue-full', { count: GATE_MAX_QUEUED })), (e, done) => {
             errors++;
             showStatus();
             done(e instanceof RegistryError ? new Error(t(`errors.${e.key}`, e.args)) : toError(e));

@@ -4,6 +4,14 @@
  * `onError` (which ends in done(err)). Shared by picochain-alert and picochain-devices.
  */
 export type Done = (err?: Error) => void;
+
+/**
+ * Messages a gate holds at most. A node starting (a restart, a redeploy) is handed at once what
+ * the broker kept for it meanwhile: with persistent sessions that backlog is thousands of
+ * readings, which arrive while the state loads (from the database for several instances). A
+ * message refused here is never judged, so the limit only guards memory (about 1 KB a reading).
+ */
+export const GATE_MAX_QUEUED = 50_000;
 export type Handler<M, S> = (msg: M, send: S, done: Done) => void;
 
 export class InputGate<M, S> {

@@ -445,6 +445,23 @@ describe('picochain-alert nodes sharing their state (runtime, FerretDB)', functi
         delete process.env.TEST_SHARE_GROUP;
     });
 
+    it('a backlog bigger than 1 000 messages arriving while the shared state loads (a restart) is held and judged, none refused', async function () {
+        await helper.unload();
+        process.env.TEST_SHARE_GROUP = 'picochain-backlog';
+        await new Promise((resolve) => helper.load([configNode, alertNode], [cfg(), alertDef('a', [['ev-a'], [], []]), { id: 'ev-a', type: 'helper' }],
+            { cfg: { user: '', password: '' } }, resolve));
+        const out = collect({ a: 'ev-a' });
+        const a = helper.getNode('a');
+        // what the broker kept for this instance while it was away: 40 readings of 60 devices, handed
+        // over at once, before the node has read its state from the database
+        for (let i = 0; i < 40; i++) for (let d = 0; d < 60; d++) a.receive({ payload: reading(`b-${d}`, i, profile(i)) });
+        const events = () => out.a.map((m) => m.payload);
+        await until(() => events().filter((e) => e.event === 'resolved').length >= 60 || a.error.called, 'sixty resolutions', 90000);
+        assert.strictEqual(a.error.called, false, `no message refused: ${a.error.called ? a.error.firstCall.args[0] : ''}`);
+        for (let d = 0; d < 60; d++) assert.deepStrictEqual(events().filter((e) => e.device === `b-${d}`).map((e) => e.event), ['fired', 'resolved'], `b-${d}`);
+        delete process.env.TEST_SHARE_GROUP;
+    });
+
     it('a group without a database is refused with a clear error', async function () {
         await helper.unload();
         await new Promise((resolve) => helper.load([configNode, alertNode], [

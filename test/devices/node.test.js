@@ -89,6 +89,21 @@ describe('picochain-devices node against FerretDB', function () {
         await until(() => /2 dev\., 0 new, 1 bad/.test((lastStatus(dev) || {}).text || ''), () => `status ${JSON.stringify(lastStatus(dev))}`);
     });
 
+    it('a backlog bigger than 1 000 readings arriving while the registry loads (a restart) is held and annotated, none refused', async function () {
+        await col.insertOne({ _id: 'fridge-7', kind: 'fridge', name: 'Fridge 7', location: 'depot', sensors: { probe1: { unit: '°C' } }, firstSeen: new Date() });
+        await load([devicesNode], [
+            { id: 'dev', type: 'picochain-devices', mongo: 'cfg', collection: 'devices', reload: '0', wires: [['rd'], []] },
+            { id: 'rd', type: 'helper' },
+        ]);
+        const out = collect({ readings: 'rd' });
+        const dev = helper.getNode('dev');
+        // handed over at once, before the registry is read from the database
+        for (let i = 0; i < 3000; i++) dev.receive({ payload: reading('fridge-7', 'probe1', 4) });
+        await until(() => out.readings.length === 3000 || dev.error.called, 'three thousand readings', 30000);
+        assert.strictEqual(dev.error.called, false, `no reading refused: ${dev.error.called ? dev.error.firstCall.args[0] : ''}`);
+        assert.ok(out.readings.every((m) => m.cabinet && m.cabinet.kind === 'fridge'), 'each annotated from the registry');
+    });
+
     it('keeps assignments made while the database is down and writes them when it is back', async function () {
         await load([devicesNode], [
             { id: 'dev', type: 'picochain-devices', mongo: 'cfg', collection: 'devices', reload: '0', wires: [['rd'], ['list']] },
