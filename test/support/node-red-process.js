@@ -70,10 +70,19 @@ async function startNodeRed({ red, node = process.execPath, userDir, lang = 'en-
                 await until(() => /Started flows|Waiting for missing types/.test(log.slice(from)), `Node-RED starting the flows:\n${log.slice(from)}`, 30000);
                 return log.slice(from);
             },
-            /** Presses an inject node's button, as the editor does. */
+            /**
+             * Presses an inject node's button, as the editor does. A 404 (no such node running) is
+             * tried again for 15 s: under load, an inject pressed right after a deploy has found the
+             * new flows not started yet (Node-RED 3.1 and 5.0, in CI runs).
+             */
             async inject(id) {
-                const res = await request('POST', `${url}inject/${id}`);
-                if (res.status !== 200) throw new Error(`inject ${id}: ${res.status} ${res.text}`);
+                const end = Date.now() + 15000;
+                for (;;) {
+                    const res = await request('POST', `${url}inject/${id}`);
+                    if (res.status === 200) return;
+                    if (res.status !== 404 || Date.now() > end) throw new Error(`inject ${id}: ${res.status} ${res.text}\n${log.slice(-2000)}`);
+                    await new Promise((r) => setTimeout(r, 200));
+                }
             },
             stop,
         };
