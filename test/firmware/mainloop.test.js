@@ -254,7 +254,7 @@ describe('firmware main loop against a real Mosquitto (accelerated clock)', func
         });
         await pico.start();
         // distinct frames: a QoS 1 frame whose PUBACK was late (a loaded host at 60×) comes again as it was
-        const stats = () => [...new Set(sub.got.filter((m) => m.topic.endsWith('/stats')).map((m) => m.text))].map((t) => JSON.parse(t));
+        const stats = () => withoutRepeats(sub.got.filter((m) => m.topic.endsWith('/stats'))).map((m) => JSON.parse(m.text));
         await until(() => stats().length >= 2, 'two windows', 15000);
         const [a, b] = stats();
         assert.strictEqual(a.synced, false);
