@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BrokerConfigNode, BrokerState } from '../picochain-broker/api';
 import type { IncomingMessage, Subscription } from '../picochain-broker/connection';
-import { DeliveryTracker, MqttInDefProps, parseMqttInSettings, toMessage } from './core';
+import { copyMessage, DeliveryTracker, MqttInDefProps, parseMqttInSettings, toMessage } from './core';
 import { compactCount, ThrottledStatus } from '../shared/node-status';
 import { translator } from '../shared/catalog';
 import { expandEnv } from '../shared/env';
@@ -42,7 +42,7 @@ export = function (RED: NodeAPI): void {
         const tracker = new DeliveryTracker<{ msg: Record<string, unknown>; incoming: IncomingMessage }>(settings.unclaimedMs);
         // a message nothing took is sent again as it left (a redeploy may have dropped it); nodes
         // downstream replace properties (decode sets payload and raw), so a shallow copy goes out
-        const resend = (t: { msg: Record<string, unknown> }): void => node.send({ ...t.msg } as never);
+        const resend = (t: { msg: Record<string, unknown> }): void => node.send(copyMessage(t.msg) as never);
         const status = new ThrottledStatus(node, 500);
         let unclaimedWarned = 0;
 
@@ -74,7 +74,7 @@ export = function (RED: NodeAPI): void {
                     const d = tracker.track(m.ack, { msg, incoming: m });
                     msg._delivery = d.id;
                     // the flow gets a copy: the kept one can be sent again unchanged
-                    node.send({ ...msg } as never);
+                    node.send(copyMessage(msg) as never);
                 } else node.send(msg as never);
                 if (conn.heldAcks >= BUSY_HELD) showStatus();
             },
