@@ -13,7 +13,8 @@
 // and what was stored afterwards.
 // Not pass/fail. Writes its section of bench/RESULTS.md with the machine and this command.
 // Usage: node scripts/build.js && node bench/pipeline.js [--quick] [--outage-s 600] [--messages 30000]
-//        [--devices 1000] [--rounds 1] [--only throughput|outage] [--outage-flows picochain,shipped] [--no-write]
+//        [--devices 1000] [--rounds 1] [--only throughput|outage] [--variants raw,nr-mongodb,picochain,shipped]
+//        [--outage-flows picochain,shipped] [--no-write]
 //        (`npm run bench` runs it too; PICOCHAIN_BENCH_QUICK=1 there means --quick)
 'use strict';
 const { execFileSync } = require('child_process');
@@ -37,6 +38,8 @@ const DEVICES = Number(opt('devices', 1000));
 const OUTAGE_S = Number(opt('outage-s', QUICK ? 60 : 600));
 const ROUNDS = Number(opt('rounds', 1));
 const ONLY = opt('only', null);
+// --variants raw,picochain: measure only these subscribers (comparing two builds of picochain)
+const ONLY_VARIANTS = opt('variants', null);
 // the writer alone (what its spool must keep flat), then everything `npm start` runs
 const OUTAGE_FLOWS = opt('outage-flows', 'picochain,shipped').split(',');
 const OUTAGE_RATE = 1000; // readings/s: 50 boards × 4 sensors × 5 frames/s
@@ -227,7 +230,9 @@ function report(results, outages, ferret, started) {
         console.log(`FerretDB ${ferret.version} on ${ferret.uri}; ${MESSAGES} messages from ${DEVICES} boards; outage ${OUTAGE_S} s`);
         if (ONLY !== 'outage') {
             for (let round = 1; round <= ROUNDS; round++) {
-                for (const name of Object.keys(VARIANTS)) results.push(await throughput(name, ferret, round));
+                for (const name of Object.keys(VARIANTS)) {
+                    if (!ONLY_VARIANTS || ONLY_VARIANTS.split(',').includes(name)) results.push(await throughput(name, ferret, round));
+                }
             }
         }
         if (ONLY !== 'throughput') for (const flow of OUTAGE_FLOWS) outages.push(await outage(ferret, flow));

@@ -18,6 +18,8 @@ import { subscriptionFilter, topicMatches } from './topic';
 import { Backoff } from '../shared/backoff';
 import type { LogLevel } from '../shared/node-log';
 
+const noTrace = (): void => undefined;
+
 export type BrokerState = 'connecting' | 'connected' | 'disconnected' | 'error';
 
 /** What a subscriber gets for each message. `ack` is set for a QoS 1 message whose PUBACK waits for it. */
@@ -217,6 +219,9 @@ export class BrokerConnection extends EventEmitter {
             resubscribe: false,
             queueQoSZero: false,
         };
+        // mqtt.js traces every packet through the `debug` package; off (DEBUG unset, the usual
+        // case) that still costs a call and an argument array each time, some 2 KB of garbage a message
+        if (!process.env.DEBUG) o.log = noTrace;
         if (this.protocol === 5) o.properties = { sessionExpiryInterval: s.sessionExpiryS, receiveMaximum: s.receiveMaximum };
         if (s.user) { o.username = s.user; o.password = s.password || ''; }
         if (s.tls) {
@@ -343,7 +348,8 @@ export class BrokerConnection extends EventEmitter {
 
     private dispatch(topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
         this.stats.received++;
-        const targets = [...this.subs].filter((s) => topicMatches(s.filter, topic));
+        const targets: Subscription[] = [];
+        for (const s of this.subs) if (topicMatches(s.filter, topic)) targets.push(s);
         const qos1 = packet.qos === 1 && typeof packet.messageId === 'number';
         if (targets.length === 0 && qos1 && [...this.departed].some((f) => topicMatches(f, topic))) {
             // its node is restarting: hold the message (and its PUBACK) for the one replacing it

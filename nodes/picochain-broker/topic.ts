@@ -36,16 +36,34 @@ export function checkShareGroup(group: string): string | null {
     return /^[^/#+\0]{1,128}$/.test(group) ? null : 'a share group is 1..128 characters without / # +';
 }
 
+/** Filters split into levels, kept: a node's filter is matched against every message it may get. */
+const filterLevels = new Map<string, readonly string[]>();
+const MAX_KEPT_FILTERS = 1024;
+
+function levelsOf(filter: string): readonly string[] {
+    let f = filterLevels.get(filter);
+    if (f === undefined) {
+        if (filterLevels.size >= MAX_KEPT_FILTERS) filterLevels.clear();
+        f = plainFilter(filter).split('/');
+        filterLevels.set(filter, f);
+    }
+    return f;
+}
+
 /** Whether `topic` (a published topic name) matches `filter` (wildcards + and #). */
 export function topicMatches(filter: string, topic: string): boolean {
-    const f = plainFilter(filter).split('/');
-    const t = topic.split('/');
+    const f = levelsOf(filter);
     // topics starting with $ (e.g. $SYS) never match a filter starting with a wildcard (§4.7.2)
-    if (t[0].startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+    if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+    // walks the topic's levels in place (no split: this runs for every message)
+    let start = 0;
     for (let i = 0; i < f.length; i++) {
         if (f[i] === '#') return true;
-        if (i >= t.length) return false;
-        if (f[i] !== '+' && f[i] !== t[i]) return false;
+        if (start > topic.length) return false;
+        let end = topic.indexOf('/', start);
+        if (end < 0) end = topic.length;
+        if (f[i] !== '+' && (end - start !== f[i].length || !topic.startsWith(f[i], start))) return false;
+        start = end + 1;
     }
-    return f.length === t.length;
+    return start > topic.length;
 }

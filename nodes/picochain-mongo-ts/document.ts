@@ -66,11 +66,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Finds a key starting with `$` or containing `.` anywhere in `v` (depth-limited); returns its path or null. */
 export function findUnsafeKey(v: unknown, path = '', depth = 0): string | null {
     if (depth > 8 || typeof v !== 'object' || v === null || v instanceof Date || Buffer.isBuffer(v)) return null;
-    for (const k of Object.keys(v as object)) {
+    for (const k in v as object) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        // the path is only built for a key that is refused or holds an object (most hold numbers)
+        const unsafe = k.startsWith('$') || k.includes('.');
+        const inner = (v as Record<string, unknown>)[k];
+        if (!unsafe && (typeof inner !== 'object' || inner === null)) continue;
         const p = path ? `${path}.${k}` : k;
-        if (k.startsWith('$') || k.includes('.')) return p;
-        const inner = findUnsafeKey((v as Record<string, unknown>)[k], p, depth + 1);
-        if (inner) return inner;
+        if (unsafe) return p;
+        const found = findUnsafeKey(inner, p, depth + 1);
+        if (found) return found;
     }
     return null;
 }

@@ -18,8 +18,8 @@
  * Records are numbered in append order (`n`, from 0 at each open). The consumer takes them in order
  * (`take`) and confirms them (`confirm`) in any order; a segment file is deleted once every record in
  * it is confirmed. The newest records (at most `memoryRecords`) are also kept in memory with the
- * value given to `append`; when more wait, that memory is dropped and the consumer reads them back
- * from disk (payload only), so memory stays flat however long the consumer is away.
+ * value given to `append`; when more wait, the older half of that memory is dropped and the consumer
+ * reads those back from disk (payload only), so memory stays flat however long the consumer is away.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -243,8 +243,9 @@ export class Spool<T> {
         this.bytes += rec.length;
         const n = this.nextN++;
         if (this.memory.length >= this.memoryRecords) {
-            // the consumer lags: forget the values, it reads these records back from disk
-            this.memory = [];
+            // the consumer lags: forget the older half of the values (it reads those back from disk);
+            // the newer half stays, so a burst past the bound is not all read back and parsed again
+            this.memory.splice(0, Math.ceil(this.memory.length / 2));
         }
         if (this.memoryRecords > 0) this.memory.push({ n, payload: rec.subarray(RECORD_HEADER), value });
         return n;

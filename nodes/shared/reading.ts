@@ -378,6 +378,8 @@ export function checkReading(input: unknown, opts: { now: Date; path?: string })
         }
         // one spelling per unit ("%RH" is stored as "%")
         if (field === 'unit' && typeof v === 'string') v = normUnit(v) ?? v;
+        // the sensor's limits once for its six statistics (sensor and unit come before them)
+        if (rule.stat !== undefined && ctx.limits === undefined && ctx.sensor !== undefined) ctx.limits = statLimits(ctx.sensor, ctx.unit ?? null, ctx.temperature);
         const p = fieldProblem(field, v, ctx);
         if (p) throw new ReadingCheckError(problemText(p, path ? `${path}.${field}` : field), p);
         out[field] = rule.type === 'date' ? reviveDate(v) : v;

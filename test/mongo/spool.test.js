@@ -164,6 +164,17 @@ describe('picochain-mongo-ts spool (real files)', function () {
         assert.deepStrictEqual(got.filter((r) => !r.fromDisk).map((r) => r.value.i), got.filter((r) => !r.fromDisk).map(idx));
     });
 
+    it('past memoryRecords forgets the older half of the values, not all of them', async function () {
+        const s = spool(tempDir(), { memoryRecords: 10 });
+        for (let i = 0; i < 11; i++) s.append(rec(i), { i });
+        assert.strictEqual(s.inMemory, 6, 'the newest 5 kept, and the one appended');
+        await s.sync();
+        const got = takeAll(s);
+        assert.deepStrictEqual(got.map(idx), [...Array(11).keys()]);
+        assert.deepStrictEqual(got.map((r) => r.fromDisk), [true, true, true, true, true, false, false, false, false, false, false]);
+        assert.deepStrictEqual(got.filter((r) => !r.fromDisk).map((r) => r.value.i), [5, 6, 7, 8, 9, 10]);
+    });
+
     it('does not hand out a record read back from disk before it is synced, nor anything after it', async function () {
         const dir = tempDir();
         const s = spool(dir, { memoryRecords: 2 });

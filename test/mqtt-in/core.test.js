@@ -22,6 +22,15 @@ describe('picochain-broker topic filters', function () {
             ['+/x', '$SYS/x', false],
             ['$SYS/#', '$SYS/broker/load', true],
             ['$share/g/picochain/+/+/stats', 'picochain/demo/f/stats', true],
+            // empty levels and topics one level longer or shorter than the filter
+            ['a/+', 'a/', true],
+            ['a/+', 'a', false],
+            ['+/+', '/x', true],
+            ['a/b', 'a/b/', false],
+            ['a/b', 'a/bc', false],
+            ['a/bc', 'a/b', false],
+            ['a', 'a/b', false],
+            ['a/', 'a/', true],
         ];
         for (const [f, t, want] of cases) assert.strictEqual(topicMatches(f, t), want, `${f} vs ${t}`);
     });
