@@ -326,7 +326,7 @@ export = function (RED: NodeAPI) {
             errors++;
             statusDue = true;
             done(toError(e));
-        });
+        }, (total) => node.warn(t('warn.gate-refused', { total, max: GATE_MAX_QUEUED })));
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
 
         /** The saved devices: this version's per-device snapshots, else version 1's single state, else this process's copy. */

@@ -191,7 +191,7 @@ export = function (RED: NodeAPI) {
             errors++;
             showStatus();
             done(e instanceof RegistryError ? new Error(t(`errors.${e.key}`, e.args)) : toError(e));
-        });
+        }, (total) => node.warn(t('warn.gate-refused', { total, max: GATE_MAX_QUEUED })));
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => gate.input(msg, send, done));
 
         function becomeReady(): void {

@@ -5,7 +5,8 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { InputGate, GATE_MAX_QUEUED } = require('../../dist/nodes/shared/input-gate');
+const { InputGate, GATE_MAX_QUEUED, GATE_REPORT_MS } = require('../../dist/nodes/shared/input-gate');
+const { sleep } = require('../support/wait');
 
 describe('input gate (messages held while a node loads its state)', () => {
     it('holds up to its limit in order, refuses the next with the node\'s error, and runs what it held once open', () => {
@@ -22,6 +23,30 @@ describe('input gate (messages held while a node loads its state)', () => {
         assert.ok(handled.every((m, i) => m === i), 'in arrival order');
         gate.input('late', null, () => undefined);
         assert.strictEqual(handled[handled.length - 1], 'late', 'once open, a message runs at once');
+    });
+
+    it('logs its refusals (a Catch node takes their errors, and Node-RED logs none): at once, then at most every interval with the running count, and the total when it opens', async () => {
+        assert.strictEqual(GATE_REPORT_MS, 10000, 'at most one line every 10 s');
+        const reports = [];
+        const gate = new InputGate(() => undefined, 2, () => new Error('queue full'), (e, done) => done(e), (total) => reports.push(total), 60);
+        const push = (n) => { for (let i = 0; i < n; i++) gate.input(i, null, () => undefined); };
+        push(2);
+        assert.deepStrictEqual(reports, [], 'nothing refused yet');
+        push(3);
+        assert.deepStrictEqual(reports, [1], 'the first refusal at once');
+        await sleep(90);
+        assert.deepStrictEqual(reports, [1, 3], 'the running count after the interval');
+        await sleep(90);
+        assert.deepStrictEqual(reports, [1, 3], 'no line while nothing more is refused');
+        push(1);
+        assert.deepStrictEqual(reports, [1, 3, 4], 'refusing again after a quiet interval: at once');
+        push(2);
+        assert.deepStrictEqual(reports, [1, 3, 4], 'within the interval: held back');
+        gate.open();
+        assert.deepStrictEqual(reports, [1, 3, 4, 6], 'the total when the gate opens');
+        assert.strictEqual(gate.refused, 6);
+        await sleep(90);
+        assert.deepStrictEqual(reports, [1, 3, 4, 6], 'nothing after it opened');
     });
 
     it('the limit the alert and registry help texts state (en-US, fr) is the gate\'s', () => {
