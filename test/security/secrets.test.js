@@ -86,6 +86,7 @@ describe('npm start with a password everywhere', function () {
     let port;
     let ws;
     let exported;
+    let outAtBanner = '';
 
     before(async function () {
         if (!services.ferretdbPath()) this.skip();
@@ -106,6 +107,7 @@ describe('npm start with a password everywhere', function () {
         child.stdout.on('data', (d) => { out += d; });
         child.stderr.on('data', (d) => { out += d; });
         await until(() => /Ctrl-C stops everything/.test(out), () => `the banner:\n${out}`, 90000, { every: 100 });
+        outAtBanner = out;
         // what the editor receives: every node status, debug message and notification
         ws = new WebSocket(`ws://127.0.0.1:${port}/comms`, { headers: { Authorization: basic('admin', S.editor) } });
         ws.on('message', (d) => comms.push(String(d)));
@@ -139,6 +141,10 @@ describe('npm start with a password everywhere', function () {
             await c.endAsync();
             await db.close();
         }
+    });
+
+    it('the first start: Node-RED logs in to the broker with its identity from its first connection (no refused login)', function () {
+        assert.doesNotMatch(outAtBanner, /MQTT: refused|broker refused the connection/, outAtBanner);
     });
 
     it('one guard: pages and sockets need a login in any letter case; the viewer sees the dashboards only; the editor needs no second login', async function () {
