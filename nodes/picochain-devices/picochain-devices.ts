@@ -17,6 +17,12 @@ import { translator } from '../shared/catalog';
 const CACHE_KEY = 'picochainDevices';
 /** Node context key of assignments not yet written when the node closed (written at the next start). */
 const PENDING_KEY = 'picochainDevicesPending';
+/**
+ * New devices and sensors change the registry, and each change sends the whole list (output 2).
+ * A burst of new boards (a fleet's first start, a replayed backlog) changes it with nearly every
+ * reading: the list then goes out at once and afterwards at most this often, the last one always.
+ */
+const LIST_EVERY_MS = 1000;
 /** Date fields of a change, revived after a trip through a context store. */
 const DATE_FIELDS = ['firstSeen', 'updatedAt', 'assignedAt'];
 /** Readings held until the registry is known; after this wait they go on unannotated (ms). */
@@ -81,6 +87,18 @@ export = function (RED: NodeAPI) {
 
         function listMessage(changed?: string): NodeMessage {
             return { topic: 'devices', payload: registry.list().map(listed), ...(changed ? { device: changed } : {}) } as NodeMessage;
+        }
+
+        let listTimer: ReturnType<typeof setTimeout> | null = null;
+        let listOwed = false;
+        /** The list after devices or sensors were learned: at once, then at most every LIST_EVERY_MS. */
+        function listSoon(): void {
+            if (listTimer !== null) { listOwed = true; return; }
+            node.send([null, listMessage()]);
+            listTimer = setTimeout(() => {
+                listTimer = null;
+                if (listOwed && !closing) { listOwed = false; listSoon(); }
+            }, LIST_EVERY_MS);
         }
 
         function cache(): void {
@@ -159,7 +177,7 @@ export = function (RED: NodeAPI) {
                 // an array from several devices goes on as one message per device, each with its own cabinet
                 : devices.map((d) => ({ ...RED.util.cloneMessage(msg), payload: list.filter((r) => r.device === d), cabinet: registry.cabinet(d) }) as NodeMessage);
             for (const m of out) send([m, null]);
-            if (changed) { send([null, listMessage()]); showStatus(); }
+            if (changed) { listSoon(); showStatus(); }
         }
 
         function handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
@@ -237,6 +255,7 @@ export = function (RED: NodeAPI) {
 
         node.on('close', (_removed: boolean, done: () => void) => {
             closing = true;
+            if (listTimer !== null) clearTimeout(listTimer);
             for (const x of timers) { clearTimeout(x); clearInterval(x as unknown as ReturnType<typeof setInterval>); }
             status.close();
             gate.drop();
