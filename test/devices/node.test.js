@@ -47,15 +47,20 @@ describe('picochain-devices node against FerretDB', function () {
         return new Promise((resolve) => helper.load([configNode, ...nodes], [cfg(), ...flow], { cfg: { user: '', password: '' } }, resolve));
     }
 
-    it('records unknown devices and their sensors, annotates readings, and takes assignments from a page', async function () {
-        await col.insertOne({ _id: 'freezer-1', kind: 'freezer', name: 'Freezer 1', location: 'depot', sensors: { probe1: { unit: '°C' } }, firstSeen: new Date() });
+    /** A devices node with its readings and lists collected, once it has sent its first list. */
+    async function startWithList() {
         await load([devicesNode], [
             { id: 'dev', type: 'picochain-devices', mongo: 'cfg', collection: 'devices', reload: '0', wires: [['rd'], ['list']] },
             { id: 'rd', type: 'helper' }, { id: 'list', type: 'helper' },
         ]);
         const out = collect({ readings: 'rd', lists: 'list' });
-        const dev = helper.getNode('dev');
         await until(() => out.lists.length >= 1, 'the list at start', 15000);
+        return { out, dev: helper.getNode('dev') };
+    }
+
+    it('records unknown devices and their sensors, annotates readings, and takes assignments from a page', async function () {
+        await col.insertOne({ _id: 'freezer-1', kind: 'freezer', name: 'Freezer 1', location: 'depot', sensors: { probe1: { unit: '°C' } }, firstSeen: new Date() });
+        const { out, dev } = await startWithList();
         dev.receive({ payload: reading('freezer-1', 'probe1', -18) });
         dev.receive({ payload: reading('pico01', 'temperature', 4, '°C', 'legacy') });
         dev.receive({ payload: reading('pico01', 'humidity', 80, '%', 'legacy') });
@@ -105,13 +110,7 @@ describe('picochain-devices node against FerretDB', function () {
     });
 
     it('a burst of 600 new boards: every reading annotated, the device list sent at once and then at most once a second, the last one complete', async function () {
-        await load([devicesNode], [
-            { id: 'dev', type: 'picochain-devices', mongo: 'cfg', collection: 'devices', reload: '0', wires: [['rd'], ['list']] },
-            { id: 'rd', type: 'helper' }, { id: 'list', type: 'helper' },
-        ]);
-        const out = collect({ readings: 'rd', lists: 'list' });
-        const dev = helper.getNode('dev');
-        await until(() => out.lists.length >= 1, 'the list at start', 15000);
+        const { out, dev } = await startWithList();
         const atStart = out.lists.length;
         const t0 = Date.now();
         for (let i = 0; i < 600; i++) dev.receive({ payload: reading(`burst-${i}`, 'probe1', 4) });
