@@ -201,15 +201,13 @@ function report(results, outages, ferret, started) {
             lines.push('', `Issue 8 targets, picochain with shipped settings: ≥ 0.8× raw: **${fmt(pc / raw, 2)}×** (${verdict(pc / raw >= 0.8)}); `
                 + `≥ 5× node-red-node-mongodb: **${fmt(pc / nrm, 1)}×** (${verdict(pc / nrm >= 5)}). A run that lost readings shows the rate of what it stored.`);
             // the machine is shared: each round's own ratios show how much of a median is noise
-            const perRound = (other) => results.filter((r) => r.name === 'picochain').map((r) => {
+            const perRound = (name, other, digits) => results.filter((r) => r.name === name).map((r) => {
                 const o = results.find((x) => x.name === other && x.round === r.round);
-                return o ? fmt(r.rate / o.rate, other === 'raw' ? 2 : 1) : '–';
+                return o ? fmt(r.rate / o.rate, digits) : '–';
             }).join(', ');
-            if (!Number.isNaN(raw)) lines.push('', `Each round, picochain ÷ raw of the same round: ${perRound('raw')}.`
-                + (Number.isNaN(nrm) ? '' : ` picochain ÷ node-red-node-mongodb: ${perRound('nr-mongodb')}; raw ÷ node-red-node-mongodb: ${results.filter((r) => r.name === 'raw').map((r) => {
-                    const o = results.find((x) => x.name === 'nr-mongodb' && x.round === r.round);
-                    return o ? fmt(r.rate / o.rate, 1) : '–';
-                }).join(', ')} (the 5× target asks picochain for nearly what raw itself reaches).`));
+            if (!Number.isNaN(raw)) lines.push('', `Each round, picochain ÷ raw of the same round: ${perRound('picochain', 'raw', 2)}.`
+                + (Number.isNaN(nrm) ? '' : ` picochain ÷ node-red-node-mongodb: ${perRound('picochain', 'nr-mongodb', 1)}; `
+                    + `raw ÷ node-red-node-mongodb: ${perRound('raw', 'nr-mongodb', 1)} (the 5× target asks picochain for nearly what raw itself reaches).`));
         }
         lines.push('');
         sections.pipeline = lines.join('\n');

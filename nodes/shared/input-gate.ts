@@ -63,11 +63,12 @@ export class InputGate<M, S> {
         this.queue.push([msg, send, done]);
     }
 
-    /** Reports refusals not yet reported, then waits `reportEveryMs` before the next report. */
-    private reportRefused(): void {
+    /** Reports refusals not yet reported; with `rearm`, waits `reportEveryMs` before the next report. */
+    private reportRefused(rearm = true): void {
         if (this.refusedTotal === this.reportedTotal) return;
         this.reportedTotal = this.refusedTotal;
         this.report(this.refusedTotal);
+        if (!rearm) return;
         this.reportTimer = setTimeout(() => { this.reportTimer = null; this.reportRefused(); }, this.reportEveryMs);
         this.reportTimer.unref?.();
     }
@@ -83,8 +84,7 @@ export class InputGate<M, S> {
         this.ready = true;
         // the final count, now: an open gate refuses nothing more
         this.stopReports();
-        this.reportRefused();
-        this.stopReports();
+        this.reportRefused(false);
         const waiting = this.queue;
         this.queue = [];
         for (const [m, s, d] of waiting) this.handle(m, s, d);

@@ -6,7 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { InputGate, GATE_MAX_QUEUED, GATE_REPORT_MS } = require('../../dist/nodes/shared/input-gate');
-const { sleep } = require('../support/wait');
+const { sleep, until } = require('../support/wait');
 
 describe('input gate (messages held while a node loads its state)', () => {
     it('holds up to its limit in order, refuses the next with the node\'s error, and runs what it held once open', () => {
@@ -28,15 +28,19 @@ describe('input gate (messages held while a node loads its state)', () => {
     it('logs its refusals (a Catch node takes their errors, and Node-RED logs none): at once, then at most every interval with the running count, and the total when it opens', async () => {
         assert.strictEqual(GATE_REPORT_MS, 10000, 'at most one line every 10 s');
         const reports = [];
-        const gate = new InputGate(() => undefined, 2, () => new Error('queue full'), (e, done) => done(e), (total) => reports.push(total), 60);
+        const every = 100;
+        const gate = new InputGate(() => undefined, 2, () => new Error('queue full'), (e, done) => done(e), (total) => reports.push(total), every);
         const push = (n) => { for (let i = 0; i < n; i++) gate.input(i, null, () => undefined); };
         push(2);
         assert.deepStrictEqual(reports, [], 'nothing refused yet');
+        const t0 = Date.now();
         push(3);
         assert.deepStrictEqual(reports, [1], 'the first refusal at once');
-        await sleep(90);
+        await until(() => reports.length === 2, 'the second report', 5000, { every: 5 });
+        assert.ok(Date.now() - t0 >= every - 5, 'not before the interval');
         assert.deepStrictEqual(reports, [1, 3], 'the running count after the interval');
-        await sleep(90);
+        // the next interval passes with nothing refused: the timer stops (a loaded machine gets 4×)
+        await sleep(4 * every);
         assert.deepStrictEqual(reports, [1, 3], 'no line while nothing more is refused');
         push(1);
         assert.deepStrictEqual(reports, [1, 3, 4], 'refusing again after a quiet interval: at once');
@@ -45,7 +49,7 @@ describe('input gate (messages held while a node loads its state)', () => {
         gate.open();
         assert.deepStrictEqual(reports, [1, 3, 4, 6], 'the total when the gate opens');
         assert.strictEqual(gate.refused, 6);
-        await sleep(90);
+        await sleep(2 * every);
         assert.deepStrictEqual(reports, [1, 3, 4, 6], 'nothing after it opened');
     });
 
