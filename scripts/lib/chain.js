@@ -125,6 +125,23 @@ function hashPassword(password) {
 const NO_DEDUPE = new Proxy({}, { get: () => undefined, set: () => true });
 
 /**
+ * aedes 0.51 sends a session's queued messages on reconnect through persistence.outgoingUpdate and
+ * reads `packet.writeCallback` before it looks at the error; aedes-persistence 11 calls back with
+ * the error alone when the message is gone ("no such packet": the same client acknowledged it on
+ * its previous connection meanwhile, as Node-RED's broker node does when a full deploy replaces
+ * it). That TypeError ended the whole process (npm start: broker and Node-RED; seen once in the
+ * durability redeploy test). Called back with the client and packet too, aedes closes that one
+ * connection with the error; the client reconnects and gets the rest of its queue.
+ */
+function tolerantOutgoingUpdate(persistence) {
+    const update = persistence.outgoingUpdate.bind(persistence);
+    persistence.outgoingUpdate = (client, packet, cb) => (cb
+        ? update(client, packet, (err, c, p) => cb(err, c || client, p || packet))
+        : update(client, packet));
+    return persistence;
+}
+
+/**
  * Starts aedes on host:port; with `identities` (broker-auth.js), each client must be one of them.
  * With `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on
  * disk (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
@@ -135,7 +152,7 @@ async function startAedes({ host, port, identities, log, persistenceDir }) {
     if (persistenceDir) {
         const { Level } = require('level');
         fs.mkdirSync(persistenceDir, { recursive: true, mode: 0o700 });
-        persistence = require('aedes-persistence-level')(new Level(persistenceDir));
+        persistence = tolerantOutgoingUpdate(require('aedes-persistence-level')(new Level(persistenceDir)));
     }
     // aedes 0.x: createBroker is the constructor and returns the broker; 1.x returns a promise of it
     const aedes = await Aedes.createBroker(persistence ? { persistence } : {});

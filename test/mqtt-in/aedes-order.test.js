@@ -1,7 +1,8 @@
 'use strict';
 // The embedded broker of npm start (scripts/lib/chain.js startAedes, aedes with LevelDB sessions)
 // delivers a retained status followed at once by a frame: both reach a persistent subscriber
-// (aedes' own dedupe dropped the status when the frame overtook it).
+// (aedes' own dedupe dropped the status when the frame overtook it); a queued message that is gone
+// when aedes updates it does not end the process.
 const assert = require('assert');
 const fs = require('fs');
 const mqtt = require('mqtt');
@@ -29,6 +30,17 @@ describe('embedded aedes: retained messages are not lost behind later ones', fun
         await new Promise((resolve, reject) => { c.once('connect', resolve); c.once('error', reject); });
         return c;
     }
+
+    it('a queued message gone before aedes updates it (acknowledged on the previous connection) is reported, not a crash', async () => {
+        // what aedes does for each queued message when a persistent client reconnects (handlers/connect.js
+        // emptyQueue): outgoingUpdate, then its callback reads packet.writeCallback before the error
+        const client = { id: 'nr-gone' };
+        const packet = { cmd: 'publish', topic: 'picochain/lab/f/stats', payload: Buffer.from('x'), qos: 1, messageId: 7, brokerId: broker.aedes.id, brokerCounter: 424242, writeCallback: () => undefined };
+        const [err, c, p] = await new Promise((resolve) => broker.aedes.persistence.outgoingUpdate(client, packet, (...a) => resolve(a)));
+        assert.match(String(err && err.message), /no such packet/);
+        assert.strictEqual(c, client);
+        assert.strictEqual(p.writeCallback, packet.writeCallback, 'the packet comes back with the error');
+    });
 
     it('a persistent subscriber gets each of 100 retained statuses and the frame published right after it', async () => {
         const sub = await client({ clientId: 'nr-order', clean: false });
