@@ -13,9 +13,9 @@ const brokerAuth = require('./broker-auth');
 const secrets = require('./secrets');
 const { seedBrokerCredentials, setBrokerCredentials } = require('./broker-credentials');
 const { installGuard } = require('./http-guard');
+const { startAedes, isLoopback } = require('./embedded-broker');
 
 const ROOT = path.join(__dirname, '..', '..');
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** Flow files deployed on a fresh user dir, merged in this order (the chain tab is in both). */
 const SHIPPED_FLOWS = ['examples/full chain with node-red-dashboard.json', 'examples/full chain with Dashboard 2.0.json'];
 /**
@@ -46,8 +46,6 @@ function checkPortFree(port, host, what, flag) {
         srv.listen(port, host, () => srv.close(() => resolve()));
     });
 }
-
-function isLoopback(host) { return LOOPBACK.has(host) || /^127\./.test(host); }
 
 /**
  * Checks the options and fills in defaults. Pure (no I/O) so the safety rule is unit-tested:
@@ -119,67 +117,6 @@ function resolveOptions(o = {}, env = process.env) {
 /** A bcrypt hash for Node-RED's adminAuth (bcryptjs ships with node-red). */
 function hashPassword(password) {
     return require('bcryptjs').hashSync(password, 10);
-}
-
-/** A client's aedes dedupe record that remembers nothing (see startAedes). */
-const NO_DEDUPE = new Proxy({}, { get: () => undefined, set: () => true });
-
-/**
- * aedes 0.51 sends a session's queued messages on reconnect through persistence.outgoingUpdate and
- * reads `packet.writeCallback` before it looks at the error; aedes-persistence 11 calls back with
- * the error alone when the message is gone ("no such packet": the same client acknowledged it on
- * its previous connection meanwhile, as Node-RED's broker node does when a full deploy replaces
- * it). That TypeError ended the whole process (npm start: broker and Node-RED; seen once in the
- * durability redeploy test). Called back with the client and packet too, aedes closes that one
- * connection with the error; the client reconnects and gets the rest of its queue.
- */
-function tolerantOutgoingUpdate(persistence) {
-    const update = persistence.outgoingUpdate.bind(persistence);
-    persistence.outgoingUpdate = (client, packet, cb) => (cb
-        ? update(client, packet, (err, c, p) => cb(err, c || client, p || packet))
-        : update(client, packet));
-    return persistence;
-}
-
-/**
- * Starts aedes on host:port; with `identities` (broker-auth.js), each client must be one of them.
- * With `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on
- * disk (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
- */
-async function startAedes({ host, port, identities, log, persistenceDir }) {
-    const Aedes = require('aedes');
-    let persistence;
-    if (persistenceDir) {
-        const { Level } = require('level');
-        fs.mkdirSync(persistenceDir, { recursive: true, mode: 0o700 });
-        persistence = tolerantOutgoingUpdate(require('aedes-persistence-level')(new Level(persistenceDir)));
-    }
-    // aedes 0.x: createBroker is the constructor and returns the broker; 1.x returns a promise of it
-    const aedes = await Aedes.createBroker(persistence ? { persistence } : {});
-    // aedes 0.51 drops a message to a client as a "duplicate" when a later message (higher broker
-    // counter) reached that client first, and its persistence reorders them: a retained status
-    // waits for its LevelDB store while the next frame overtakes it (moscajs/aedes#955, #994).
-    // Its dedupe only serves one client's overlapping subscriptions, which picochain's clients do
-    // not make (and QoS 1 allows a duplicate): off. test/mqtt-in/aedes-order.test.js
-    aedes.on('client', (client) => { client.duplicates = NO_DEDUPE; });
-    const auth = identities ? brokerAuth.installBrokerAuth(aedes, identities, { log }) : null;
-    const server = net.createServer(aedes.handle);
-    const sockets = new Set();
-    server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-    await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, host, resolve); });
-    const actualPort = server.address().port;
-    return {
-        port: actualPort,
-        url: `mqtt://${isLoopback(host) ? '127.0.0.1' : host}:${actualPort}`,
-        aedes,
-        async stop() {
-            if (auth) auth.stop();
-            await new Promise((r) => aedes.close(() => r()));
-            for (const s of sockets) s.destroy();
-            await new Promise((r) => server.close(() => r()));
-            if (persistence) await new Promise((r) => persistence.destroy(() => r()));
-        },
-    };
 }
 
 /** Starts a mongod found on PATH with its data under dataDir. */
@@ -472,4 +409,4 @@ async function startChain(options = {}) {
     }
 }
 
-module.exports = { startChain, resolveOptions, checkPortFree, startAedes, shippedFlows, unknownTypes, hashPassword, StartError, SHIPPED_FLOWS, ROOT };
+module.exports = { startChain, resolveOptions, checkPortFree, shippedFlows, unknownTypes, hashPassword, StartError, SHIPPED_FLOWS, ROOT };

@@ -147,7 +147,7 @@ function ui1Fleet() {
     <td><span class="pc-badge" ng-class="d.presence === 'silent' ? 'pc-silent' : d.presence === 'offline' ? 'pc-off' : 'pc-on'" data-pc="presence">{{L[d.presence || 'unknown']}}</span></td>
     <td><span class="pc-badge pc-{{d.state === 'firing' ? d.severity : d.state === 'pending' ? 'pending' : 'ok'}}">{{alertText(d.state, d.severity)}}</span></td>
     <td data-pc="fw">{{d.fw || '—'}}</td><td>{{ago(d.lastSeen)}}</td><td class="n" data-pc="windows">{{d.windows}}</td><td class="n" data-pc="stored">{{d.stored}}</td>
-    <td class="n">{{d.gaps}}</td><td class="n">{{d.replays}}</td><td class="n" data-pc="conflicts">{{d.conflicts}}</td>
+    <td class="n" data-pc="gaps">{{d.gaps}}</td><td class="n" data-pc="replays">{{d.replays}}</td><td class="n" data-pc="conflicts">{{d.conflicts}}</td>
     <td class="n">{{d.buffered === null ? '—' : d.buffered}}</td><td class="n">{{d.dropped === null ? '—' : d.dropped}}</td><td class="n">{{d.rssi || '—'}}</td>
   </tr>
 </table>
@@ -261,7 +261,7 @@ function ui2Fleet() {
       <td><span :class="['pc-badge', d.presence === 'silent' ? 'pc-silent' : d.presence === 'offline' ? 'pc-off' : 'pc-on']" data-pc="presence">{{ L()[d.presence || 'unknown'] }}</span></td>
       <td><span :class="['pc-badge', 'pc-' + (d.state === 'firing' ? d.severity : d.state === 'pending' ? 'pending' : 'ok')]">{{ alertText(d.state, d.severity) }}</span></td>
       <td data-pc="fw">{{ d.fw || '—' }}</td><td>{{ tick >= 0 ? ago(d.lastSeen) : '' }}</td><td class="n" data-pc="windows">{{ d.windows }}</td><td class="n" data-pc="stored">{{ d.stored }}</td>
-      <td class="n">{{ d.gaps }}</td><td class="n">{{ d.replays }}</td><td class="n" data-pc="conflicts">{{ d.conflicts }}</td>
+      <td class="n" data-pc="gaps">{{ d.gaps }}</td><td class="n" data-pc="replays">{{ d.replays }}</td><td class="n" data-pc="conflicts">{{ d.conflicts }}</td>
       <td class="n">{{ d.buffered === null ? '—' : d.buffered }}</td><td class="n">{{ d.dropped === null ? '—' : d.dropped }}</td><td class="n">{{ d.rssi || '—' }}</td>
     </tr>
   </table>

@@ -1,18 +1,19 @@
 'use strict';
-// The embedded broker of npm start (scripts/lib/chain.js startAedes, aedes with LevelDB sessions)
+// The embedded broker of npm start (scripts/lib/embedded-broker.js, aedes with LevelDB sessions)
 // delivers a retained status followed at once by a frame: both reach a persistent subscriber
 // (aedes' own dedupe dropped the status when the frame overtook it); a queued message that is gone
-// when aedes updates it does not end the process.
+// when aedes updates it does not end the process; one board's burst reaches every subscriber in the
+// order the board sent it.
 const assert = require('assert');
 const fs = require('fs');
 const mqtt = require('mqtt');
-const { startAedes } = require('../../scripts/lib/chain');
+const { startAedes } = require('../../scripts/lib/embedded-broker');
 const { tmpDir } = require('../../scripts/lib/services');
 const { untilWith } = require('../support/wait');
 
 const until = untilWith({ ms: 10000, every: 20 });
 
-describe('embedded aedes: retained messages are not lost behind later ones', function () {
+describe('embedded aedes: order and retained messages', function () {
     this.timeout(30000);
     let broker;
     let dir;
@@ -55,5 +56,34 @@ describe('embedded aedes: retained messages are not lost behind later ones', fun
             sent.push(`status-${i}`, `frame-${i}`);
         }
         await until(() => got.size === sent.length, () => `all ${sent.length}; missing ${sent.filter((m) => !got.has(m)).slice(0, 5)}`);
+    });
+
+    it("one board's burst of 500 (frames and retained statuses) reaches a persistent and a clean subscriber in the order it was sent", async () => {
+        // a board replaying its backlog: the packets arrive in few socket reads, and each QoS 1
+        // message waits for its LevelDB write to the persistent session's queue
+        const persistent = await client({ clientId: 'nr-burst', clean: false });
+        const clean = await client({ clientId: 'watcher-burst' });
+        const got = { persistent: [], clean: [] };
+        for (const [name, c] of Object.entries({ persistent, clean })) {
+            await c.subscribeAsync('picochain/burst/#', { qos: 1 });
+            c.on('message', (t, p) => got[name].push(p.toString()));
+        }
+        const board = await client({ clientId: 'fridge-burst' });
+        const sent = [];
+        board.stream.cork();
+        for (let i = 0; i < 500; i++) {
+            const status = i % 50 === 0;
+            const m = `${status ? 'status' : 'frame'}-${i}`;
+            board.publish(`picochain/burst/fridge-burst/${status ? 'status' : 'stats'}`, m, { qos: 1, retain: status });
+            sent.push(m);
+        }
+        process.nextTick(() => board.stream.uncork());
+        await until(() => got.persistent.length >= sent.length && got.clean.length >= sent.length, () => `persistent ${got.persistent.length}, clean ${got.clean.length} of ${sent.length}`);
+        const firstInversion = (a) => a.findIndex((m, i) => i > 0 && Number(m.split('-')[1]) < Number(a[i - 1].split('-')[1]));
+        for (const name of ['persistent', 'clean']) {
+            const at = firstInversion(got[name]);
+            assert.strictEqual(at, -1, `${name} subscriber: ${got[name][at]} came after ${got[name][at - 1]}`);
+            assert.deepStrictEqual(got[name], sent, `${name} subscriber: every message once, in order`);
+        }
     });
 });

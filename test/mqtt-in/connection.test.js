@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 const mqtt = require('mqtt');
 const { startMosquitto, tmpDir } = require('../../scripts/lib/services');
-const { startAedes } = require('../../scripts/lib/chain');
+const { startAedes } = require('../../scripts/lib/embedded-broker');
 const brokerAuth = require('../../scripts/lib/broker-auth');
 
 /** The embedded broker's identities with one server user (scripts/lib/broker-auth.js). */

@@ -8,7 +8,7 @@ const mqtt = require('mqtt');
 const helper = require('node-red-node-test-helper');
 const { MongoClient } = require('mongodb');
 const { startMosquitto, startFerretDB, tmpDir } = require('../../scripts/lib/services');
-const { startAedes } = require('../../scripts/lib/chain');
+const { startAedes } = require('../../scripts/lib/embedded-broker');
 const brokerAuth = require('../../scripts/lib/broker-auth');
 
 /** The embedded broker's identities with one server user (scripts/lib/broker-auth.js). */

@@ -7,7 +7,7 @@ const fs = require('fs');
 const path = require('path');
 const services = require('../../scripts/lib/services');
 const brokerAuth = require('../../scripts/lib/broker-auth');
-const { startAedes } = require('../../scripts/lib/chain');
+const { startAedes } = require('../../scripts/lib/embedded-broker');
 
 const DOCS_CONF = path.join(__dirname, '..', '..', 'docs', 'mosquitto.conf');
 
