@@ -12,21 +12,93 @@ function isLoopback(host) { return LOOPBACK.has(host) || /^127\./.test(host); }
 /** A client's aedes dedupe record that remembers nothing (see startAedes). */
 const NO_DEDUPE = new Proxy({}, { get: () => undefined, set: () => true });
 
+const NO_SUCH_PACKET = /no such packet/;
+
 /**
- * aedes 0.51 sends a session's queued messages on reconnect through persistence.outgoingUpdate and
- * reads `packet.writeCallback` before it looks at the error; aedes-persistence 11 calls back with
- * the error alone when the message is gone ("no such packet": the same client acknowledged it on
- * its previous connection meanwhile, as Node-RED's broker node does when a full deploy replaces
- * it). That TypeError ended the whole process (npm start: broker and Node-RED; seen once in the
- * durability redeploy test). Called back with the client and packet too, aedes closes that one
- * connection with the error; the client reconnects and gets the rest of its queue.
+ * A queued message that is gone when aedes comes to send it was acknowledged already (by the same
+ * client on its previous connection, e.g. before a full deploy replaced Node-RED's broker node; or
+ * its live copy): it is skipped. aedes 0.51 read `packet.writeCallback` before the error that
+ * aedes-persistence 11 returns alone ("no such packet"); that TypeError ended the whole process
+ * (npm start: broker and Node-RED; seen in the durability redeploy test). Other errors reach aedes
+ * with the client and packet, which closes that one connection.
  */
-function tolerantOutgoingUpdate(persistence) {
+function skipAcknowledged(persistence) {
     const update = persistence.outgoingUpdate.bind(persistence);
     persistence.outgoingUpdate = (client, packet, cb) => (cb
-        ? update(client, packet, (err, c, p) => cb(err, c || client, p || packet))
+        ? update(client, packet, (err, c, p) => {
+            if (err && NO_SUCH_PACKET.test(err.message) && typeof packet.writeCallback === 'function') packet.writeCallback();
+            else cb(err, c || client, p || packet);
+        })
         : update(client, packet));
     return persistence;
+}
+
+/**
+ * A resumed session gets its queue first, then what arrived meanwhile, each message once. aedes
+ * 0.51 sends a session's queue from LevelDB (connect.js emptyQueue) while it also delivers new
+ * messages live: Node-RED, back after a restart, got the boards' backlog shuffled with live frames
+ * (false sequence gaps, late frames and counter resets in the decoder), and every queued message
+ * that was also delivered live twice. So while a persistent client's queue is sent, its live
+ * deliveries wait (each is in the queue on disk already: one lost with the connection comes back
+ * at the next); then those the queue did not hold go out in order.
+ * test/mqtt-in/aedes-order.test.js
+ */
+function queueBeforeLive(aedes) {
+    const persistence = aedes.persistence;
+    /** client → { held: live packets in order, sent: queued messages sent, read, written, ended } */
+    const resuming = new WeakMap();
+    const key = (p) => (p.brokerId ? `${p.brokerId}:${p.brokerCounter}` : null);
+
+    function release(client, r) {
+        if (!r.ended || r.written < r.read || r.releasing) return;
+        r.releasing = true;
+        const deliverNext = () => {
+            if (client.closed) r.held.length = 0;
+            let packet = r.held.shift();
+            while (packet && r.sent.has(key(packet))) packet = r.held.shift(); // sent from the queue
+            if (packet) r.deliver(packet, deliverNext);
+            else resuming.delete(client);
+        };
+        deliverNext();
+    }
+
+    const preConnect = aedes.preConnect;
+    aedes.preConnect = (client, packet, cb) => {
+        if (packet.clean === false) {
+            // before aedes restores the session's subscriptions, which take client.deliverQoS
+            const r = { held: [], sent: new Set(), read: 0, written: 0, ended: false, releasing: false, deliver: client.deliverQoS };
+            resuming.set(client, r);
+            client.deliverQoS = (p, done) => {
+                const now = resuming.get(client);
+                if (!now) return r.deliver(p, done);
+                now.held.push(p);
+                setImmediate(done); // the publisher goes on: the message is in this session's queue on disk
+            };
+        }
+        preConnect.call(aedes, client, packet, cb);
+    };
+
+    const outgoingStream = persistence.outgoingStream.bind(persistence);
+    persistence.outgoingStream = (client) => {
+        const stream = outgoingStream(client);
+        const r = resuming.get(client);
+        if (r) {
+            stream.on('data', (p) => { r.read++; r.sent.add(key(p)); });
+            stream.once('end', () => { r.ended = true; release(client, r); });
+        }
+        return stream;
+    };
+    // until its queue is sent, a client's only updates are emptyQueue's (live ones are held): count them done
+    const update = persistence.outgoingUpdate.bind(persistence);
+    persistence.outgoingUpdate = (client, packet, cb) => {
+        const r = resuming.get(client);
+        if (r && !r.releasing && typeof packet.writeCallback === 'function') {
+            const next = packet.writeCallback;
+            packet.writeCallback = (...a) => { next(...a); r.written++; release(client, r); };
+        }
+        return update(client, packet, cb);
+    };
+    return aedes;
 }
 
 /**
@@ -72,17 +144,18 @@ async function startAedes({ host, port, identities, log, persistenceDir }) {
     if (persistenceDir) {
         const { Level } = require('level');
         fs.mkdirSync(persistenceDir, { recursive: true, mode: 0o700 });
-        persistence = tolerantOutgoingUpdate(require('aedes-persistence-level')(new Level(persistenceDir)));
+        persistence = skipAcknowledged(require('aedes-persistence-level')(new Level(persistenceDir)));
     }
     // aedes 0.x: createBroker is the constructor and returns the broker; 1.x returns a promise of it
     const aedes = await Aedes.createBroker(persistence ? { persistence } : {});
     // aedes 0.51 drops a message to a client as a "duplicate" when a later message (higher broker
     // counter) reached that client first, and its persistence reorders them: a retained status
     // waits for its LevelDB store while the next frame overtakes it (moscajs/aedes#955, #994).
-    // Its dedupe only serves one client's overlapping subscriptions, which picochain's clients do
-    // not make (and QoS 1 allows a duplicate): off. test/mqtt-in/aedes-order.test.js
+    // Its dedupe was there for a resumed session's queue against live copies, which
+    // queueBeforeLive does exactly: off. test/mqtt-in/aedes-order.test.js
     aedes.on('client', (client) => { client.duplicates = NO_DEDUPE; });
     inClientOrder(aedes);
+    if (persistence) queueBeforeLive(aedes);
     const auth = identities ? brokerAuth.installBrokerAuth(aedes, identities, { log }) : null;
     const server = net.createServer(aedes.handle);
     const sockets = new Set();
