@@ -55,7 +55,7 @@ const PAGE_JS = `function pcFoodlog(root, send) {
     var L = UI[lang];
     var me = Math.random().toString(36).slice(2);
     var now = new Date();
-    var st = { cabinets: null, chain: null, month: now.getFullYear() + '-' + ('0' + (now.getMonth() + 1)).slice(-2), model: null, acting: null, correcting: null, error: null, busy: false };
+    var st = { cabinets: null, chain: null, month: now.getFullYear() + '-' + ('0' + (now.getMonth() + 1)).slice(-2), model: null, acting: null, correcting: null, typed: '', refers: null, error: null, busy: false };
     function esc(s) { return String(s === null || s === undefined ? '' : s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); }
     function initials() { return (window.localStorage && localStorage.getItem('picochain-initials')) || ''; }
     function current() { var c = (st.cabinets || []).filter(function (x) { return x.chain === st.chain; })[0]; return c || null; }
@@ -69,7 +69,7 @@ const PAGE_JS = `function pcFoodlog(root, send) {
     function load() { var c = current(); if (c) { st.busy = true; render(); ask('log', { device: c.device, sensor: c.sensor, month: st.month }); } }
     function lines(a) { return (a || []).map(function (s) { return '<span class="line">' + esc(s) + '</span>'; }).join(''); }
     function actionForm(key) {
-        return '<div class="form"><input data-pc="action-text" list="pc-fl-presets" placeholder="' + esc(L.whatDone) + '">'
+        return '<div class="form"><input data-pc="action-text" list="pc-fl-presets" value="' + esc(st.typed) + '" placeholder="' + esc(L.whatDone) + '">'
             + '<button data-act="save" data-key="' + esc(key) + '" data-pc="action-save">' + esc(L.save) + '</button><button data-act="cancel">' + esc(L.cancel) + '</button></div>';
     }
     function render() {
@@ -103,15 +103,19 @@ const PAGE_JS = `function pcFoodlog(root, send) {
                 h.push(lines(r.out.slice(r.excursions.length)) + '</td><td>' + lines(r.gaps) + '</td><td>' + lines(r.actions));
                 if (r.entries.length > 1 || (r.entries.length && r.excursions.length)) h.push('<button data-act="correct" data-date="' + esc(r.date) + '" data-pc="correct">' + esc(L.correct) + '</button>');
                 if (st.correcting === r.date) {
-                    h.push('<div class="form"><select data-pc="refers">' + r.entries.map(function (e) { return '<option value="' + esc(e.id) + '">' + esc(e.text) + '</option>'; }).join('') + '</select>'
-                        + '<input data-pc="correction-text" placeholder="' + esc(L.correctionOf) + '…"><button data-act="save-correction" data-pc="correction-save">' + esc(L.save) + '</button><button data-act="cancel">' + esc(L.cancel) + '</button></div>');
+                    h.push('<div class="form"><select data-pc="refers">' + r.entries.map(function (e) { return '<option value="' + esc(e.id) + '"' + (e.id === st.refers ? ' selected' : '') + '>' + esc(e.text) + '</option>'; }).join('') + '</select>'
+                        + '<input data-pc="correction-text" value="' + esc(st.typed) + '" placeholder="' + esc(L.correctionOf) + '…"><button data-act="save-correction" data-pc="correction-save">' + esc(L.save) + '</button><button data-act="cancel">' + esc(L.cancel) + '</button></div>');
                 }
                 h.push('</td><td>' + esc(r.initials) + '</td><td>' + lines(r.supervisor) + (r.signable && !r.signed ? '<button data-act="sign" data-date="' + esc(r.date) + '" data-pc="sign-day">' + esc(L.sign) + '</button>' : '') + '</td></tr>');
             });
             h.push('</table></div>');
             h.push('<div data-pc="month-signoff">' + lines(m.monthSigned) + (m.monthSignable && !m.monthSigned.length ? '<button data-act="sign-month" data-pc="sign-month">' + esc(L.signMonth) + '</button>' : '') + '</div>');
         }
+        // an answer may arrive while someone types: the text and the cursor stay where they were
+        var typing = document.activeElement && root.contains(document.activeElement) ? document.activeElement.getAttribute('data-pc') : null;
         root.innerHTML = h.join('');
+        var field = typing === 'action-text' || typing === 'correction-text' || typing === 'initials' ? root.querySelector('[data-pc=' + typing + ']') : null;
+        if (field) { field.focus(); field.setSelectionRange(field.value.length, field.value.length); }
     }
     function download(f) {
         var bin = atob(f.base64), bytes = new Uint8Array(bin.length);
@@ -123,32 +127,40 @@ const PAGE_JS = `function pcFoodlog(root, send) {
         a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
     }
+    root.addEventListener('input', function (e) {
+        var pc = e.target.getAttribute('data-pc');
+        if (pc === 'action-text' || pc === 'correction-text') st.typed = e.target.value;
+        if (pc === 'initials' && window.localStorage) localStorage.setItem('picochain-initials', e.target.value.trim());
+    });
     root.addEventListener('change', function (e) {
         var pc = e.target.getAttribute('data-pc');
         if (pc === 'cabinet') { st.chain = e.target.value; st.model = null; load(); }
         if (pc === 'month' && e.target.value) { st.month = e.target.value; st.model = null; load(); }
         if (pc === 'initials' && window.localStorage) localStorage.setItem('picochain-initials', e.target.value.trim());
+        if (pc === 'refers') st.refers = e.target.value;
     });
     root.addEventListener('click', function (e) {
         var b = e.target.closest ? e.target.closest('[data-act]') : null;
         if (!b) return;
         var act = b.getAttribute('data-act'), c = current();
         if (act === 'pdf' || act === 'csv') { if (c) ask('report', { device: c.device, sensor: c.sensor, month: st.month, format: act }); return; }
-        if (act === 'act') { st.acting = b.getAttribute('data-key'); st.correcting = null; render(); return; }
-        if (act === 'cancel') { st.acting = null; st.correcting = null; render(); return; }
+        if (act === 'act') { st.acting = b.getAttribute('data-key'); st.correcting = null; st.typed = ''; render(); return; }
+        if (act === 'cancel') { st.acting = null; st.correcting = null; st.typed = ''; render(); return; }
         if (act === 'save') {
             var text = root.querySelector('[data-pc=action-text]').value.trim();
             if (!text || !c) return;
             var key = b.getAttribute('data-key');
             ask('action', { device: c.device, sensor: c.sensor, ref: key.slice(key.indexOf('|') + 1), text: text });
             st.acting = null;
+            st.typed = '';
             return;
         }
-        if (act === 'correct') { st.correcting = b.getAttribute('data-date'); st.acting = null; render(); return; }
+        if (act === 'correct') { st.correcting = b.getAttribute('data-date'); st.acting = null; st.typed = ''; render(); return; }
         if (act === 'save-correction') {
             var t = root.querySelector('[data-pc=correction-text]').value.trim();
             if (t) ask('correction', { refers: root.querySelector('[data-pc=refers]').value, text: t });
             st.correcting = null;
+            st.typed = '';
             return;
         }
         if (act === 'sign' && c) { ask('signoff', { device: c.device, sensor: c.sensor, scope: 'day', date: b.getAttribute('data-date') }); return; }

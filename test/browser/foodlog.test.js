@@ -59,11 +59,20 @@ describe('the Food safety page on both dashboards (Chromium)', function () {
         await page.waitForSelector('[data-pc=foodlog-page] [data-pc=month]', { timeout: 60000 });
         await page.fill('[data-pc=month]', '2026-03');
         await page.dispatchEvent('[data-pc=month]', 'change');
+        await shows(() => document.querySelectorAll('[data-pc=day]').length === 31, null, 'the 31 days of the month');
+    }
+
+    /**
+     * Waits up to 60 s for `test(arg)` in the page; else fails with what the page (and the day
+     * DAY, when arg is it) shows, and the chain's log.
+     */
+    async function shows(test, arg, what) {
         try {
-            await page.waitForFunction(() => document.querySelectorAll('[data-pc=day]').length === 31, null, { timeout: 60000 });
+            await page.waitForFunction(test, arg, { timeout: 60000 });
         } catch (err) {
-            const shown = await page.$eval('[data-pc=foodlog-page]', (e) => e.textContent.replace(/\s+/g, ' ').slice(0, 600));
-            throw new Error(`${err.message}; the page shows: ${shown}\n${chain.log().slice(-2000)}`);
+            const text = (sel, n) => page.$eval(sel, (e, max) => e.textContent.replace(/\s+/g, ' ').slice(0, max), n).catch((e) => `(${e.message})`);
+            const day = arg === DAY ? `; the day shows: ${await text(DAY, 1000)}` : '';
+            throw new Error(`${what} not shown: ${err.message}${day}; the page shows: ${await text('[data-pc=foodlog-page]', 600)}\n${chain.log().slice(-2000)}`);
         }
     }
 
@@ -78,10 +87,15 @@ describe('the Food safety page on both dashboards (Chromium)', function () {
         await page.dispatchEvent('[data-pc=initials]', 'change');
         await page.click(`${DAY} [data-pc=add-action]`);
         await page.fill(`${DAY} [data-pc=action-text]`, 'moved stock to freezer-1');
+        // an answer arriving while someone types (here: the month asked again) keeps the text
+        await page.evaluate(() => { window.pcRenders = 0; new MutationObserver(() => { window.pcRenders++; }).observe(document.querySelector('[data-pc=foodlog-page]'), { childList: true }); });
+        await page.dispatchEvent('[data-pc=month]', 'change');
+        await shows(() => window.pcRenders >= 2 && document.querySelectorAll('[data-pc=day]').length === 31, null, 'the month again');
+        assert.strictEqual(await page.inputValue(`${DAY} [data-pc=action-text]`), 'moved stock to freezer-1');
         await page.click(`${DAY} [data-pc=action-save]`);
-        await page.waitForFunction((sel) => /09:10 above: moved stock to freezer-1 \(JD\*/.test(document.querySelector(sel).textContent), DAY, { timeout: 60000 });
+        await shows((sel) => /09:10 above: moved stock to freezer-1 \(JD\*/.test(document.querySelector(sel).textContent), DAY, 'the action');
         await page.click(`${DAY} [data-pc=sign-day]`);
-        await page.waitForFunction((sel) => /JD\*, \d\d\/\d\d\/\d{4} \d\d:\d\d/.test(document.querySelector(sel).lastElementChild.textContent), DAY, { timeout: 60000 });
+        await shows((sel) => /JD\*, \d\d\/\d\d\/\d{4} \d\d:\d\d/.test(document.querySelector(sel).lastElementChild.textContent), DAY, 'the signature');
         assert.strictEqual(await page.$$eval(`${DAY} [data-pc=add-action]`, (b) => b.length), 0, 'the answered excursion offers no more action');
         assert.strictEqual(await layoutProblems(page), '');
         await page.$eval(DAY, (r) => r.scrollIntoView({ block: 'center' }));
