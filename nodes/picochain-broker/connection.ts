@@ -280,7 +280,7 @@ export class BrokerConnection extends EventEmitter {
         const safe = this.redact(reason);
         if (kind === 'protocol' && this.settings.protocol === 'auto' && this.protocol === 5) {
             this.protocol = 4;
-            this.log('info', 'the broker refused MQTT 5: connecting with MQTT 3.1.1 (session expiry is then up to the broker)');
+            this.log('info', 'the broker speaks MQTT 3.1.1, not 5: connecting with 3.1.1 (how long it keeps the session is then its own setting)');
             this.restart(0);
             return;
         }
