@@ -134,6 +134,35 @@ function inClientOrder(aedes) {
 }
 
 /**
+ * A board's QoS 1 message is acknowledged once it is stored: in the queue on disk of each
+ * persistent session (Node-RED's) and written to the connected subscribers. aedes 0.51 sends the
+ * PUBACK first and stores after (handlers/publish.js); a crash in between lost a message the board
+ * had been told was kept, and it then dropped it from its own buffer. Without replacing aedes'
+ * handler: the message is published while aedes asks whether it may be (authorizePublish, which
+ * may answer late), and the publish aedes makes after its PUBACK is then skipped.
+ * test/mqtt-in/aedes-order.test.js (SIGKILL of the broker mid-burst)
+ */
+function ackAfterStore(aedes) {
+    const publish = aedes.publish;
+    const stored = new WeakSet();
+    aedes.publish = (packet, client, done) => {
+        if (!stored.delete(packet)) return publish(packet, client, done);
+        const cb = typeof client === 'function' ? client : done;
+        if (cb) cb();
+    };
+    const authorize = aedes.authorizePublish;
+    aedes.authorizePublish = (client, packet, cb) => authorize.call(aedes, client, packet, (err) => {
+        if (err || !client || packet.qos !== 1) return cb(err);
+        publish(packet, client, (e) => {
+            if (e) return cb(e);
+            stored.add(packet);
+            cb(null);
+        });
+    });
+    return aedes;
+}
+
+/**
  * Starts aedes on host:port; with `identities` (broker-auth.js), each client must be one of them.
  * With `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on
  * disk (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
@@ -157,6 +186,7 @@ async function startAedes({ host, port, identities, log, persistenceDir }) {
     inClientOrder(aedes);
     if (persistence) queueBeforeLive(aedes);
     const auth = identities ? brokerAuth.installBrokerAuth(aedes, identities, { log }) : null;
+    ackAfterStore(aedes); // after the identities' authorizePublish, which it asks first
     const server = net.createServer(aedes.handle);
     const sockets = new Set();
     server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });

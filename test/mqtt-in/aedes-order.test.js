@@ -3,9 +3,12 @@
 // delivers a retained status followed at once by a frame: both reach a persistent subscriber
 // (aedes' own dedupe dropped the status when the frame overtook it); a queued message that is gone
 // when aedes sends it is skipped; one board's burst reaches every subscriber in the order the board
-// sent it; a resumed session gets its queue before what arrived meanwhile, each message once.
+// sent it; a resumed session gets its queue before what arrived meanwhile, each message once; a
+// message is acknowledged to its board only once stored (the broker killed mid-burst).
 const assert = require('assert');
 const fs = require('fs');
+const path = require('path');
+const { spawn } = require('child_process');
 const mqtt = require('mqtt');
 const { startAedes } = require('../../scripts/lib/embedded-broker');
 const { tmpDir } = require('../../scripts/lib/services');
@@ -25,8 +28,8 @@ describe('embedded aedes: order and retained messages', function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    async function client(opts) {
-        const c = mqtt.connect(broker.url, { reconnectPeriod: 0, ...opts });
+    async function client({ url = broker.url, ...opts }) {
+        const c = mqtt.connect(url, { reconnectPeriod: 0, ...opts });
         clients.push(c);
         await new Promise((resolve, reject) => { c.once('connect', resolve); c.once('error', reject); });
         return c;
@@ -114,5 +117,48 @@ describe('embedded aedes: order and retained messages', function () {
         assert.strictEqual(at, -1, `${got[at]} came after ${got[at - 1]}`);
         assert.deepStrictEqual(got, Array.from({ length: n }, (_, i) => i));
         assert.strictEqual(closed, false, 'the connection stayed up');
+    });
+
+    it('a message is acknowledged to the board only once it is in the session queue on disk: the broker killed mid-burst loses none of them', async function () {
+        this.timeout(60000);
+        const dir2 = tmpDir('aedes-kill');
+        const children = [];
+        const start = () => new Promise((resolve, reject) => {
+            const child = spawn(process.execPath, [path.join(__dirname, '..', 'support', 'aedes-child.js'), dir2], { stdio: ['ignore', 'pipe', 'inherit'] });
+            children.push(child);
+            child.stdout.on('data', (d) => { const m = /PORT (\d+)/.exec(String(d)); if (m) resolve({ child, url: `mqtt://127.0.0.1:${m[1]}` }); });
+            child.once('exit', (code) => reject(new Error(`the broker exited (${code})`)));
+        });
+        try {
+            let b = await start();
+            const nr = await mqtt.connectAsync(b.url, { clientId: 'nr-kill', clean: false, reconnectPeriod: 0 });
+            await nr.subscribeAsync('picochain/kill/#', { qos: 1 });
+            await nr.endAsync();
+            // a board sends 2 000 frames at once and is told "stored" for some before the power goes
+            const board = await mqtt.connectAsync(b.url, { clientId: 'fridge-kill', reconnectPeriod: 0 });
+            const sentById = new Map();
+            const acked = new Set();
+            board.on('packetsend', (p) => { if (p.cmd === 'publish') sentById.set(p.messageId, String(p.payload)); });
+            const killed = new Promise((resolve) => board.on('packetreceive', (p) => {
+                if (p.cmd !== 'puback') return;
+                acked.add(sentById.get(p.messageId));
+                if (acked.size === 200) { b.child.kill('SIGKILL'); resolve(); }
+            }));
+            board.on('error', () => undefined);
+            board.stream.cork();
+            for (let i = 0; i < 2000; i++) board.publish('picochain/kill/fridge-kill/stats', `frame-${i}`, { qos: 1 });
+            process.nextTick(() => board.stream.uncork());
+            await killed;
+            await new Promise((r) => b.child.once('exit', r));
+            board.end(true);
+            b = await start();
+            const after = await client({ url: b.url, clientId: 'nr-kill', clean: false });
+            const got = new Set();
+            after.on('message', (t, p) => got.add(String(p)));
+            await until(() => [...acked].every((m) => got.has(m)), () => `${[...acked].filter((m) => !got.has(m)).length} of the ${acked.size} acknowledged frames are not in the session after the restart, e.g. ${[...acked].filter((m) => !got.has(m)).slice(0, 3)}`);
+        } finally {
+            for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+            fs.rmSync(dir2, { recursive: true, force: true });
+        }
     });
 });
