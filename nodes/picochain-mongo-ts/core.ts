@@ -54,6 +54,12 @@ export class WriterCore {
     private readonly backoff: Backoff;
     private store: Store | null = null;
     private online = false;
+    /**
+     * After a failed write, a retry is a probe: one batch, and the status keeps saying the readings
+     * are spooled until a write lands (a retry against a database that is down can wait for its
+     * server selection for a long time, and the status said "written" meanwhile).
+     */
+    private probing = false;
     private failing = false;
     /** Entries taken from the spool whose write failed: written again first. */
     private retry: Entry[] = [];
@@ -136,6 +142,7 @@ export class WriterCore {
             this.pump();
         } else {
             this.online = false;
+            this.probing = false;
         }
         this.emitStatus();
     }
@@ -246,9 +253,9 @@ export class WriterCore {
 
     /** Starts batches while there is room in flight and something to write. */
     private pump(): void {
-        if (this.closed || !this.store || !this.online || this.retryTimer !== null) return;
+        if (this.closed || !this.store || (!this.online && !this.probing) || this.retryTimer !== null) return;
         if (this.closing && !this.draining) return;
-        while (this.writing < this.opts.inFlight) {
+        while (this.writing < (this.online ? this.opts.inFlight : 1)) {
             const untaken = this.retry.length + this.spool.untaken;
             if (untaken === 0) { this.firstUntakenAt = null; break; }
             const due = this.firstUntakenAt === null || this.replayLeft > 0 || this.clock.now() - this.firstUntakenAt >= this.opts.batchDelayMs;
@@ -347,6 +354,7 @@ export class WriterCore {
         const transient = isTransient(err);
         this.failing = !transient;
         this.online = false;
+        this.probing = false;
         let retryText = '';
         if (!this.closing && this.retryTimer === null) {
             // one backoff step per outage, not one per batch that was in flight when it began
@@ -354,7 +362,7 @@ export class WriterCore {
             retryText = `, retry in ${delay} ms`;
             this.retryTimer = this.clock.setTimeout(() => {
                 this.retryTimer = null;
-                this.online = this.store !== null;
+                this.probing = this.store !== null;
                 this.pump();
             }, delay);
         }
@@ -366,6 +374,7 @@ export class WriterCore {
     private batchWritten(batch: Entry[], verdict: Verdict[]): void {
         this.counters.batches++;
         this.online = true;
+        this.probing = false;
         this.failing = false;
         this.backoff.reset();
         const report = reportBatch(batch, verdict, this.recent);

@@ -105,6 +105,31 @@ describe('picochain-mongo-ts writer core (real spool, fake clock, fake store)', 
         assert.strictEqual(statuses.at(-1).key, 'ok');
     });
 
+    it('after a failed write a retry is one batch, and the status says "spooled" until a write lands', async function () {
+        const { core, clock, statuses } = makeWriter({ batchSize: 2, inFlight: 3, batchDelayMs: 0, retryMinMs: 250 });
+        const store = new FakeStore();
+        store.fail = netError();
+        core.setStore(store);
+        for (let i = 0; i < 8; i++) send(core, [mapped(i)]);
+        await clock.advance(0);
+        assert.strictEqual(core.status().key, 'spooled');
+        // the database is still away: the retry waits for it (the driver's server selection)
+        const release = store.hold();
+        const before = store.calls.length;
+        await clock.advance(250);
+        assert.strictEqual(store.calls.length - before, 1, 'one batch tries the database');
+        assert.strictEqual(store.active, 1);
+        assert.deepStrictEqual(core.status(), { fill: 'yellow', shape: 'ring', key: 'spooled', params: { n: 8 } });
+        const since = statuses.slice(statuses.findIndex((st) => st.key === 'spooled')).map((st) => st.key);
+        assert.ok(since.every((k) => k === 'spooled'), `statuses since the failure: ${since}`);
+        // it is back: the probe lands, the other batches follow
+        store.fail = null;
+        release();
+        await clock.advance(100);
+        assert.deepStrictEqual(seqs(store).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert.strictEqual(core.status().key, 'ok');
+    });
+
     it('writes at once when the connection comes back (no waiting for the backoff)', async function () {
         const { core, clock } = makeWriter({ batchSize: 2, batchDelayMs: 0, retryMinMs: 8000 });
         const store = new FakeStore();
