@@ -155,7 +155,7 @@ const PAGE_JS = `function pcFoodlog(root, send) {
             st.typed = '';
             return;
         }
-        if (act === 'correct') { st.correcting = b.getAttribute('data-date'); st.acting = null; st.typed = ''; render(); return; }
+        if (act === 'correct') { st.correcting = b.getAttribute('data-date'); st.acting = null; st.typed = ''; st.refers = null; render(); return; }
         if (act === 'save-correction') {
             var t = root.querySelector('[data-pc=correction-text]').value.trim();
             if (t) ask('correction', { refers: root.querySelector('[data-pc=refers]').value, text: t });
