@@ -45,12 +45,12 @@ function skipAcknowledged(persistence) {
  */
 function queueBeforeLive(aedes) {
     const persistence = aedes.persistence;
-    /** client → { held: live packets in order, sent: queued messages sent, read, written, ended } */
+    /** client → { held: live packets in order, sent: keys of the queued messages read, written: those sent, ended } */
     const resuming = new WeakMap();
     const key = (p) => (p.brokerId ? `${p.brokerId}:${p.brokerCounter}` : null);
 
     function release(client, r) {
-        if (!r.ended || r.written < r.read || r.releasing) return;
+        if (!r.ended || r.written < r.sent.size || r.releasing) return;
         r.releasing = true;
         const deliverNext = () => {
             if (client.closed) r.held.length = 0;
@@ -66,7 +66,7 @@ function queueBeforeLive(aedes) {
     aedes.preConnect = (client, packet, cb) => {
         if (packet.clean === false) {
             // before aedes restores the session's subscriptions, which take client.deliverQoS
-            const r = { held: [], sent: new Set(), read: 0, written: 0, ended: false, releasing: false, deliver: client.deliverQoS };
+            const r = { held: [], sent: new Set(), written: 0, ended: false, releasing: false, deliver: client.deliverQoS };
             resuming.set(client, r);
             client.deliverQoS = (p, done) => {
                 const now = resuming.get(client);
@@ -83,7 +83,7 @@ function queueBeforeLive(aedes) {
         const stream = outgoingStream(client);
         const r = resuming.get(client);
         if (r) {
-            stream.on('data', (p) => { r.read++; r.sent.add(key(p)); });
+            stream.on('data', (p) => r.sent.add(key(p)));
             stream.once('end', () => { r.ended = true; release(client, r); });
         }
         return stream;

@@ -131,11 +131,11 @@ describe('embedded aedes: order and retained messages', function () {
         });
         try {
             let b = await start();
-            const nr = await mqtt.connectAsync(b.url, { clientId: 'nr-kill', clean: false, reconnectPeriod: 0 });
+            const nr = await client({ url: b.url, clientId: 'nr-kill', clean: false });
             await nr.subscribeAsync('picochain/kill/#', { qos: 1 });
             await nr.endAsync();
             // a board sends 2 000 frames at once and is told "stored" for some before the power goes
-            const board = await mqtt.connectAsync(b.url, { clientId: 'fridge-kill', reconnectPeriod: 0 });
+            const board = await client({ url: b.url, clientId: 'fridge-kill' });
             const sentById = new Map();
             const acked = new Set();
             board.on('packetsend', (p) => { if (p.cmd === 'publish') sentById.set(p.messageId, String(p.payload)); });
