@@ -8,6 +8,9 @@
 //   writer core, spool in RAM  the same with the spool on /dev/shm (tmpfs: fdatasync costs nothing),
 //                              so the ratio of the two is what durability on disk costs
 //   node in Node-RED           picochain-mongo-ts in the real runtime, shipped defaults, one reading per message
+//   bare insertMany, FerretDB   the bare loop on a second FerretDB started with --log-format=text (what
+//     text log                  scripts/lib/services.js used before 'console'), in turn with the first:
+//                              what FerretDB's eager debug formatting of every inserted document costs
 // Usage: node scripts/build.js && node bench/writer.js [--readings 20000]   (~40 s)
 'use strict';
 const fs = require('fs');
@@ -16,6 +19,7 @@ const path = require('path');
 const { MongoClient } = require('mongodb');
 const helper = require('node-red-node-test-helper');
 const { startFerretDB } = require('../scripts/lib/services');
+const { cpuOf } = require('../test/durability/harness/node-red');
 const root = path.join(__dirname, '..');
 const configNode = require(path.join(root, 'dist/nodes/picochain-mongo-config/picochain-mongo-config.js'));
 const writerNode = require(path.join(root, 'dist/nodes/picochain-mongo-ts/picochain-mongo-ts.js'));
@@ -50,11 +54,12 @@ function reading(i) {
 }
 
 /** insertMany of prebuilt documents, DEFAULT_BATCH_SIZE per call, DEFAULT_IN_FLIGHT calls at once. */
-async function bareInsertMany(db) {
+async function bareInsertMany(db, ferretPid) {
     await prepareStore(db, SETTINGS); // same collection kind and index as the writer's
     const coll = db.collection('readings');
     const docs = Array.from({ length: READINGS }, (_, i) => toDocument(reading(i), FIELDS, new Date()).doc);
     let next = 0;
+    const f0 = cpuOf(ferretPid);
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const worker = async () => {
@@ -66,7 +71,32 @@ async function bareInsertMany(db) {
     };
     await Promise.all(Array.from({ length: DEFAULT_IN_FLIGHT }, worker));
     const s = seconds(t0);
-    return { rate: READINGS / s, s, cpu: cpuPerReading(c0), stored: await coll.countDocuments() };
+    const cpu = cpuPerReading(c0);
+    const ferretCpu = (cpuOf(ferretPid) - f0) / READINGS;
+    return { rate: READINGS / s, s, cpu, ferretCpu, stored: await coll.countDocuments() };
+}
+
+const LOG_ROUNDS = 3;
+/**
+ * The bare loop on the FerretDB started here (console log) and on a second one started with
+ * --log-format=text, in turn, LOG_ROUNDS each, a fresh database per round: medians of each.
+ */
+async function logFormats(client, ferret) {
+    const textFerret = await startFerretDB({ logFormat: 'text' });
+    const textClient = new MongoClient(textFerret.uri);
+    const runs = { console: [], text: [] };
+    try {
+        await textClient.connect();
+        for (let i = 0; i < LOG_ROUNDS; i++) {
+            runs.text.push(await bareInsertMany(textClient.db(`bench_log_${i}`), textFerret.pid()));
+            runs.console.push(await bareInsertMany(client.db(`bench_log_${i}`), ferret.pid()));
+        }
+    } finally {
+        await textClient.close();
+        await textFerret.cleanup();
+    }
+    const median = (rs) => [...rs].sort((a, b) => a.rate - b.rate)[Math.floor(rs.length / 2)];
+    return { console: median(runs.console), text: median(runs.text) };
 }
 
 /** The spool alone: append each encoded reading and ask for its sync, as the writer does per message. */
@@ -160,9 +190,9 @@ async function nodeRed(uri, db) {
     try {
         await client.connect();
         console.log(`FerretDB ${ferret.version} (SQLite) on ${ferret.uri}; ${READINGS} readings; batch ${DEFAULT_BATCH_SIZE}, ${DEFAULT_IN_FLIGHT} in flight; ${os.cpus().length} CPUs, spool in ${os.tmpdir()}`);
-        const row = (name, r, base, extra = '') => console.log(`${name.padEnd(34)} ${r.rate.toFixed(0).padStart(7)} readings/s (${r.s.toFixed(2)} s, ${r.cpu.toFixed(1).padStart(5)} µs CPU/reading here)${base ? `  ${(r.rate / base.rate).toFixed(2)}x bare insertMany` : '                    '}${extra}`);
-        const bare = await bareInsertMany(client.db('bench_bare'));
-        row('bare insertMany (prebuilt docs)', bare, null, `  ${bare.stored} stored`);
+        const row = (name, r, base, extra = '', baseName = 'bare insertMany') => console.log(`${name.padEnd(34)} ${r.rate.toFixed(0).padStart(7)} readings/s (${r.s.toFixed(2)} s, ${r.cpu.toFixed(1).padStart(5)} µs CPU/reading here)${base ? `  ${(r.rate / base.rate).toFixed(2)}x ${baseName}` : '                    '}${extra}`);
+        const bare = await bareInsertMany(client.db('bench_bare'), ferret.pid());
+        row('bare insertMany (prebuilt docs)', bare, null, `  ${bare.stored} stored, FerretDB ${bare.ferretCpu.toFixed(0)} µs CPU/reading`);
         const sp = await spoolAlone(path.join(tmp, 'spool-alone'));
         row('spool append+sync alone (disk)', sp, bare, `  ${sp.mb.toFixed(1)} MB, ${sp.groups} fdatasync`);
         const disk = await writerCore(client.db('bench_core_disk'), path.join(tmp, 'spool-core'));
@@ -174,10 +204,13 @@ async function nodeRed(uri, db) {
         }
         const red = await nodeRed(ferret.uri, 'bench_node');
         row('node in Node-RED, shipped defaults', red, bare, `  ${red.batches} batches`);
+        const logs = await logFormats(client, ferret);
+        row('bare insertMany, FerretDB text log', logs.text, logs.console, `; FerretDB ${logs.text.ferretCpu.toFixed(0)} µs CPU/reading against ${logs.console.ferretCpu.toFixed(0)} with console log (median of ${LOG_ROUNDS} rounds each, taken in turn)`, 'the same, console log');
         console.log(JSON.stringify({
             bench: 'writer', readings: READINGS, bareInsertManyPerS: Math.round(bare.rate), spoolAlonePerS: Math.round(sp.rate),
             coreDiskPerS: Math.round(disk.rate), cpuUsPerReading: { bare: +bare.cpu.toFixed(1), spool: +sp.cpu.toFixed(1), coreDisk: +disk.cpu.toFixed(1), nodeRed: +red.cpu.toFixed(1) }, coreTmpfsPerS: mem ? Math.round(mem.rate) : null, nodeRedPerS: Math.round(red.rate),
-            ratioCoreDisk: +(disk.rate / bare.rate).toFixed(2), ratioNodeRed: +(red.rate / bare.rate).toFixed(2),
+            ratioCoreDisk: +(disk.rate / bare.rate).toFixed(2), ferretCpuUsPerReading: { console: +logs.console.ferretCpu.toFixed(0), text: +logs.text.ferretCpu.toFixed(0) },
+            ratioTextOverConsoleLog: +(logs.text.rate / logs.console.rate).toFixed(2), ratioNodeRed: +(red.rate / bare.rate).toFixed(2),
             spoolDiskCost: mem ? +(disk.rate / mem.rate).toFixed(2) : null, totalSeconds: +((Date.now() - started) / 1000).toFixed(1),
         }));
     } finally {

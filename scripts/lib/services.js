@@ -125,6 +125,10 @@ function ferretdbPath() {
  * `auth: { user, password, database }`: SCRAM authentication (FerretDB's --test-enable-new-auth,
  * the only mode that refuses a wrong password) with that user created at start.
  * `tls: { cert, key }`: also a TLS listener (`tlsPort`, `tlsUri`).
+ * `logFormat`: 'console' (default) or 'text'. FerretDB 1.24 logs every SQL statement at debug level
+ * with its arguments (for an insert, every document as JSON); its 'text' and 'json' formats format
+ * them eagerly even at --log-level=warn, which took about a fifth of its CPU on inserts ('console'
+ * formats only what it prints). bench/writer.js measures the difference.
  */
 async function startFerretDB(opts = {}) {
     const bin = opts.bin || ferretdbPath();
@@ -144,7 +148,7 @@ async function startFerretDB(opts = {}) {
         child = spawn(bin, [
             '--handler=sqlite', `--sqlite-url=file:${sqliteDir}/`, `--listen-addr=${host}:${port}`,
             `--state-dir=${stateDir}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable',
-            '--log-level=warn', '--log-format=text',
+            '--log-level=warn', `--log-format=${opts.logFormat || 'console'}`,
             ...(opts.auth ? ['--test-enable-new-auth', `--setup-database=${opts.auth.database}`, `--setup-username=${opts.auth.user}`] : []),
             ...(opts.tls ? [`--listen-tls=${host}:${tlsPort}`, `--listen-tls-cert-file=${opts.tls.cert}`, `--listen-tls-key-file=${opts.tls.key}`] : []),
         ], {
