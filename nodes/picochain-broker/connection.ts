@@ -72,6 +72,12 @@ const RECONNECT_MS = 2000;
 const CONNECT_TIMEOUT_MS = 10000;
 /** Bounded graceful end on close before the socket is destroyed (the runtime gives 15 s in all). */
 export const END_WAIT_MS = 3000;
+/**
+ * Messages handed to the nodes before the connection lets the event loop turn. A socket read can
+ * hold thousands of messages; without a turn each stage of the flow (decode, writer) would take
+ * them all before the next one sees any, so the database waited for the whole wave.
+ */
+export const MESSAGES_PER_TURN = 256;
 
 export class BrokerConnection extends EventEmitter {
     private client: mqtt.MqttClient | null = null;
@@ -247,6 +253,7 @@ export class BrokerConnection extends EventEmitter {
         }
         this.client = client;
         this.hookAcks(client);
+        this.paceMessages(client);
         client.on('connect', (connack: { sessionPresent?: boolean }) => {
             this.stats.connects++;
             this.stats.sessionPresent = !!connack.sessionPresent;
@@ -317,6 +324,20 @@ export class BrokerConnection extends EventEmitter {
             this.stats.subscribed++;
             this.emit('subscribed', filter);
         });
+    }
+
+    /**
+     * mqtt.js takes the next packet once handleMessage calls back (its documented back-pressure
+     * hook): every MESSAGES_PER_TURN messages it calls back from setImmediate, so the flow's queued
+     * deliveries run in between, and the socket is read on only as fast as they go.
+     */
+    private paceMessages(client: mqtt.MqttClient): void {
+        let sinceTurn = 0;
+        client.handleMessage = (_packet, callback) => {
+            if (++sinceTurn < MESSAGES_PER_TURN) { callback(); return; }
+            sinceTurn = 0;
+            setImmediate(callback);
+        };
     }
 
     /** Replaces mqtt.js's PUBACK sending for tracked messages: held until released in order. */

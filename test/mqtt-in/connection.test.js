@@ -96,6 +96,41 @@ describe('picochain-broker connection against Mosquitto (MQTT 5)', function () {
         for (const m of r.got) m.ack();
     });
 
+    it('a backlog arriving at once is handed to the nodes a slice at a time, so the flow works on it meanwhile, in order', async function () {
+        const props = { broker: '127.0.0.1', port: broker.port, clientId: 'paced-backlog' };
+        let conn = connection(props);
+        conn.subscribe(recorder('paced/#').sub);
+        await until(() => conn.stats.subscribed > 0, 'subscribed');
+        await conn.close();
+        const pub = await publisher(broker.url);
+        open.push(pub);
+        const N = 3000;
+        await Promise.all(Array.from({ length: N }, (_, i) => pub.publishAsync(`paced/${i}`, `m${i}`, { qos: 1 })));
+        conn = connection(props);
+        open.push(conn);
+        // what a flow does with a message happens in a later turn of the event loop (Node-RED
+        // delivers each send with setImmediate): count the messages handed over before the first
+        // of those turns comes, and the longest run of messages with no turn in between
+        const topics = [];
+        let run = 0;
+        let longestRun = 0;
+        let beforeFirstTurn = null;
+        conn.subscribe({ filter: 'paced/#', qos: 1, shareGroup: '', ackAfterStore: true, onMessage: (m) => {
+            topics.push(m.topic);
+            longestRun = Math.max(longestRun, ++run);
+            setImmediate(() => {
+                run = 0;
+                if (beforeFirstTurn === null) beforeFirstTurn = topics.length;
+                m.ack();
+            });
+        } });
+        await until(() => topics.length === N && conn.heldAcks === 0, `the ${N} messages, each acknowledged`);
+        assert.deepStrictEqual(topics, Array.from({ length: N }, (_, i) => `paced/${i}`), 'in order');
+        const { MESSAGES_PER_TURN } = require('../../dist/nodes/picochain-broker/connection');
+        assert.ok(longestRun <= MESSAGES_PER_TURN, `at most ${MESSAGES_PER_TURN} messages without a turn of the event loop, not ${longestRun}`);
+        assert.ok(beforeFirstTurn <= MESSAGES_PER_TURN, `the flow saw the first message after ${beforeFirstTurn} were handed over`);
+    });
+
     it('a node restarting (redeploy): messages for its filter are held for the node replacing it, or come back after a reconnect', async function () {
         const props = { broker: '127.0.0.1', port: broker.port, clientId: 'orphans' };
         let conn = connection(props);
