@@ -199,7 +199,7 @@ function report(results, outages, ferret, started) {
             const lost = results.filter((r) => r.name === 'picochain').reduce((n, r) => n + r.expected - r.stored, 0);
             const verdict = (ok) => (lost ? `not met: ${fmt(lost)} readings lost` : ok ? 'met' : 'not met');
             lines.push('', `Issue 8 targets, picochain with shipped settings: ≥ 0.8× raw: **${fmt(pc / raw, 2)}×** (${verdict(pc / raw >= 0.8)}); `
-                + `≥ 5× node-red-node-mongodb: **${fmt(pc / nrm, 1)}×** (${verdict(pc / nrm >= 5)}). A run that lost readings shows the rate of what it stored.`);
+                + `≥ 5× node-red-node-mongodb: **${fmt(pc / nrm, 2)}×** (${verdict(pc / nrm >= 5)}). A run that lost readings shows the rate of what it stored.`);
             // the machine is shared: each round's own ratios show how much of a median is noise
             const perRound = (name, other, digits) => results.filter((r) => r.name === name).map((r) => {
                 const o = results.find((x) => x.name === other && x.round === r.round);
