@@ -14,7 +14,7 @@ function serverIdentity(user, password) {
     const dir = tmpDir('ids');
     return new brokerAuth.BrokerIdentities({ passwd: `${dir}/passwd`, acl: `${dir}/acl`, extra: { [user]: { password, acl: brokerAuth.serverAcl(user) } } });
 }
-const { BrokerConnection } = require('../../dist/nodes/picochain-broker/connection');
+const { BrokerConnection, MESSAGES_PER_TURN } = require('../../dist/nodes/picochain-broker/connection');
 const { parseBrokerSettings } = require('../../dist/nodes/picochain-broker/core');
 const { untilWith, sleep } = require('../support/wait');
 const { makeTestCertificates, mosquittoTls } = require('../support/tls');
@@ -126,7 +126,6 @@ describe('picochain-broker connection against Mosquitto (MQTT 5)', function () {
         } });
         await until(() => topics.length === N && conn.heldAcks === 0, `the ${N} messages, each acknowledged`);
         assert.deepStrictEqual(topics, Array.from({ length: N }, (_, i) => `paced/${i}`), 'in order');
-        const { MESSAGES_PER_TURN } = require('../../dist/nodes/picochain-broker/connection');
         assert.ok(longestRun <= MESSAGES_PER_TURN, `at most ${MESSAGES_PER_TURN} messages without a turn of the event loop, not ${longestRun}`);
         assert.ok(beforeFirstTurn <= MESSAGES_PER_TURN, `the flow saw the first message after ${beforeFirstTurn} were handed over`);
     });
