@@ -11,6 +11,9 @@
 //   bare insertMany, FerretDB   the bare loop on a second FerretDB started with --log-format=text (what
 //     text log                  scripts/lib/services.js used before 'console'), in turn with the first:
 //                              what FerretDB's eager debug formatting of every inserted document costs
+//   bare insertMany, with the   the bare loop on a collection with the {meta.device, meta.sensor, time}
+//     history index             index earlier versions kept on FerretDB, in turn with the one without
+//                              (what picochain keeps there now): what an index FerretDB never reads costs
 // Usage: node scripts/build.js && node bench/writer.js [--readings 20000]   (~40 s)
 'use strict';
 const fs = require('fs');
@@ -54,8 +57,9 @@ function reading(i) {
 }
 
 /** insertMany of prebuilt documents, DEFAULT_BATCH_SIZE per call, DEFAULT_IN_FLIGHT calls at once. */
-async function bareInsertMany(db, ferretPid) {
-    await prepareStore(db, SETTINGS); // same collection kind and index as the writer's
+async function bareInsertMany(db, ferretPid, { historyIndex = false } = {}) {
+    await prepareStore(db, SETTINGS); // same collection kind and indexes as the writer's
+    if (historyIndex) await db.collection('readings').createIndex({ 'meta.device': 1, 'meta.sensor': 1, time: 1 }, { name: 'picochain_meta_time' });
     const coll = db.collection('readings');
     const docs = Array.from({ length: READINGS }, (_, i) => toDocument(reading(i), FIELDS, new Date()).doc);
     let next = 0;
@@ -76,27 +80,40 @@ async function bareInsertMany(db, ferretPid) {
     return { rate: READINGS / s, s, cpu, ferretCpu, stored: await coll.countDocuments() };
 }
 
-const LOG_ROUNDS = 3;
+const IN_TURN_ROUNDS = 3;
+const median = (rs) => [...rs].sort((a, b) => a.rate - b.rate)[Math.floor(rs.length / 2)];
+
+/** Two variants of a run, `a(i)` and `b(i)`, in turn, IN_TURN_ROUNDS each: the median of each. */
+async function inTurn(a, b) {
+    const runs = { a: [], b: [] };
+    for (let i = 0; i < IN_TURN_ROUNDS; i++) {
+        runs.a.push(await a(i));
+        runs.b.push(await b(i));
+    }
+    return { a: median(runs.a), b: median(runs.b) };
+}
+
 /**
  * The bare loop on the FerretDB started here (console log) and on a second one started with
- * --log-format=text, in turn, LOG_ROUNDS each, a fresh database per round: medians of each.
+ * --log-format=text, in turn, a fresh database per round.
  */
 async function logFormats(client, ferret) {
     const textFerret = await startFerretDB({ logFormat: 'text' });
     const textClient = new MongoClient(textFerret.uri);
-    const runs = { console: [], text: [] };
     try {
         await textClient.connect();
-        for (let i = 0; i < LOG_ROUNDS; i++) {
-            runs.text.push(await bareInsertMany(textClient.db(`bench_log_${i}`), textFerret.pid()));
-            runs.console.push(await bareInsertMany(client.db(`bench_log_${i}`), ferret.pid()));
-        }
+        const r = await inTurn((i) => bareInsertMany(textClient.db(`bench_log_${i}`), textFerret.pid()), (i) => bareInsertMany(client.db(`bench_log_${i}`), ferret.pid()));
+        return { text: r.a, console: r.b };
     } finally {
         await textClient.close();
         await textFerret.cleanup();
     }
-    const median = (rs) => [...rs].sort((a, b) => a.rate - b.rate)[Math.floor(rs.length / 2)];
-    return { console: median(runs.console), text: median(runs.text) };
+}
+
+/** The bare loop with and without the history index, in turn, a fresh database per run. */
+async function historyIndex(client, ferret) {
+    const r = await inTurn((i) => bareInsertMany(client.db(`bench_idx_${i}`), ferret.pid(), { historyIndex: true }), (i) => bareInsertMany(client.db(`bench_noidx_${i}`), ferret.pid()));
+    return { indexed: r.a, plain: r.b };
 }
 
 /** The spool alone: append each encoded reading and ask for its sync, as the writer does per message. */
@@ -205,12 +222,15 @@ async function nodeRed(uri, db) {
         const red = await nodeRed(ferret.uri, 'bench_node');
         row('node in Node-RED, shipped defaults', red, bare, `  ${red.batches} batches`);
         const logs = await logFormats(client, ferret);
-        row('bare insertMany, FerretDB text log', logs.text, logs.console, `; FerretDB ${logs.text.ferretCpu.toFixed(0)} µs CPU/reading against ${logs.console.ferretCpu.toFixed(0)} with console log (median of ${LOG_ROUNDS} rounds each, taken in turn)`, 'the same, console log');
+        row('bare insertMany, FerretDB text log', logs.text, logs.console, `; FerretDB ${logs.text.ferretCpu.toFixed(0)} µs CPU/reading against ${logs.console.ferretCpu.toFixed(0)} with console log (median of ${IN_TURN_ROUNDS} rounds each, taken in turn)`, 'the same, console log');
+        const idx = await historyIndex(client, ferret);
+        row('bare insertMany, history index', idx.indexed, idx.plain, `; FerretDB ${idx.indexed.ferretCpu.toFixed(0)} µs CPU/reading against ${idx.plain.ferretCpu.toFixed(0)} without (median of ${IN_TURN_ROUNDS} rounds each, taken in turn)`, 'the same, no index');
         console.log(JSON.stringify({
             bench: 'writer', readings: READINGS, bareInsertManyPerS: Math.round(bare.rate), spoolAlonePerS: Math.round(sp.rate),
             coreDiskPerS: Math.round(disk.rate), cpuUsPerReading: { bare: +bare.cpu.toFixed(1), spool: +sp.cpu.toFixed(1), coreDisk: +disk.cpu.toFixed(1), nodeRed: +red.cpu.toFixed(1) }, coreTmpfsPerS: mem ? Math.round(mem.rate) : null, nodeRedPerS: Math.round(red.rate),
             ratioCoreDisk: +(disk.rate / bare.rate).toFixed(2), ferretCpuUsPerReading: { console: +logs.console.ferretCpu.toFixed(0), text: +logs.text.ferretCpu.toFixed(0) },
-            ratioTextOverConsoleLog: +(logs.text.rate / logs.console.rate).toFixed(2), ratioNodeRed: +(red.rate / bare.rate).toFixed(2),
+            ratioTextOverConsoleLog: +(logs.text.rate / logs.console.rate).toFixed(2), ratioHistoryIndex: +(idx.indexed.rate / idx.plain.rate).toFixed(2),
+            ferretCpuUsPerReadingIndex: { with: +idx.indexed.ferretCpu.toFixed(0), without: +idx.plain.ferretCpu.toFixed(0) }, ratioNodeRed: +(red.rate / bare.rate).toFixed(2),
             spoolDiskCost: mem ? +(disk.rate / mem.rate).toFixed(2) : null, totalSeconds: +((Date.now() - started) / 1000).toFixed(1),
         }));
     } finally {

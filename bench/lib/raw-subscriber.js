@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The raw ceiling the pipeline bench compares picochain with: a hand-written mqtt.js subscriber
 // (persistent session, QoS 1) that turns each JSON frame v1 into the documents picochain-mongo-ts
-// writes (same fields, same `_id`, same index) and stores them with unordered insertMany, batches of 500 (or
+// writes (same fields, same `_id`, the index it keeps) and stores them with unordered insertMany, batches of 500 (or
 // what arrived in 100 ms), at most 4 batches in flight. No validation, no spool: a floor of the
 // work any subscriber must do. Run by bench/pipeline.js in its own process (its CPU is measured):
 //   node bench/lib/raw-subscriber.js <mqtt url> <mongodb uri> <database> [client id] [topic]   → prints READY
@@ -9,6 +9,7 @@
 'use strict';
 const mqtt = require('mqtt');
 const { MongoClient } = require('mongodb');
+const { prepareIndexes } = require('../../dist/nodes/picochain-mongo-ts/store');
 
 const [url, uri, database, clientId = 'bench-raw-subscriber', filter = 'picochain/+/+/stats'] = process.argv.slice(2);
 const BATCH = 500;
@@ -19,8 +20,9 @@ const FLUSH_MS = 100;
     const mongo = new MongoClient(uri);
     await mongo.connect();
     const coll = mongo.db(database).collection('readings');
-    // the index picochain-mongo-ts keeps on FerretDB (history queries need it): the same storage work
-    await coll.createIndex({ 'meta.device': 1, 'meta.sensor': 1, time: 1 }, { name: 'picochain_meta_time' });
+    // the history index picochain-mongo-ts keeps where the server would use it (not on FerretDB 1.x,
+    // which scans for that query): the same storage work
+    await prepareIndexes(coll, 0, { timeField: 'time', metaField: 'meta' });
     let batch = [];
     let inFlight = 0;
     const flush = () => {

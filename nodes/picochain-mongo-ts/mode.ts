@@ -36,6 +36,8 @@ export interface ModeDecision {
     metaField: string;
     /** Human reason, for the log. */
     reason: string;
+    /** Fallback mode: the secondary indexes kept on the collection (prepareStore fills it in). */
+    indexes?: string[];
 }
 
 /** Error codes of a server that is shutting down, stepping down or unreachable: retry later. */
@@ -72,6 +74,19 @@ export function isUnsupportedError(err: unknown): boolean {
         return e.code !== NAMESPACE_EXISTS && !AUTH_CODES.has(e.code);
     }
     return /not (yet )?(implemented|supported)|unrecognized|unknown field/i.test(String(e.message || ''));
+}
+
+/**
+ * Whether the server can answer a query from a secondary index, by what its explain says. FerretDB
+ * 1.x reports `filterPushdown` and `sortPushdown`: both false means it reads every document of the
+ * collection and filters and sorts them itself (on SQLite it pushes down nothing but `_id`
+ * equality), so an index there serves no query and only costs inserts (about a sixth of
+ * FerretDB's CPU per insert, bench/writer.js). MongoDB's explain has no such fields: true.
+ */
+export function explainCanUseIndex(explain: unknown): boolean {
+    if (!explain || typeof explain !== 'object') return true;
+    const e = explain as { filterPushdown?: unknown; sortPushdown?: unknown };
+    return !(e.filterPushdown === false && e.sortPushdown === false);
 }
 
 /** Major version of "7.0.42"-like strings, NaN when unknown. */

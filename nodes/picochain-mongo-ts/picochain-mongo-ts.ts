@@ -166,7 +166,9 @@ export = function (RED: NodeAPI): void {
                 if (decision.mode === 'native') {
                     node.log(t('log.native', { collection: settings.collection, time: decision.timeField, meta: decision.metaField, granularity: settings.granularity, retention, reason: decision.reason }));
                 } else {
-                    node.log(t('log.fallback', { collection: settings.collection, time: decision.timeField, meta: decision.metaField, retention, reason: scrub(decision.reason) }));
+                    const kept = decision.indexes || [];
+                    const indexes = kept.length ? t('log.indexes', { names: kept.join(', ') }) : t('log.no-index');
+                    node.log(t('log.fallback', { collection: settings.collection, indexes, retention, reason: scrub(decision.reason) }));
                 }
                 if (decision.timeField !== settings.timeField || decision.metaField !== settings.metaField) {
                     node.warn(t('log.fields-differ', { time: decision.timeField, meta: decision.metaField }));

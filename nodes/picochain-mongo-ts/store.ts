@@ -5,7 +5,7 @@
  */
 import { createHash } from 'crypto';
 import type { Collection, Db, Document } from 'mongodb';
-import { CollectionInfo, detectMode, DUPLICATE_KEY, Granularity, isTransientError, ModeDecision, ModeProbe } from './mode';
+import { CollectionInfo, detectMode, DUPLICATE_KEY, explainCanUseIndex, Granularity, isTransientError, ModeDecision, ModeProbe } from './mode';
 import { InsertOutcome, Store } from './core';
 import { DocFields, ReadingDoc } from './document';
 import { fingerprint, VALUE_FIELDS } from './record';
@@ -164,18 +164,57 @@ async function ensureIndex(coll: Collection<Document>, keys: Record<string, 1>, 
 }
 
 /**
- * Prepares the collection (detects the mode, creates what is missing, ensures the fallback
- * index) and returns the Store plus the decision, for the status and the log.
+ * Whether the server would use an index for this query (its explain; mode.ts explainCanUseIndex).
+ * A server whose explain fails is given the index: it costs inserts, a missing one costs queries.
+ */
+export async function indexServes(coll: Collection<Document>, filter: Document, sort?: Document): Promise<boolean> {
+    try {
+        const cursor = coll.find(filter);
+        return explainCanUseIndex(await (sort ? cursor.sort(sort) : cursor).explain());
+    } catch (err) {
+        if (isTransientError(err)) throw err;
+        return true;
+    }
+}
+
+/**
+ * The fallback collection's secondary indexes: the history query's (device, sensor, time range,
+ * by time) and, with a retention, the purge's (time). Each is kept only where the server would use
+ * it; one an earlier version created where it serves nothing is dropped (it only slowed inserts).
+ * Returns the names kept. (bench/lib/raw-subscriber.js calls it too: the same storage work.)
+ */
+export async function prepareIndexes(coll: Collection<Document>, retentionS: number, d: DocFields): Promise<string[]> {
+    const meta = (f: string): string => `${d.metaField}.${f}`;
+    const wanted: { name: string; keys: Record<string, 1>; filter: Document; sort?: Document; wanted: boolean }[] = [
+        { name: 'picochain_meta_time', keys: { [meta('device')]: 1, [meta('sensor')]: 1, [d.timeField]: 1 }, wanted: true,
+            filter: { [meta('device')]: '', [meta('sensor')]: '', [d.timeField]: { $gte: new Date(0), $lt: new Date(0) } }, sort: { [d.timeField]: 1 } },
+        { name: 'picochain_time', keys: { [d.timeField]: 1 }, wanted: retentionS > 0, filter: { [d.timeField]: { $lt: new Date(0) } } },
+    ];
+    const kept: string[] = [];
+    for (const w of wanted) {
+        if (!w.wanted) continue;
+        if (await indexServes(coll, w.filter, w.sort)) {
+            await ensureIndex(coll, w.keys, w.name);
+            kept.push(w.name);
+        } else {
+            await coll.dropIndex(w.name).catch((err: unknown) => {
+                // 27 IndexNotFound: there was none to drop
+                if ((err as { code?: number }).code !== 27 && isTransientError(err)) throw err;
+            });
+        }
+    }
+    return kept;
+}
+
+/**
+ * Prepares the collection (detects the mode, creates what is missing, keeps the fallback indexes
+ * the server can use) and returns the Store plus the decision, for the status and the log.
  */
 export async function prepareStore(db: Db, s: StoreSettings): Promise<{ store: MongoStore; decision: ModeDecision }> {
     try {
         const decision = await detectMode(mongoProbe(db, s), { timeField: s.timeField, metaField: s.metaField });
         const coll = db.collection(s.collection);
-        if (decision.mode === 'fallback') {
-            // the query picochain-history runs (device, sensor, time range), and the purge's range
-            await ensureIndex(coll, { [`${decision.metaField}.device`]: 1, [`${decision.metaField}.sensor`]: 1, [decision.timeField]: 1 }, 'picochain_meta_time');
-            if (s.retentionS > 0) await ensureIndex(coll, { [decision.timeField]: 1 }, 'picochain_time');
-        }
+        if (decision.mode === 'fallback') decision.indexes = await prepareIndexes(coll, s.retentionS, decision);
         return { store: new MongoStore(decision.mode, coll, { timeField: s.timeField, metaField: s.metaField }, { timeField: decision.timeField, metaField: decision.metaField }), decision };
     } catch (err) {
         throw tag(err);

@@ -4,7 +4,7 @@
 // migrations, redaction. The writer engine itself: writer.test.js; its spool: spool.test.js.
 const assert = require('assert');
 const { toDocument, mapPayload, checkFieldNames, reviveDate, findUnsafeKey, ReadingError } = require('../../dist/nodes/picochain-mongo-ts/document');
-const { detectMode, isTransientError, isUnsupportedError, majorVersion } = require('../../dist/nodes/picochain-mongo-ts/mode');
+const { detectMode, explainCanUseIndex, isTransientError, isUnsupportedError, majorVersion } = require('../../dist/nodes/picochain-mongo-ts/mode');
 const { parseWriterSettings } = require('../../dist/nodes/picochain-mongo-ts/settings');
 const { redact, expandEnv, checkSettings, clientOptions, MongoConnection } = require('../../dist/nodes/picochain-mongo-config/core');
 const { freePort } = require('../../scripts/lib/services');
@@ -147,6 +147,18 @@ describe('picochain-mongo-ts mode detection (fake capability answers)', function
         assert.ok(!isUnsupportedError(netError()));
         assert.strictEqual(majorVersion('7.0.42'), 7);
         assert.ok(Number.isNaN(majorVersion(null)));
+    });
+
+    it('an index is kept unless the explain says neither filter nor sort reaches the storage (FerretDB 1.x)', function () {
+        // FerretDB 1.24 on SQLite, the history query: a full scan
+        assert.strictEqual(explainCanUseIndex({ queryPlanner: { Plan: ['SCAN t'] }, filterPushdown: false, sortPushdown: false, ok: 1 }), false);
+        // either one pushed down: an index can serve it
+        assert.strictEqual(explainCanUseIndex({ filterPushdown: true, sortPushdown: false }), true);
+        assert.strictEqual(explainCanUseIndex({ filterPushdown: false, sortPushdown: true }), true);
+        // MongoDB's explain has no such fields; nothing to go by: keep the index
+        assert.strictEqual(explainCanUseIndex({ queryPlanner: { winningPlan: { stage: 'COLLSCAN' } }, ok: 1 }), true);
+        assert.strictEqual(explainCanUseIndex(null), true);
+        assert.strictEqual(explainCanUseIndex({ filterPushdown: 'false', sortPushdown: 0 }), true);
     });
 });
 

@@ -36,17 +36,58 @@ describe('picochain-mongo-ts store against FerretDB (no Node-RED)', function () 
         if (ferret) await ferret.cleanup();
     });
 
-    it('prepareStore: FerretDB refuses timeseries -> fallback, regular collection, meta/time index (+ time index with retention)', async function () {
+    it('prepareStore: FerretDB refuses timeseries -> fallback, regular collection; no secondary index where FerretDB would scan anyway', async function () {
         const d = db();
         const { store, decision } = await prepareStore(d, { ...SETTINGS, retentionS: 3600 });
         assert.strictEqual(store.mode, 'fallback');
         assert.strictEqual(decision.existing, false);
         assert.match(decision.reason, /238|not implemented|refused/i);
-        const names = (await d.collection('readings').indexes()).map((i) => i.name).sort();
-        assert.deepStrictEqual(names, ['_id_', 'picochain_meta_time', 'picochain_time']);
+        // what the decision rests on: FerretDB 1.24 (SQLite) answers the history query and the purge's
+        // by reading the whole collection, with or without an index on their fields
+        const coll = d.collection('readings');
+        const history = { 'meta.device': 'fridge-1', 'meta.sensor': 'temperature', time: { $gte: new Date(T0), $lt: new Date(T0 + 3600000) } };
+        await coll.createIndex({ 'meta.device': 1, 'meta.sensor': 1, time: 1 }, { name: 'probe_only' });
+        const explained = await coll.find(history).sort({ time: 1 }).explain();
+        assert.deepStrictEqual([explained.filterPushdown, explained.sortPushdown], [false, false], JSON.stringify(explained));
+        assert.match(JSON.stringify(explained.queryPlanner), /SCAN/);
+        await coll.dropIndex('probe_only');
+        assert.deepStrictEqual(decision.indexes, []);
+        assert.deepStrictEqual((await coll.indexes()).map((i) => i.name), ['_id_']);
         // a second start finds it and uses it as it is
         const again = await prepareStore(d, SETTINGS);
         assert.deepStrictEqual([again.decision.mode, again.decision.existing], ['fallback', true]);
+        // the collection answers the history query all the same
+        await store.insert([mapped(0).doc, mapped(1).doc, mapped(2, 'fridge-2').doc]);
+        assert.deepStrictEqual((await coll.find(history).sort({ time: 1 }).toArray()).map((x) => x._id), [mapped(0).key, mapped(1).key]);
+    });
+
+    it('prepareStore: the indexes an earlier version created on FerretDB are dropped (they only slowed inserts); other indexes stay', async function () {
+        const d = db();
+        await d.createCollection('readings');
+        const coll = d.collection('readings');
+        await coll.createIndex({ 'meta.device': 1, 'meta.sensor': 1, time: 1 }, { name: 'picochain_meta_time' });
+        await coll.createIndex({ time: 1 }, { name: 'picochain_time' });
+        await coll.createIndex({ 'meta.site': 1 }, { name: 'theirs' });
+        const { decision } = await prepareStore(d, { ...SETTINGS, retentionS: 3600 });
+        assert.deepStrictEqual([decision.mode, decision.existing, decision.indexes], ['fallback', true, []]);
+        assert.deepStrictEqual((await coll.indexes()).map((i) => i.name).sort(), ['_id_', 'theirs']);
+    });
+
+    it('prepareStore: where the explain does not rule an index out, the fallback indexes are created (a server whose explain fails too)', async function () {
+        const d = db();
+        const coll = d.collection('readings');
+        // a server without pushdown flags in its explain (MongoDB's), and one whose explain fails
+        for (const explain of [async () => ({ queryPlanner: { winningPlan: { stage: 'COLLSCAN' } }, ok: 1 }), async () => { throw Object.assign(new Error('explain not allowed'), { code: 13 }); }]) {
+            const find = coll.constructor.prototype.find;
+            coll.constructor.prototype.find = function (...args) { const c = find.apply(this, args); c.explain = explain; return c; };
+            try {
+                const { decision } = await prepareStore(d, { ...SETTINGS, retentionS: 3600 });
+                assert.deepStrictEqual(decision.indexes, ['picochain_meta_time', 'picochain_time']);
+            } finally {
+                coll.constructor.prototype.find = find;
+            }
+            assert.deepStrictEqual((await coll.indexes()).map((i) => i.name).sort(), ['_id_', 'picochain_meta_time', 'picochain_time']);
+        }
     });
 
     it('prepareStore: an existing collection already indexed on the same keys under another name is accepted', async function () {
