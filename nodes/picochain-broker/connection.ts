@@ -51,7 +51,6 @@ export interface PublishOptions {
     retain?: boolean;
 }
 
-/** A publish waiting for the connection or for its PUBACK. */
 /**
  * The held entry behind an ack function handed out, for requeue: a property of the function
  * itself (a WeakMap entry per message cost about 0.5 µs more, mostly the GC's ephemeron work).
@@ -59,6 +58,7 @@ export interface PublishOptions {
 const ACK_ENTRY = Symbol('picochain.ackEntry');
 type AckFn = (() => void) & { [ACK_ENTRY]?: AckEntry };
 
+/** A publish waiting for the connection or for its PUBACK. */
 interface PendingPublish {
     topic: string;
     payload: string | Buffer;
