@@ -146,7 +146,10 @@ describe('the chain: Mosquitto → mqtt in → decode → mongo-ts (FerretDB) an
                 await ferret.stop({ kill: true });
             }
             if (seq === 100) {
-                await until(() => /spooled \d+/.test(JSON.stringify(writer.status.lastCall && writer.status.lastCall.args[0])), 'status says spooled', 15000);
+                await until(() => /spooled \d+/.test(JSON.stringify(writer.status.lastCall && writer.status.lastCall.args[0])),
+                    // what the writer knew then, should it not say so (a failure here was seen once in CI and not since)
+                    () => `status says spooled; statuses ${JSON.stringify(writer.status.getCalls().slice(-6).map((c) => c.args[0]))}, `
+                        + `writer ${JSON.stringify(writer.stats())}, readings decoded ${out.readings.length}`, 15000);
                 await ferret.restart();
             }
             // a QoS 1 redelivery of a frame sent just before the outage
