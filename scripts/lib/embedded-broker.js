@@ -142,7 +142,7 @@ function inClientOrder(aedes) {
  * may answer late), and the publish aedes makes after its PUBACK is then skipped.
  * test/mqtt-in/aedes-order.test.js (SIGKILL of the broker mid-burst)
  */
-function ackAfterStore(aedes, durable = (cb) => cb(null)) {
+function ackAfterStore(aedes) {
     const publish = aedes.publish;
     const stored = new WeakSet();
     aedes.publish = (packet, client, done) => {
@@ -155,60 +155,25 @@ function ackAfterStore(aedes, durable = (cb) => cb(null)) {
         if (err || !client || packet.qos !== 1) return cb(err);
         publish(packet, client, (e) => {
             if (e) return cb(e);
-            durable((se) => {
-                if (se) return cb(se);
-                stored.add(packet);
-                cb(null);
-            });
+            stored.add(packet);
+            cb(null);
         });
     });
     return aedes;
 }
 
-/** Where groupSync writes: outside every prefix aedes-persistence-level reads (`retained:`, `outgoing:`...). */
-const SYNC_KEY = 'picochain-sync:';
-
-/**
- * LevelDB hands its writes to the operating system and returns: they survive the broker being
- * killed, not a power cut. A synced write (`sync: true`, an fdatasync of LevelDB's log) makes
- * every write before it durable too, so `durable(cb)` calls back after the next synced write that
- * starts once it is called; the calls that arrive while one runs share the next (group commit:
- * one disk flush per group, not per message). test/mqtt-in/aedes-order.test.js
- */
-function groupSync(db) {
-    let next = [];
-    let running = false;
-    const run = () => {
-        running = true;
-        const group = next;
-        next = [];
-        db.put(SYNC_KEY, String(Date.now()), { sync: true }).then(() => null, (err) => err).then((err) => {
-            for (const cb of group) cb(err);
-            if (next.length) run();
-            else running = false;
-        });
-    };
-    return (cb) => {
-        next.push(cb);
-        if (!running) run();
-    };
-}
-
 /**
  * Starts aedes on host:port; with `identities` (broker-auth.js), each client must be one of them.
  * With `persistenceDir`, sessions, their queued QoS 1 messages and retained messages are kept on
- * disk (LevelDB): a message the broker acknowledged to a board survives a restart of the broker,
- * and a power cut (its PUBACK waits for a synced write, groupSync).
+ * disk (LevelDB): a message the broker acknowledged to a board survives a restart of the broker.
  */
 async function startAedes({ host, port, identities, log, persistenceDir }) {
     const Aedes = require('aedes');
     let persistence;
-    let db = null;
     if (persistenceDir) {
         const { Level } = require('level');
         fs.mkdirSync(persistenceDir, { recursive: true, mode: 0o700 });
-        db = new Level(persistenceDir);
-        persistence = skipAcknowledged(require('aedes-persistence-level')(db));
+        persistence = skipAcknowledged(require('aedes-persistence-level')(new Level(persistenceDir)));
     }
     // aedes 0.x: createBroker is the constructor and returns the broker; 1.x returns a promise of it
     const aedes = await Aedes.createBroker(persistence ? { persistence } : {});
@@ -221,9 +186,7 @@ async function startAedes({ host, port, identities, log, persistenceDir }) {
     inClientOrder(aedes);
     if (persistence) queueBeforeLive(aedes);
     const auth = identities ? brokerAuth.installBrokerAuth(aedes, identities, { log }) : null;
-    // after the identities' authorizePublish, which it asks first; with sessions on disk, a
-    // board's message is acknowledged once the disk has it (a power cut loses none acknowledged)
-    ackAfterStore(aedes, db ? groupSync(db) : undefined);
+    ackAfterStore(aedes); // after the identities' authorizePublish, which it asks first
     const server = net.createServer(aedes.handle);
     const sockets = new Set();
     server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -233,8 +196,6 @@ async function startAedes({ host, port, identities, log, persistenceDir }) {
         port: actualPort,
         url: `mqtt://${isLoopback(host) ? '127.0.0.1' : host}:${actualPort}`,
         aedes,
-        /** The sessions' LevelDB (null without persistenceDir). */
-        db,
         async stop() {
             if (auth) auth.stop();
             await new Promise((r) => aedes.close(() => r()));
